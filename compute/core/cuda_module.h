@@ -1,0 +1,47 @@
+#pragma once
+// The boundary between the compute library and the CUDA backend module
+// (libwarpbench_cuda.so), which the Runtime loads with dlopen. Both sides are built from
+// one tree with one compiler, so C++ objects cross it; kCudaModuleAbi guards against a
+// stale module from another build.
+
+#include <wb/backend.h>
+#include <wb/device.h>
+
+#include <memory>
+#include <vector>
+
+namespace wb::detail {
+
+inline constexpr int kCudaModuleAbi = 1;
+
+// Times bare library calls (cuBLAS, cuFFT) with nothing of Warpbench around them, the same
+// way Warpbench times its own ops, so benchmarks can show what our layers cost.
+class BareBaseline {
+public:
+    virtual ~BareBaseline() = default;
+    // Milliseconds of each timed run of one cublasGemmEx / cublasGemmStridedBatchedEx call
+    // for desc, on buffers the baseline allocates and fills with random numbers itself.
+    virtual std::vector<double> timeMatmul(const MatmulDesc& desc, int warmup, int repeat) = 0;
+    // Likewise for one cufftExec* call of a plan made for desc.
+    virtual std::vector<double> timeFft(const FftDesc& desc, int warmup, int repeat) = 0;
+};
+
+class CudaModule {
+public:
+    virtual ~CudaModule() = default;
+    // Devices, driver and library versions, or the reason there are none. Never throws.
+    virtual CudaStatus discover() = 0;
+    virtual std::unique_ptr<Backend> createBackend(int device) = 0;
+    virtual std::unique_ptr<BareBaseline> createBaseline(int device) = 0;
+};
+
+// The loaded module, or nullptr with Runtime::cudaStatus().reason saying why.
+CudaModule* cudaModule();
+
+} // namespace wb::detail
+
+// Entry points the module exports (C linkage so dlsym finds them by these names).
+extern "C" {
+int wbCudaModuleAbi();
+wb::detail::CudaModule* wbCudaModuleCreate();
+}

@@ -1,0 +1,96 @@
+#include <wb/eager.h>
+#include <wb/error.h>
+
+namespace wb {
+
+namespace {
+
+template <typename Desc> Array runUnary(Backend& backend, const Desc& desc, std::unique_ptr<UnaryOp> op, const Array& x)
+{
+    Array out = backend.empty(desc.outputShape(), desc.outputDType());
+    op->run(x, out);
+    return out;
+}
+
+} // namespace
+
+Array matmul(Backend& backend, const Array& a, const Array& b, Precision precision)
+{
+    if (a.dtype() != b.dtype())
+        fail(ErrorCode::DTypeMismatch,
+             "matmul of " + std::string(name(a.dtype())) + " and " + std::string(name(b.dtype())) +
+                 " arrays (convert one with astype)",
+             {.op = "matmul"});
+    MatmulDesc desc{a.shape(), b.shape(), a.dtype(), precision};
+    desc.validate();
+    auto op = backend.prepareMatmul(desc);
+    Array out = backend.empty(desc.outputShape(), desc.outputDType());
+    op->run(a, b, out);
+    return out;
+}
+
+Array fft(Backend& backend, const Array& x, FftKind kind, FftDirection direction, int rank, std::int64_t lastAxisOut)
+{
+    FftDesc desc{x.shape(), x.dtype(), kind, direction, rank, lastAxisOut};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareFft(desc), x);
+}
+
+Array fftshift(Backend& backend, const Array& x, bool inverse)
+{
+    FftShiftDesc desc{x.shape(), x.dtype(), inverse};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareFftShift(desc), x);
+}
+
+Array gaussian(Backend& backend, const Array& image, double sigma, int ksize, BorderMode border)
+{
+    GaussianDesc desc{image.shape(), image.dtype(), sigma, 0.0, ksize, ksize, border};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareGaussian(desc), image);
+}
+
+Array grayscale(Backend& backend, const Array& image)
+{
+    GrayscaleDesc desc{image.shape(), image.dtype()};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareGrayscale(desc), image);
+}
+
+Array convert(Backend& backend, const Array& x, DType to, double scale, double offset)
+{
+    ConvertDesc desc{x.shape(), x.dtype(), to, scale, offset};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareConvert(desc), x);
+}
+
+Array random(Backend& backend, const Shape& shape, DType dtype, Distribution distribution, std::uint64_t seed,
+             double a, double b)
+{
+    RandomDesc desc{shape, dtype, distribution, seed, a, b};
+    desc.validate();
+    Array out = backend.empty(shape, dtype);
+    backend.fillRandom(desc, out);
+    return out;
+}
+
+Array toHost(Backend& backend, const Array& x)
+{
+    if (x.place().isHost())
+        return x;
+    Array out = Array::emptyHost(x.shape(), x.dtype());
+    backend.copy(x, out);
+    backend.synchronize();
+    return out;
+}
+
+Array toBackend(Backend& backend, const Array& hostArray)
+{
+    if (hostArray.place() == backend.place())
+        return hostArray;
+    Array out = backend.empty(hostArray.shape(), hostArray.dtype());
+    backend.copy(hostArray, out);
+    return out;
+}
+
+} // namespace wb

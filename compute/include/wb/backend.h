@@ -1,0 +1,75 @@
+#pragma once
+// The backend interface: one CPU and one CUDA implementation per op family.
+//
+// Ops are prepared once and run many times: prepareX() does everything that must not be
+// timed (plans, handles, workspaces, weights) and returns an object whose run() does only
+// the work. Inputs and outputs must live in the backend's place(), be contiguous, and
+// match the descriptor given to prepareX(); run() checks this and throws ShapeMismatch or
+// DTypeMismatch otherwise.
+//
+// Threads and streams: a Backend and the ops it prepares are used from one thread at a
+// time. On the CUDA backend all work is queued on the backend's one stream and run()
+// returns before the work finishes; call synchronize() or use a Timer to wait for it.
+
+#include <wb/array.h>
+#include <wb/ops.h>
+
+#include <memory>
+#include <string>
+
+namespace wb {
+
+// Measures one interval of a backend's work: CUDA events on the backend's stream for the
+// GPU, a steady clock for the CPU.
+class Timer {
+public:
+    virtual ~Timer() = default;
+    virtual void start() = 0;
+    virtual void stop() = 0;
+    // Milliseconds between start() and stop(); waits for the work to finish.
+    virtual double elapsedMs() = 0;
+};
+
+class UnaryOp {
+public:
+    virtual ~UnaryOp() = default;
+    virtual void run(const Array& in, Array& out) = 0;
+};
+
+class BinaryOp {
+public:
+    virtual ~BinaryOp() = default;
+    virtual void run(const Array& a, const Array& b, Array& out) = 0;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    virtual Place place() const = 0;
+    // "cpu" or "cuda:0"; shown in tables and run records.
+    virtual std::string name() const = 0;
+    virtual Allocator& allocator() = 0;
+    // Blocks until all work queued so far has finished. Throws on an asynchronous CUDA error.
+    virtual void synchronize() = 0;
+    virtual std::unique_ptr<Timer> createTimer() = 0;
+
+    // Uninitialised contiguous array in this backend's place.
+    Array empty(const Shape& shape, DType dtype) { return Array::empty(shape, dtype, allocator()); }
+
+    // Copies src into dst (same dtype and shape; both contiguous). Each side is either
+    // host memory or this backend's place. Large host<->device copies go through pinned
+    // staging buffers. Asynchronous on the CUDA backend, like every op.
+    virtual void copy(const Array& src, Array& dst) = 0;
+
+    virtual std::unique_ptr<BinaryOp> prepareMatmul(const MatmulDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareFft(const FftDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) = 0;
+    // Fills `out` (shape and dtype of desc) with random numbers.
+    virtual void fillRandom(const RandomDesc& desc, Array& out) = 0;
+};
+
+} // namespace wb

@@ -1,0 +1,25 @@
+#pragma once
+// One-shot calls: validate, allocate the output, prepare and run once. For tests, the CLI
+// and interactive use; timed code prepares ops itself (backend.h) so that set-up stays out
+// of the figures. Inputs must live in the backend's place.
+
+#include <wb/backend.h>
+
+namespace wb {
+
+Array matmul(Backend& backend, const Array& a, const Array& b, Precision precision = Precision::Default);
+Array fft(Backend& backend, const Array& x, FftKind kind, FftDirection direction, int rank,
+          std::int64_t lastAxisOut = 0);
+Array fftshift(Backend& backend, const Array& x, bool inverse = false);
+Array gaussian(Backend& backend, const Array& image, double sigma, int ksize = 0,
+               BorderMode border = BorderMode::Reflect101);
+Array grayscale(Backend& backend, const Array& image);
+Array convert(Backend& backend, const Array& x, DType to, double scale = 1.0, double offset = 0.0);
+Array random(Backend& backend, const Shape& shape, DType dtype, Distribution distribution,
+             std::uint64_t seed, double a = 0.0, double b = 1.0);
+
+// Copies between any place and host; `backend` owns the non-host side.
+Array toHost(Backend& backend, const Array& x);
+Array toBackend(Backend& backend, const Array& hostArray);
+
+} // namespace wb

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The GPU check: run from the root of a copy of the repo on the GPU machine (the device
+# tool runs commands there). Builds the headless parts, runs the whole test suite with the
+# GPU tests, and the benchmarks; writes logs and JSON to $OUT (default ./device-out):
+#   $OUT/summary.txt     environment, test totals and the benchmark tables
+#   $OUT/results.tar.gz  every log and JSON file
+#
+# The machine has CUDA, CMake, g++, OpenBLAS, FFTW and GoogleTest but no OpenCV C++ and no
+# nlohmann-json: carry .devdeps, made here by scripts/pack-device-deps.sh.
+#
+#   scripts/device-check.sh [all|tests|bench|demo]...   (default: all)
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+OUT=${OUT:-$root/device-out}
+logs=$OUT/logs
+mkdir -p "$logs"
+summary=$OUT/summary.txt
+: >"$summary"
+steps=("$@")
+[[ ${#steps[@]} -gt 0 ]] || steps=(all)
+want() { [[ " ${steps[*]} " == *" all "* || " ${steps[*]} " == *" $1 "* ]]; }
+note() { echo "$*" | tee -a "$summary"; }
+status=0
+
+export PATH=/usr/local/cuda/bin:$PATH
+if [[ -d .devdeps ]]; then
+  deps=$root/.devdeps
+  for lib in "$deps"/fallback/*; do
+    name=$(basename "$lib")
+    ldconfig -p | grep -q "^[[:space:]]*$name " || ln -sf "$lib" "$deps/lib/$name"
+  done
+  for mod in core imgproc; do ln -sf "libopencv_$mod.so.406" "$deps/lib/libopencv_$mod.so"; done
+  export CMAKE_PREFIX_PATH=$deps${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}
+  export LD_LIBRARY_PATH=$deps/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
+
+{
+  note "== environment"
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.sm --format=csv,noheader
+  nvcc --version | tail -2
+  cmake --version | head -1
+  g++ --version | head -1
+  nproc
+} 2>&1 | tee -a "$summary"
+
+note "== build (preset device)"
+if ! { cmake --preset device && cmake --build --preset device -j "$(nproc)"; } >"$logs/build.log" 2>&1; then
+  tail -40 "$logs/build.log" | tee -a "$summary"
+  tar -czf "$OUT/results.tar.gz" -C "$OUT" logs
+  exit 1
+fi
+grep -A8 "Warpbench parts" "$logs/build.log" | tee -a "$summary"
+cli=$root/build/device/bin/warpbench-cli
+"$cli" devices >"$logs/devices.txt" 2>&1
+cat "$logs/devices.txt" >>"$summary"
+
+if want tests; then
+  note "== tests"
+  ctest --preset device -j 4 --output-junit "$logs/ctest.xml" >"$logs/ctest.log" 2>&1 || status=1
+  grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Exception" "$logs/ctest.log" | tee -a "$summary"
+fi
+
+bench() { # name, then warpbench-cli bench arguments
+  local name=$1
+  shift
+  note "== bench $name: $*"
+  "$cli" bench "$@" --json "$logs/bench-$name.json" >"$logs/bench-$name.txt" 2>&1 || status=1
+  cat "$logs/bench-$name.txt" >>"$summary"
+  cat "$logs/bench-$name.txt"
+}
+if want bench; then
+  for p in fp64 fp32 tf32 fp16 bf16; do
+    bench "matmul-$p" --op matmul --precision "$p" --sizes 1024,2048,4096,8192 --backends cpu,gpu --repeat 10
+  done
+  bench fft2-c64 --op fft2 --dtype c64 --sizes 1024,2048,4096,8192 --backends cpu,gpu --repeat 10
+  bench fft2-c128 --op fft2 --dtype c128 --sizes 1024,2048,4096,8192 --backends cpu,gpu --repeat 10
+  bench gaussian --op gaussian --dtype f32 --sigma 3 --sizes 1024,2160,4096 --backends cpu,gpu --repeat 20
+fi
+
+if want demo; then
+  note "== demo"
+  "$cli" demo --json "$logs/demo.json" 2>&1 | tee -a "$summary" || status=1
+fi
+
+tar -czf "$OUT/results.tar.gz" -C "$OUT" logs
+rm -rf "$logs"
+note "== device-check finished with status $status"
+exit $status
