@@ -147,7 +147,7 @@ std::array<std::int64_t, kMaxDims> contiguousStrides(const Shape& shape)
 Array Array::empty(const Shape& shape, DType dtype, Allocator& allocator)
 {
     const std::int64_t n = shape.numel();
-    if (n > static_cast<std::int64_t>(std::numeric_limits<std::size_t>::max() / sizeOf(dtype)))
+    if (static_cast<std::uint64_t>(n) > std::numeric_limits<std::size_t>::max() / sizeOf(dtype))
         fail(ErrorCode::OutOfMemory, "array " + std::string(name(dtype)) + " " + shape.toString() + " is too large");
     Array array;
     array.m_buffer = std::make_shared<Buffer>(allocator, static_cast<std::size_t>(n) * sizeOf(dtype));

@@ -25,15 +25,17 @@ enum class ErrorCode {
 
 std::string_view name(ErrorCode code);
 
-// Where an error came from. Every field is optional; message() joins the ones set.
+// Where an error came from. Every field is optional; message() joins the ones set. Each
+// field has an initializer so that {.op = "fft"} names only what it sets without GCC's
+// -Wmissing-field-initializers.
 struct ErrorContext {
-    std::string op;         // "matmul", "fft2", ...
-    std::string library;    // "cuBLAS", "cudart", "FFTW", ...
-    std::string call;       // the failing expression, e.g. "cublasGemmEx(...)"
-    std::string nativeName; // the library's name for the status, e.g. "CUBLAS_STATUS_NOT_SUPPORTED"
+    std::string op{};         // "matmul", "fft2", ...
+    std::string library{};    // "cuBLAS", "cudart", "FFTW", ...
+    std::string call{};       // the failing expression, e.g. "cublasGemmEx(...)"
+    std::string nativeName{}; // the library's name for the status, e.g. "CUBLAS_STATUS_NOT_SUPPORTED"
     long long nativeCode = 0;
-    std::string where;      // source file:line of the check
-    int pipelineLine = 0;   // 1-based line in a .wbp pipeline, 0 when none
+    std::string where{};      // source file:line of the check
+    int pipelineLine = 0;     // 1-based line in a .wbp pipeline, 0 when none
 };
 
 class Error : public std::runtime_error {

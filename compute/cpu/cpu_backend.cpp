@@ -1,0 +1,92 @@
+#include "cpu_backend.h"
+
+#include "ops.h"
+
+#include "core/operand_check.h"
+
+#include <wb/error.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace wb::cpu {
+
+namespace {
+
+class SteadyTimer final : public Timer {
+public:
+    void start() override
+    {
+        m_start = Clock::now();
+        m_running = true;
+        m_measured = false;
+    }
+
+    void stop() override
+    {
+        if (!m_running)
+            fail(ErrorCode::InvalidArgument, "timer stopped before it was started");
+        m_stop = Clock::now();
+        m_running = false;
+        m_measured = true;
+    }
+
+    double elapsedMs() override
+    {
+        if (!m_measured)
+            fail(ErrorCode::InvalidArgument, "timer read before start() and stop()");
+        return std::chrono::duration<double, std::milli>(m_stop - m_start).count();
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point m_start;
+    Clock::time_point m_stop;
+    bool m_running = false;
+    bool m_measured = false;
+};
+
+class CpuBackend final : public Backend {
+public:
+    Place place() const override { return Place::host(); }
+    std::string name() const override { return "cpu"; }
+    Allocator& allocator() override { return hostAllocator(); }
+    // Every CPU op has finished when its run() returns.
+    void synchronize() override {}
+    std::unique_ptr<Timer> createTimer() override { return std::make_unique<SteadyTimer>(); }
+
+    void copy(const Array& src, Array& dst) override
+    {
+        detail::checkOperand(src, src.shape(), src.dtype(), Place::host(), "copy", "source");
+        detail::checkOperand(dst, src.shape(), src.dtype(), Place::host(), "copy", "destination");
+        if (src.data() != dst.data())
+            std::memmove(dst.data(), src.data(), src.nbytes());
+    }
+
+    std::unique_ptr<BinaryOp> prepareMatmul(const MatmulDesc& desc) override { return cpu::prepareMatmul(desc); }
+    std::unique_ptr<UnaryOp> prepareFft(const FftDesc& desc) override { return cpu::prepareFft(desc); }
+    std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc) override
+    {
+        return cpu::prepareFftShift(desc);
+    }
+    std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) override
+    {
+        return cpu::prepareGaussian(desc);
+    }
+    std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) override
+    {
+        return cpu::prepareGrayscale(desc);
+    }
+    std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) override { return cpu::prepareConvert(desc); }
+    void fillRandom(const RandomDesc& desc, Array& out) override { cpu::fillRandom(desc, out); }
+};
+
+} // namespace
+
+std::unique_ptr<Backend> createBackend()
+{
+    threads(); // applies the default thread count to the libraries unless one was set
+    return std::make_unique<CpuBackend>();
+}
+
+} // namespace wb::cpu

@@ -1,0 +1,34 @@
+#pragma once
+// The CPU backend's op factories, one file each (matmul.cpp, fft.cpp, ...), with the
+// same names as the CUDA backend's so that the two read side by side. Each may assume
+// desc.validate() passed; each run() checks its operands against the desc.
+
+#include <wb/backend.h>
+
+#include <wb/error.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace wb::cpu {
+
+std::unique_ptr<BinaryOp> prepareMatmul(const MatmulDesc& desc);
+std::unique_ptr<UnaryOp> prepareFft(const FftDesc& desc);
+std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc);
+std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc);
+std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc);
+std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc);
+void fillRandom(const RandomDesc& desc, Array& out);
+
+// For ops that read their input while writing the output out of order: an output that
+// shares bytes with the input would be read after it was overwritten.
+inline void requireSeparate(const Array& in, const Array& out, const char* op)
+{
+    const auto inBegin = reinterpret_cast<std::uintptr_t>(in.data());
+    const auto outBegin = reinterpret_cast<std::uintptr_t>(out.data());
+    if (inBegin < outBegin + out.nbytes() && outBegin < inBegin + in.nbytes())
+        fail(ErrorCode::Unsupported, "input and output share memory; pass a separate output array", {.op = op});
+}
+
+} // namespace wb::cpu
