@@ -1,0 +1,209 @@
+#include "run_record.h"
+
+#include "io/file_access.h"
+
+#include <wb/device.h>
+#include <wb/version.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <ctime>
+
+namespace wb::bench {
+
+// ordered_json keeps the fields in the order written, so a record reads top-down.
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::string utcNow()
+{
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+json versionJson(int version) { return version ? json(cudaVersionText(version)) : json(nullptr); }
+
+// JSON has no NaN; an error that is not a number is written as null.
+json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+
+template <typename T> json optional(const std::optional<T>& value)
+{
+    return value ? json(*value) : json(nullptr);
+}
+
+json toJson(const Statistics& s)
+{
+    return {{"n", s.n}, {"median", s.median}, {"min", s.min}, {"max", s.max}, {"samples", s.samples}};
+}
+
+json toJson(const std::optional<Statistics>& s) { return s ? toJson(*s) : json(nullptr); }
+
+json toJson(const Verification& v)
+{
+    if (!v.checked)
+        return {{"checked", false}};
+    return {{"checked", true},
+            {"passed", v.passed},
+            {"reference", v.reference},
+            {"description", v.description},
+            {"metric", "max |result - reference| / max |reference|"},
+            {"max_rel_error", number(v.maxRelError)},
+            {"tolerance", v.tolerance}};
+}
+
+json gpuJson(const GpuInfo& gpu)
+{
+    return {{"index", gpu.index},
+            {"name", gpu.name},
+            {"compute_capability", std::to_string(gpu.ccMajor) + "." + std::to_string(gpu.ccMinor)},
+            {"sm_count", gpu.smCount},
+            {"memory_total_bytes", gpu.totalMemory},
+            {"memory_free_bytes", gpu.freeMemory},
+            {"sm_clock_mhz", gpu.smClockMHz},
+            {"memory_clock_mhz", gpu.memClockMHz},
+            {"memory_bus_width_bits", gpu.memBusWidthBits},
+            {"l2_bytes", gpu.l2Bytes},
+            {"pci_bus_id", gpu.pciBusId}};
+}
+
+json environmentJson(const std::string& command)
+{
+    Runtime& runtime = Runtime::instance();
+    const CpuInfo cpu = runtime.cpuInfo();
+    const CpuLibraries libraries = runtime.cpuLibraries();
+    const CudaStatus& cuda = runtime.cudaStatus();
+
+    json record;
+    record["record_version"] = kRunRecordVersion;
+    record["tool"] = "warpbench-cli";
+    record["version"] = kVersionString;
+    record["command"] = command;
+    record["date"] = utcNow();
+    record["host"] = {{"cpu_model", cpu.model},
+                      {"logical_cores", cpu.logicalCores},
+                      {"memory_total_bytes", cpu.memoryBytes},
+                      {"memory_available_bytes", cpu.availableBytes}};
+    record["cpu_libraries"] = {{"blas", libraries.blas},
+                               {"fft", libraries.fft},
+                               {"opencv", libraries.opencv},
+                               {"threads", runtime.cpuThreads()}};
+    json gpus = json::array();
+    for (const GpuInfo& gpu : cuda.gpus)
+        gpus.push_back(gpuJson(gpu));
+    record["cuda"] = {{"available", cuda.available},
+                      {"reason", cuda.reason},
+                      {"driver_version", versionJson(cuda.driverVersion)},
+                      {"runtime_version", versionJson(cuda.runtimeVersion)},
+                      {"gpus", gpus},
+                      {"libraries", cuda.libraries}};
+    return record;
+}
+
+json rowJson(const BenchRow& row, const std::string& unit)
+{
+    json j;
+    j["size"] = row.size;
+    j["backend"] = row.backend;
+    j["shape"] = std::vector<std::int64_t>(row.shape.begin(), row.shape.end());
+    j["dtype"] = name(row.dtype);
+    j["flops"] = row.cost.flops;
+    j["bytes"] = row.cost.bytes;
+    j["time_ms"] = toJson(row.time);
+    j["throughput"] = row.throughput;
+    j["throughput_unit"] = unit;
+    j["host_to_device_ms"] = toJson(row.hostToDevice);
+    j["device_to_host_ms"] = toJson(row.deviceToHost);
+    j["transfer_ms"] = row.hostToDevice ? json(row.hostToDevice->median + row.deviceToHost->median) : json(nullptr);
+    j["verification"] = toJson(row.verification);
+    j["speedup_vs_cpu"] = optional(row.speedupVsCpu);
+    j["speedup_vs_cpu_with_transfers"] = optional(row.speedupWithTransfers);
+    if (row.backend != "cpu") {
+        j["bare"] = {{"library", row.bareLibrary},
+                     {"time_ms", toJson(row.bare)},
+                     {"percent_of_bare", optional(row.percentOfBare)},
+                     {"note", row.bareNote}};
+    }
+    return j;
+}
+
+json sideJson(const DemoSide& side)
+{
+    return {{"backend", side.backend},     {"device", side.device}, {"libraries", side.libraries},
+            {"warmup", side.warmup},       {"loop_ms", toJson(side.loop)}, {"gflops", side.gflops},
+            {"verification", toJson(side.verification)}};
+}
+
+// CPU model strings and library texts come from outside; invalid UTF-8 in them is
+// replaced rather than allowed to make the whole record fail.
+std::string dump(const json& record) { return record.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+} // namespace
+
+std::string devicesJson() { return dump(environmentJson("devices")); }
+
+std::string benchJson(const BenchReport& report)
+{
+    json record = environmentJson("bench");
+    const BenchConfig& config = report.config;
+    json parameters = {{"op", name(config.op)},
+                       {"sizes", config.sizes},
+                       {"dtype", name(report.dtype)},
+                       {"backends_requested", config.backends},
+                       {"backends", report.backends},
+                       {"repeat", config.repeat},
+                       {"warmup", config.warmup},
+                       {"seed", config.seed},
+                       {"threads", Runtime::instance().cpuThreads()}};
+    if (config.op != BenchOp::Gaussian)
+        parameters["precision"] = name(report.precision);
+    else
+        parameters["sigma"] = config.sigma;
+    record["parameters"] = parameters;
+    record["notes"] = report.notes;
+    json rows = json::array();
+    for (const BenchRow& row : report.rows)
+        rows.push_back(rowJson(row, report.throughputUnit));
+    record["rows"] = rows;
+    record["verification_failed"] = report.verificationFailed();
+    return dump(record);
+}
+
+std::string demoJson(const DemoReport& report)
+{
+    json record = environmentJson("demo");
+    const DemoConfig& config = report.config;
+    record["parameters"] = {{"size", config.size},
+                            {"count", config.count},
+                            {"repeat", config.repeat},
+                            {"cpu_only", config.cpuOnly},
+                            {"seed", config.seed},
+                            {"dtype", "f64"},
+                            {"threads", Runtime::instance().cpuThreads()}};
+    record["cpu"] = sideJson(report.cpu);
+    record["gpu"] = report.gpu ? sideJson(*report.gpu) : json(nullptr);
+    record["gpu_skipped"] = report.gpuSkipped;
+    record["speedup"] = optional(report.speedup);
+    record["verification_failed"] = report.verificationFailed();
+    return dump(record);
+}
+
+std::string cudaVersionText(int version)
+{
+    if (version == 0)
+        return "unknown";
+    return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+}
+
+void writeTextFile(const std::string& path, const std::string& text)
+{
+    detail::writeFileReplacing(
+        path, [&](std::ostream& out) { out.write(text.data(), static_cast<std::streamsize>(text.size())); });
+}
+
+} // namespace wb::bench

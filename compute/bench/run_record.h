@@ -1,0 +1,27 @@
+#pragma once
+// Run records: JSON documents that carry measured figures together with everything needed
+// to trace them back (DESIGN.md "Measuring"): tool version, date, host, CPU library
+// versions and thread counts, CUDA driver, runtime, devices and library versions (or the
+// reason there is no GPU), the command's parameters, and per row every figure.
+
+#include "bench_runner.h"
+#include "demo.h"
+
+#include <string>
+
+namespace wb::bench {
+
+inline constexpr int kRunRecordVersion = 1;
+
+// Each returns a complete JSON document, pretty-printed, ending in a newline.
+std::string devicesJson();
+std::string benchJson(const BenchReport& report);
+std::string demoJson(const DemoReport& report);
+
+// CUDA's version numbers as text: 13000 -> "13.0"; 0 (unknown) -> "unknown".
+std::string cudaVersionText(int version);
+
+// Writes text to path, replacing the file only once all of it is written. Throws Io.
+void writeTextFile(const std::string& path, const std::string& text);
+
+} // namespace wb::bench

@@ -1,0 +1,21 @@
+#pragma once
+// Summaries of repeated measurements: every figure Warpbench shows carries n, median, min
+// and max, so that its spread is visible next to it.
+
+#include <vector>
+
+namespace wb::bench {
+
+struct Statistics {
+    int n = 0;
+    double median = 0;
+    double min = 0;
+    double max = 0;
+    std::vector<double> samples; // in the order they were measured
+};
+
+// The median of an even count is the mean of the two middle samples. Throws
+// InvalidArgument for no samples or a sample that is not a finite number.
+Statistics summarize(std::vector<double> samples);
+
+} // namespace wb::bench

@@ -1,0 +1,21 @@
+#pragma once
+// warpbench-cli's subcommands. Each takes the words after its name and returns the exit
+// status; mistakes in the words throw UsageError, failures inside throw wb::Error.
+
+#include <string>
+#include <vector>
+
+namespace wb::cli {
+
+// The process's exit statuses, shared by every subcommand and checked by the tests.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1; // a verification failed, or a run failed
+inline constexpr int kExitUsage = 2;  // bad command line, or a request refused before it started
+
+int runDevices(const std::vector<std::string>& words);
+int runBench(const std::vector<std::string>& words);
+int runDemo(const std::vector<std::string>& words);
+
+std::string helpText();
+
+} // namespace wb::cli

@@ -1,0 +1,42 @@
+#include "commands.h"
+
+namespace wb::cli {
+
+std::string helpText()
+{
+    return R"(warpbench-cli: headless Warpbench (devices, benchmarks, the demo)
+
+usage:
+  warpbench-cli devices [--json]
+      CPU model, cores, memory, BLAS/FFT/OpenCV versions and threads; each GPU (name,
+      compute capability, SMs, memory, clocks, L2, driver/runtime, CUDA library
+      versions) or the reason there is none.
+
+  warpbench-cli bench --op matmul|fft2|gaussian --sizes N[,N...] [options]
+      --dtype T          matmul: follows --precision (f32, f16, bf16, f64)
+                         fft2: f32/c64 (default) or f64/c128; gaussian: f32 (default) or u8
+      --precision P      matmul: fp32 (default), tf32, fp16, bf16, fp64; fft2: fp32 or fp64
+      --backends LIST    cpu,gpu (default), cpu, gpu or cuda:N
+      --repeat N         timed repetitions (default 10); --warmup N untimed ones (default 3)
+      --threads N        CPU threads for OpenBLAS, FFTW and OpenCV (default: all cores)
+      --sigma S          gaussian sigma (default 3)
+      --seed N           seed of the random inputs (default 1)
+      --json FILE        write the run record (figures, devices, versions) as JSON
+      Prints median/min/max ms, throughput, speedup vs CPU (verified results only),
+      H2D+D2H transfer ms, max relative error against the reference and % of the bare
+      cuBLAS/cuFFT call.
+
+  warpbench-cli demo [--cpu-only] [--repeat N] [--size N] [--count N] [--json FILE]
+      The classic "five 5000x5000 float64 random matrix products, NumPy vs CuPy"
+      comparison: OpenBLAS on all CPU threads against cuRAND + cuBLAS, generation
+      included, both results verified (defaults: --size 5000 --count 5 --repeat 3).
+
+  warpbench-cli --version | help
+
+exit status: 0 done, 1 a verification or a run failed, 2 bad command line or a request
+refused before it started (unknown option, bad size, too large for memory, no GPU for
+--backends gpu). WB_DISABLE_CUDA=1 hides the GPU.
+)";
+}
+
+} // namespace wb::cli

@@ -1,0 +1,67 @@
+// warpbench-cli: the headless front end of wb::compute. Every error stops at this
+// boundary and is printed as one line.
+
+#include "arguments.h"
+#include "commands.h"
+
+#include <wb/error.h>
+#include <wb/version.h>
+
+#include <algorithm>
+#include <exception>
+#include <iostream>
+
+namespace {
+
+std::string oneLine(std::string text)
+{
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return text;
+}
+
+int dispatch(const std::vector<std::string>& args)
+{
+    using namespace wb::cli;
+    if (args.empty())
+        throw UsageError("no command given (expected devices, bench, demo or help)");
+    const std::string& command = args.front();
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "help" || command == "--help" || command == "-h") {
+        std::cout << helpText();
+        return kExitOk;
+    }
+    if (command == "--version" || command == "version") {
+        std::cout << "warpbench-cli " << wb::kVersionString << '\n';
+        return kExitOk;
+    }
+    if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+        std::cout << helpText();
+        return kExitOk;
+    }
+    if (command == "devices")
+        return runDevices(rest);
+    if (command == "bench")
+        return runBench(rest);
+    if (command == "demo")
+        return runDemo(rest);
+    throw UsageError("unknown command '" + command + "' (expected devices, bench, demo or help)");
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    using namespace wb::cli;
+    try {
+        return dispatch(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const UsageError& e) {
+        std::cerr << "warpbench-cli: " << oneLine(e.what()) << " (see 'warpbench-cli help')\n";
+        return kExitUsage;
+    } catch (const wb::Error& e) {
+        std::cerr << "warpbench-cli: " << name(e.code()) << ": " << oneLine(e.what()) << '\n';
+        return kExitFailed;
+    } catch (const std::exception& e) {
+        std::cerr << "warpbench-cli: unexpected error: " << oneLine(e.what()) << '\n';
+        return kExitFailed;
+    }
+}

@@ -1,0 +1,257 @@
+// warpbench-cli run as a user runs it: exit statuses, one-line errors before any work,
+// the device report with the reason there is no GPU, bench tables and run records, and the
+// demo at a small size on the CPU.
+
+#include "io/temp_dir.h"
+
+#include <wb/device.h>
+#include <wb/version.h>
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+using nlohmann::json;
+using wb::test::TempDir;
+
+struct CliRun {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string readFile(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Runs warpbench-cli with `args` (shell words) and optional environment assignments.
+CliRun runCli(const TempDir& dir, const std::string& args, const std::string& environment = "")
+{
+    const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
+    const std::string command = "env " + environment + " '" WARPBENCH_CLI_PATH "' " + args + " > '" + out + "' 2> '" +
+                                err + "' < /dev/null";
+    const int raw = std::system(command.c_str());
+    CliRun run;
+    run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    run.out = readFile(out);
+    run.err = readFile(err);
+    return run;
+}
+
+int lineCount(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+constexpr const char* kNoGpu = "WB_DISABLE_CUDA=1";
+
+TEST(Cli, VersionAndHelp)
+{
+    TempDir dir;
+    const CliRun version = runCli(dir, "--version");
+    EXPECT_EQ(version.status, 0);
+    EXPECT_EQ(version.out, std::string("warpbench-cli ") + wb::kVersionString + "\n");
+    const CliRun help = runCli(dir, "help");
+    EXPECT_EQ(help.status, 0);
+    EXPECT_TRUE(contains(help.out, "warpbench-cli bench --op matmul|fft2|gaussian"));
+    EXPECT_TRUE(contains(help.out, "warpbench-cli demo"));
+}
+
+TEST(Cli, DevicesReportsTheCpuAndEachGpuOrWhyThereIsNone)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "devices");
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "model"));
+    EXPECT_TRUE(contains(run.out, "BLAS"));
+    EXPECT_TRUE(contains(run.out, "FFT"));
+    EXPECT_TRUE(contains(run.out, "OpenCV"));
+    const wb::CudaStatus& status = wb::Runtime::instance().cudaStatus();
+    if (status.available)
+        EXPECT_TRUE(contains(run.out, "GPU 0: " + status.gpus.front().name)) << run.out;
+    else
+        EXPECT_TRUE(contains(run.out, "none: " + status.reason)) << run.out;
+}
+
+TEST(Cli, DevicesSaysWhenTheGpuIsDisabled)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "devices", kNoGpu);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "none: GPU disabled by WB_DISABLE_CUDA")) << run.out;
+}
+
+TEST(Cli, DevicesJsonCarriesHostLibrariesAndCuda)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "devices --json", kNoGpu);
+    ASSERT_EQ(run.status, 0) << run.err;
+    const json record = json::parse(run.out);
+    EXPECT_EQ(record["tool"], "warpbench-cli");
+    EXPECT_EQ(record["version"], wb::kVersionString);
+    EXPECT_GT(record["host"]["logical_cores"].get<int>(), 0);
+    EXPECT_GT(record["host"]["memory_total_bytes"].get<double>(), 0);
+    EXPECT_TRUE(record["cpu_libraries"]["blas"].is_string());
+    EXPECT_GT(record["cpu_libraries"]["threads"].get<int>(), 0);
+    EXPECT_FALSE(record["cuda"]["available"].get<bool>());
+    EXPECT_EQ(record["cuda"]["reason"], "GPU disabled by WB_DISABLE_CUDA");
+}
+
+TEST(Cli, BenchOnTheCpuWritesARunRecord)
+{
+    TempDir dir;
+    const std::string path = dir.file("matmul.json");
+    const CliRun run = runCli(dir, "bench --op matmul --sizes 16,33 --backends cpu --repeat 3 --warmup 1 --json " + path);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "median ms"));
+    EXPECT_TRUE(contains(run.out, "GFLOP/s"));
+    EXPECT_TRUE(contains(run.out, "33x33"));
+    const json record = json::parse(readFile(path));
+    EXPECT_EQ(record["command"], "bench");
+    EXPECT_TRUE(record["date"].is_string());
+    EXPECT_TRUE(record.contains("host"));
+    EXPECT_TRUE(record.contains("cpu_libraries"));
+    EXPECT_TRUE(record["cuda"].contains("available"));
+    EXPECT_EQ(record["parameters"]["op"], "matmul");
+    EXPECT_EQ(record["parameters"]["dtype"], "f32");
+    EXPECT_EQ(record["parameters"]["precision"], "fp32");
+    EXPECT_EQ(record["parameters"]["repeat"], 3);
+    EXPECT_EQ(record["parameters"]["sizes"], json({16, 33}));
+    ASSERT_EQ(record["rows"].size(), 2u);
+    for (const json& row : record["rows"]) {
+        EXPECT_EQ(row["backend"], "cpu");
+        EXPECT_EQ(row["time_ms"]["n"], 3);
+        EXPECT_EQ(row["time_ms"]["samples"].size(), 3u);
+        EXPECT_LE(row["time_ms"]["min"].get<double>(), row["time_ms"]["median"].get<double>());
+        EXPECT_LE(row["time_ms"]["median"].get<double>(), row["time_ms"]["max"].get<double>());
+        EXPECT_GT(row["throughput"].get<double>(), 0.0);
+        EXPECT_EQ(row["throughput_unit"], "GFLOP/s");
+        EXPECT_GT(row["flops"].get<double>(), 0.0);
+    }
+    EXPECT_EQ(record["rows"][1]["size"], 33);
+    EXPECT_FALSE(record["verification_failed"].get<bool>());
+}
+
+TEST(Cli, BenchFft2AndGaussianOnTheCpu)
+{
+    TempDir dir;
+    const CliRun fft = runCli(dir, "bench --op fft2 --sizes 32 --dtype f64 --backends cpu --repeat 2 --json " +
+                                    dir.file("fft.json"));
+    ASSERT_EQ(fft.status, 0) << fft.err;
+    EXPECT_EQ(json::parse(readFile(dir.file("fft.json")))["rows"][0]["dtype"], "c128");
+    const CliRun gaussian = runCli(dir, "bench --op gaussian --sizes 40 --dtype u8 --sigma 1.5 --backends cpu "
+                                     "--repeat 2 --threads 1 --json " + dir.file("g.json"));
+    ASSERT_EQ(gaussian.status, 0) << gaussian.err;
+    EXPECT_TRUE(contains(gaussian.out, "GB/s"));
+    const json record = json::parse(readFile(dir.file("g.json")));
+    EXPECT_EQ(record["rows"][0]["throughput_unit"], "GB/s");
+    EXPECT_EQ(record["parameters"]["sigma"], 1.5);
+    EXPECT_EQ(record["parameters"]["threads"], 1);
+}
+
+TEST(Cli, BenchWithoutAGpuRunsTheCpuRowsAndSaysWhy)
+{
+    TempDir dir;
+    const CliRun run =
+        runCli(dir, "bench --op matmul --sizes 16 --repeat 2 --json " + dir.file("b.json"), kNoGpu);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n') > 0, true);
+    EXPECT_TRUE(contains(run.out, "GPU rows skipped: GPU disabled by WB_DISABLE_CUDA")) << run.out;
+    const json record = json::parse(readFile(dir.file("b.json")));
+    EXPECT_EQ(record["parameters"]["backends"], json({"cpu"}));
+    EXPECT_EQ(record["parameters"]["backends_requested"], json({"cpu", "gpu"}));
+    EXPECT_EQ(record["rows"].size(), 1u);
+}
+
+TEST(Cli, BenchOnAMissingGpuAloneIsRefused)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "bench --op matmul --sizes 16 --backends gpu", kNoGpu);
+    EXPECT_EQ(run.status, 2);
+    EXPECT_EQ(lineCount(run.err), 1) << run.err;
+    EXPECT_TRUE(contains(run.err, "GPU disabled by WB_DISABLE_CUDA")) << run.err;
+    EXPECT_TRUE(run.out.empty()) << run.out;
+}
+
+TEST(Cli, BadCommandLinesAreOneLineErrorsWithStatus2)
+{
+    TempDir dir;
+    const std::pair<const char*, const char*> cases[] = {
+        {"", "no command"},
+        {"frobnicate", "unknown command 'frobnicate'"},
+        {"devices --verbose", "unknown option '--verbose'"},
+        {"bench --sizes 64", "needs --op"},
+        {"bench --op matmul", "needs --sizes"},
+        {"bench --op conv2d --sizes 64", "unknown op 'conv2d'"},
+        {"bench --op matmul --sizes 64,abc", "size 'abc' is not a positive whole number"},
+        {"bench --op matmul --sizes 0", "at least 1"},
+        {"bench --op matmul --sizes -64", "'-64' is not a positive whole number"},
+        {"bench --op matmul --sizes 64,,128", "empty item"},
+        {"bench --op matmul --sizes 99999999999999999999999", "too large"},
+        {"bench --op matmul --sizes 4000000", "host memory"},
+        {"bench --op matmul --sizes 64 --repeat 0", "--repeat"},
+        {"bench --op matmul --sizes 64 --repeat", "--repeat needs a value"},
+        {"bench --op matmul --sizes 64 --dtype f128", "unknown dtype 'f128'"},
+        {"bench --op matmul --sizes 64 --precision fp8", "unknown precision 'fp8'"},
+        {"bench --op matmul --sizes 64 --precision fp16 --dtype f32", "precision fp16 runs on f16"},
+        {"bench --op matmul --sizes 64 --backends cpu,tpu", "unknown backend 'tpu'"},
+        {"bench --op matmul --sizes 64 --sigma -1", "--sigma"},
+        {"bench --op matmul --sizes 64 --sizes 32", "given twice"},
+        {"bench --op matmul --sizes 64 --json /no/such/folder/x.json", "does not exist"},
+        {"bench --op gaussian --sizes 64 --sigma 50", "larger than the limit"},
+        {"demo --size 0", "at least 1"},
+        {"demo --size 4000000", "host memory"},
+        {"demo --count x", "--count"},
+        {"demo --gpu-only", "unknown option '--gpu-only'"},
+        {"demo 5000", "unexpected argument '5000'"},
+    };
+    for (const auto& [args, phrase] : cases) {
+        SCOPED_TRACE(args);
+        const CliRun run = runCli(dir, args, kNoGpu);
+        EXPECT_EQ(run.status, 2);
+        EXPECT_EQ(lineCount(run.err), 1) << run.err;
+        EXPECT_TRUE(contains(run.err, phrase)) << run.err;
+        EXPECT_TRUE(run.out.empty()) << run.out;
+    }
+}
+
+TEST(Cli, DemoRunsTheCpuSideAndSaysWhyTheGpuSideDidNot)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "demo --size 256 --count 2 --repeat 1 --json " + dir.file("demo.json"), kNoGpu);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "2 products of two random 256x256 float64 matrices")) << run.out;
+    EXPECT_TRUE(contains(run.out, "passed")) << run.out;
+    EXPECT_TRUE(contains(run.out, "GPU side did not run: GPU disabled by WB_DISABLE_CUDA")) << run.out;
+    EXPECT_FALSE(contains(run.out, "speedup:")) << run.out;
+    const json record = json::parse(readFile(dir.file("demo.json")));
+    EXPECT_EQ(record["parameters"]["size"], 256);
+    EXPECT_EQ(record["parameters"]["count"], 2);
+    EXPECT_TRUE(record["cpu"]["verification"]["passed"].get<bool>());
+    EXPECT_EQ(record["cpu"]["loop_ms"]["n"], 1);
+    EXPECT_TRUE(record["gpu"].is_null());
+    EXPECT_EQ(record["gpu_skipped"], "GPU disabled by WB_DISABLE_CUDA");
+}
+
+TEST(Cli, DemoCpuOnly)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "demo --cpu-only --size 64 --count 1 --repeat 2");
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "GPU side did not run: not requested")) << run.out;
+}
+
+} // namespace
