@@ -1,0 +1,171 @@
+#pragma once
+// Separable Gaussian filter in two passes through an intermediate image: a row pass
+// (input -> intermediate, along W) and a column pass (intermediate -> output, along H).
+// Images are (H, W) or (H, W, C) with C interleaved channels; a row is W·C elements.
+//
+// Arithmetic follows OpenCV's cv::GaussianBlur so that the CPU backend's result is matched:
+//  - f32: float weights, float accumulation, float intermediate.
+//  - u8: OpenCV's bit-exact fixed point. Weights are integers in units of 2^-8 summing to
+//    256; the row pass sums weight·pixel exactly into a 16-bit intermediate (at most
+//    255·256); the column pass sums weight·intermediate exactly in 32 bits (units of
+//    2^-16) and rounds half up with saturation. No rounding happens before the last step.
+//
+// Weights travel as a kernel parameter (Taps, 520 bytes): parameters live in the constant
+// bank, every thread of a warp reads the same tap at the same time (a broadcast), and
+// each prepared op keeps its own weights without a per-run upload.
+
+#include <cstdint>
+
+namespace wb::cuda::kernels {
+
+inline constexpr int kMaxTaps = 129; // GaussianDesc::kMaxKernelSize
+
+template <typename Weight> struct Taps {
+    Weight w[kMaxTaps];
+    int radius; // taps are w[0 .. 2·radius]
+};
+
+template <typename T> struct GaussianArith;
+
+template <> struct GaussianArith<float> {
+    using Weight = float;
+    using Acc = float;
+    using Mid = float;
+    static __device__ __forceinline__ float finish(float acc) { return acc; }
+};
+
+template <> struct GaussianArith<std::uint8_t> {
+    using Weight = std::uint32_t;
+    using Acc = std::uint32_t;
+    using Mid = std::uint16_t;
+    static __device__ __forceinline__ std::uint8_t finish(std::uint32_t acc)
+    {
+        return static_cast<std::uint8_t>(min((acc + (1u << 15)) >> 16, 255u));
+    }
+};
+
+// Border modes, as wb::BorderMode.
+enum class Border : int { Reflect101 = 0, Replicate = 1, Constant = 2 };
+
+// The index that coordinate p of an axis of length n reads, or -1 for a constant (zero)
+// border. Reflect-101 reflects about the end pixels (period 2n − 2), repeatedly for
+// kernels wider than the image, as OpenCV's borderInterpolate.
+__device__ __forceinline__ std::int64_t borderIndex(std::int64_t p, std::int64_t n, Border border)
+{
+    if (p >= 0 && p < n)
+        return p;
+    switch (border) {
+    case Border::Replicate: return p < 0 ? 0 : n - 1;
+    case Border::Constant: return -1;
+    case Border::Reflect101: break;
+    }
+    if (n == 1)
+        return 0;
+    const std::int64_t period = 2 * n - 2;
+    p %= period;
+    if (p < 0)
+        p += period;
+    return p < n ? p : period - p;
+}
+
+// ---- Row pass -----------------------------------------------------------------------
+// Launch: block (kRowThreads, kRowLines); grid (ceil(W / kRowTile), min(ceil(H / kRowLines),
+// 65535)), grid-stride over groups of kRowLines rows in y.
+// Shared (dynamic): kRowLines lines of (kRowTile + 2r)·C elements of T, one line per
+// threadIdx.y: at most 4 · 256 · 4 · 4 B = 16 KiB (f32, 4 channels, r = 64).
+// Each line is loaded by its own 128 threads at consecutive addresses (coalesced; border
+// pixels mapped), then each thread computes outputs o = threadIdx.x + 128·i of its line:
+// the window of output element o starts at tile element o and its taps are C apart, so a
+// warp reads 32 consecutive shared words per tap (no bank conflicts).
+inline constexpr int kRowThreads = 128;
+inline constexpr int kRowLines = 4;
+inline constexpr int kRowTile = 128; // output pixels per line and block
+
+template <typename T, int C>
+__global__ void __launch_bounds__(kRowThreads * kRowLines)
+    gaussianRows(const T* __restrict__ in, typename GaussianArith<T>::Mid* __restrict__ mid, std::int64_t height,
+                 std::int64_t width, Taps<typename GaussianArith<T>::Weight> taps, Border border)
+{
+    using Arith = GaussianArith<T>;
+    using Acc = typename Arith::Acc;
+    using Mid = typename Arith::Mid;
+    extern __shared__ __align__(16) unsigned char rowShared[];
+    const int r = taps.radius;
+    const int span = (kRowTile + 2 * r) * C;
+    T* line = reinterpret_cast<T*>(rowShared) + threadIdx.y * span;
+    const std::int64_t x0 = static_cast<std::int64_t>(blockIdx.x) * kRowTile;
+    const int outputs = static_cast<int>(min(static_cast<std::int64_t>(kRowTile), width - x0)) * C;
+
+    for (std::int64_t yBase = static_cast<std::int64_t>(blockIdx.y) * kRowLines; yBase < height;
+         yBase += static_cast<std::int64_t>(gridDim.y) * kRowLines) {
+        const std::int64_t y = yBase + threadIdx.y;
+        const bool active = y < height;
+        if (active) {
+            const T* src = in + y * width * C;
+            for (int e = threadIdx.x; e < span; e += kRowThreads) {
+                const std::int64_t p = borderIndex(x0 - r + e / C, width, border);
+                line[e] = p < 0 ? T(0) : src[p * C + e % C];
+            }
+        }
+        __syncthreads();
+        if (active) {
+            Mid* dst = mid + (y * width + x0) * C;
+            for (int o = threadIdx.x; o < outputs; o += kRowThreads) {
+                Acc acc = 0;
+                for (int k = 0; k <= 2 * r; ++k)
+                    acc += taps.w[k] * static_cast<Acc>(line[o + k * C]);
+                dst[o] = static_cast<Mid>(acc);
+            }
+        }
+        __syncthreads(); // the next row group overwrites the lines
+    }
+}
+
+// ---- Column pass --------------------------------------------------------------------
+// Channels do not matter vertically: a row is W·C independent element columns.
+// Launch: block (kColWidth, kColLines) = (32, 8); grid (ceil(W·C / 32), min(ceil(H /
+// kColTile), 65535)), grid-stride over strips of kColTile rows in y.
+// Shared (dynamic): (kColTile + 2r) rows × 32 elements of Mid: at most 192 · 32 · 4 B =
+// 24 KiB (f32, r = 64).
+// Warps load whole 32-element rows of the strip and its halo (128 B per warp for f32,
+// coalesced; border rows mapped); then each thread computes kColTile / 8 outputs of its
+// column, rows threadIdx.y + 8·j, a warp reading 32 consecutive shared elements per tap.
+inline constexpr int kColWidth = 32;
+inline constexpr int kColLines = 8;
+inline constexpr int kColTile = 64; // output rows per block
+
+template <typename T>
+__global__ void __launch_bounds__(kColWidth * kColLines)
+    gaussianColumns(const typename GaussianArith<T>::Mid* __restrict__ mid, T* __restrict__ out, std::int64_t height,
+                    std::int64_t rowElements, Taps<typename GaussianArith<T>::Weight> taps, Border border)
+{
+    using Arith = GaussianArith<T>;
+    using Acc = typename Arith::Acc;
+    using Mid = typename Arith::Mid;
+    extern __shared__ __align__(16) unsigned char columnShared[];
+    Mid* tile = reinterpret_cast<Mid*>(columnShared);
+    const int r = taps.radius;
+    const int tileRows = kColTile + 2 * r;
+    const std::int64_t col = static_cast<std::int64_t>(blockIdx.x) * kColWidth + threadIdx.x;
+    const bool inside = col < rowElements;
+
+    for (std::int64_t y0 = static_cast<std::int64_t>(blockIdx.y) * kColTile; y0 < height;
+         y0 += static_cast<std::int64_t>(gridDim.y) * kColTile) {
+        for (int i = threadIdx.y; i < tileRows; i += kColLines) {
+            const std::int64_t sy = borderIndex(y0 - r + i, height, border);
+            tile[i * kColWidth + threadIdx.x] = (sy < 0 || !inside) ? Mid(0) : mid[sy * rowElements + col];
+        }
+        __syncthreads();
+        if (inside) {
+            for (int j = threadIdx.y; j < kColTile && y0 + j < height; j += kColLines) {
+                Acc acc = 0;
+                for (int k = 0; k <= 2 * r; ++k)
+                    acc += taps.w[k] * static_cast<Acc>(tile[(j + k) * kColWidth + threadIdx.x]);
+                out[(y0 + j) * rowElements + col] = Arith::finish(acc);
+            }
+        }
+        __syncthreads(); // the next strip overwrites the tile
+    }
+}
+
+} // namespace wb::cuda::kernels

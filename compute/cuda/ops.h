@@ -1,0 +1,27 @@
+#pragma once
+// The CUDA backend's op factories, one file each (matmul.cpp, fft.cpp, gaussian.cu, ...),
+// named as the CPU backend's (cpu/ops.h) so the two read side by side. Each validates its
+// descriptor again (cheap, and it keeps a bad launch configuration from ever reaching
+// the device), does every allocation and plan in prepare, and checks its operands in run().
+
+#include <wb/backend.h>
+
+#include <memory>
+
+namespace wb::cuda {
+
+class CudaBackend;
+
+std::unique_ptr<BinaryOp> prepareMatmul(CudaBackend& backend, const MatmulDesc& desc);
+std::unique_ptr<UnaryOp> prepareFft(CudaBackend& backend, const FftDesc& desc);
+std::unique_ptr<UnaryOp> prepareFftShift(CudaBackend& backend, const FftShiftDesc& desc);
+std::unique_ptr<UnaryOp> prepareGaussian(CudaBackend& backend, const GaussianDesc& desc);
+std::unique_ptr<UnaryOp> prepareGrayscale(CudaBackend& backend, const GrayscaleDesc& desc);
+std::unique_ptr<UnaryOp> prepareConvert(CudaBackend& backend, const ConvertDesc& desc);
+void fillRandom(CudaBackend& backend, const RandomDesc& desc, Array& out);
+
+// Refuses an output that shares bytes with the input, for ops whose kernels read the
+// input out of order (in place would read values already overwritten).
+void requireSeparate(const Array& in, const Array& out, const char* op);
+
+} // namespace wb::cuda
