@@ -57,7 +57,7 @@ cat "$logs/devices.txt" >>"$summary"
 
 if want tests; then
   note "== tests"
-  ctest --preset device -j 4 --output-junit "$logs/ctest.xml" >"$logs/ctest.log" 2>&1 || status=1
+  ctest --preset device -j 8 --output-junit "$logs/ctest.xml" >"$logs/ctest.log" 2>&1 || status=1
   grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Exception" "$logs/ctest.log" | tee -a "$summary"
 fi
 
@@ -70,12 +70,18 @@ bench() { # name, then warpbench-cli bench arguments
   cat "$logs/bench-$name.txt"
 }
 if want bench; then
+  # GPU rows over the whole range with many repetitions (GPU-only rows are checked against
+  # sampled double-precision rows or a CPU result made once, untimed), then CPU against GPU
+  # at two sizes for the speedups: CPU rows at 8192 would cost minutes of the lease.
   for p in fp64 fp32 tf32 fp16 bf16; do
-    bench "matmul-$p" --op matmul --precision "$p" --sizes 1024,2048,4096,8192 --backends cpu,gpu --repeat 10
+    bench "matmul-$p-gpu" --op matmul --precision "$p" --sizes 1024,2048,4096,8192 --backends gpu --repeat 20
+    bench "matmul-$p-cpu-gpu" --op matmul --precision "$p" --sizes 1024,4096 --backends cpu,gpu --repeat 5
   done
-  bench fft2-c64 --op fft2 --dtype c64 --sizes 1024,2048,4096,8192 --backends cpu,gpu --repeat 10
-  bench fft2-c128 --op fft2 --dtype c128 --sizes 1024,2048,4096,8192 --backends cpu,gpu --repeat 10
-  bench gaussian --op gaussian --dtype f32 --sigma 3 --sizes 1024,2160,4096 --backends cpu,gpu --repeat 20
+  for d in c64 c128; do
+    bench "fft2-$d-gpu" --op fft2 --dtype "$d" --sizes 1024,2048,4096,8192 --backends gpu --repeat 20
+    bench "fft2-$d-cpu-gpu" --op fft2 --dtype "$d" --sizes 1024,4096 --backends cpu,gpu --repeat 5
+  done
+  bench gaussian --op gaussian --dtype f32 --sigma 3 --sizes 1024,2048,4096 --backends cpu,gpu --repeat 20
 fi
 
 if want demo; then
