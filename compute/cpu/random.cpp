@@ -1,8 +1,8 @@
 // Random arrays from our own Philox4x32-10 (philox.h). Element i is a function of (seed, i)
 // alone, so the numbers are the same whatever the thread count or chunking. The CUDA
-// backend uses cuRAND's Philox generator, whose mapping of counters to elements and
-// whose transforms differ: the two backends give different streams for one seed (a
-// result check compares statistics, not values).
+// backend's uniform kernel (cuda/kernels/random.cuh) uses this same mapping and rounding,
+// so uniform arrays agree bit for bit across backends; its normal arrays come from
+// cuRAND's host generator, a different stream.
 //
 // Counter block j = (j mod 2^32, j / 2^32, 0, 0) with key (seed mod 2^32, seed / 2^32)
 // yields four 32-bit words. f16, bf16 and f32 use one word per element (24 random bits,

@@ -1,10 +1,12 @@
-// Launchers for the small kernels that finish library calls (kernels/elementwise.cuh).
+// Launchers for the small elementwise kernels: the 1/N of inverse FFTs
+// (kernels/elementwise.cuh) and uniform random arrays (kernels/random.cuh).
 
 #include "check.h"
 #include "dtype_dispatch.h"
 #include "launch.h"
 
 #include "kernels/elementwise.cuh"
+#include "kernels/random.cuh"
 
 namespace wb::cuda {
 
@@ -24,30 +26,27 @@ void launchScale(void* data, DType realType, std::int64_t count, double factor, 
     WB_CUDA_CHECK_LAUNCH("scaleKernel");
 }
 
-void launchUniformFinish(const void* uniform, DType uniformType, void* out, DType outType, std::int64_t n,
-                         const UniformRange& range, cudaStream_t stream)
+void launchUniform(void* out, DType dtype, std::int64_t n, std::uint64_t seed, const UniformRange& range,
+                   cudaStream_t stream)
 {
     if (n == 0)
         return;
-    if (uniformType != DType::F32 && uniformType != DType::F64)
-        fail(ErrorCode::Internal, "launchUniformFinish from " + std::string(name(uniformType)));
-    const unsigned blocks = gridStrideBlocks(n);
-    visitDeviceType(uniformType, [&](auto uniformTag) {
-        visitDeviceType(outType, [&](auto outTag) {
-            using Uniform = typename decltype(uniformTag)::Type;
-            using Out = typename decltype(outTag)::Type;
-            if constexpr ((std::is_same_v<Uniform, float> || std::is_same_v<Uniform, double>) &&
-                          (std::is_same_v<Out, __half> || std::is_same_v<Out, __nv_bfloat16> ||
-                           std::is_same_v<Out, float> || std::is_same_v<Out, double>)) {
-                kernels::uniformFinishKernel<<<blocks, kElementwiseThreads, 0, stream>>>(
-                    static_cast<const Uniform*>(uniform), static_cast<Out*>(out), n, range.low,
-                    range.high - range.low, range.first, range.last);
-                WB_CUDA_CHECK_LAUNCH("uniformFinishKernel");
-            } else {
-                fail(ErrorCode::Internal, "launchUniformFinish to " + std::string(name(outType)));
-            }
-        });
-    });
+    const uint2 key = make_uint2(static_cast<unsigned>(seed), static_cast<unsigned>(seed >> 32));
+    auto launch = [&](auto* typed, auto compute) {
+        using Compute = decltype(compute);
+        const std::int64_t blocks = (n + kernels::kUniformsPerBlock<Compute> - 1) / kernels::kUniformsPerBlock<Compute>;
+        kernels::philoxUniformKernel<<<gridStrideBlocks(blocks), kElementwiseThreads, 0, stream>>>(
+            typed, n, key, static_cast<Compute>(range.low), static_cast<Compute>(range.high - range.low),
+            static_cast<Compute>(range.first), static_cast<Compute>(range.last));
+        WB_CUDA_CHECK_LAUNCH("philoxUniformKernel");
+    };
+    switch (dtype) {
+    case DType::F64: launch(static_cast<double*>(out), 0.0); return;
+    case DType::F32: launch(static_cast<float*>(out), 0.0f); return;
+    case DType::F16: launch(static_cast<__half*>(out), 0.0f); return;
+    case DType::BF16: launch(static_cast<__nv_bfloat16*>(out), 0.0f); return;
+    default: fail(ErrorCode::Internal, "launchUniform to " + std::string(name(dtype)));
+    }
 }
 
 } // namespace wb::cuda

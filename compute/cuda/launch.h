@@ -27,18 +27,18 @@ inline unsigned gridStrideBlocks(std::int64_t n, unsigned threads = kElementwise
 // array of n elements is 2n reals). For the 1/N of inverse FFTs.
 void launchScale(void* data, DType realType, std::int64_t count, double factor, cudaStream_t stream);
 
-// elementwise.cu: turns cuRAND's uniform numbers u in (0, 1] (F32 or F64) into
-// out = low + (high - low)·(1 − u) in [low, high), clamped to [first, last]: the first
-// and last values of the output type inside [low, high), which rounding could otherwise
-// step over. `uniform` and `out` may be the same array.
+// elementwise.cu: uniform random numbers in [low, high) for F64, F32, F16 or BF16, the same
+// stream as the CPU backend's for one seed (kernels/random.cuh), clamped to [first, last]:
+// the first and last values of the output type inside [low, high), which rounding could
+// otherwise step over.
 struct UniformRange {
     double low;
     double high;
     double first;
     double last;
 };
-void launchUniformFinish(const void* uniform, DType uniformType, void* out, DType outType, std::int64_t n,
-                         const UniformRange& range, cudaStream_t stream);
+void launchUniform(void* out, DType dtype, std::int64_t n, std::uint64_t seed, const UniformRange& range,
+                   cudaStream_t stream);
 
 // convert.cu: out = in·scale + offset, elementwise, for every pair of dtypes that
 // ConvertDesc accepts, rounding as ConvertDesc says.

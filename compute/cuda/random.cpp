@@ -1,11 +1,11 @@
-// Random arrays on cuRAND's Philox4x32-10 generator (the backend's one generator, bound to
-// its stream). Each fill sets the seed from the descriptor and the offset to 0, so the
-// same seed and shape give the same numbers every time, on every run of the program.
+// Random arrays on cuRAND's Philox4x32-10.
 //
-// Uniform: curandGenerateUniform(Double) gives u in (0, 1]; a small kernel maps it onto
-// [low, high) (launch.h, UniformRange). f16 and bf16 are generated as f32 into a scratch
-// array and rounded by that kernel.
-// Normal: curandGenerateNormal(Double) produces pairs (Box-Muller) and refuses odd counts.
+// Uniform: one kernel (kernels/random.cuh) on cuRAND's device-side Philox function that
+// writes [low, high) directly, in the CPU backend's element order: one pass over the
+// output, and the same numbers as the CPU for one seed.
+// Normal: the host API's generator (the backend's one generator, bound to its stream; each
+// fill sets the seed from the descriptor and the offset to 0, so a seed and shape give the
+// same numbers every time). curandGenerateNormal(Double) produces pairs (Box-Muller) and refuses odd counts.
 // For f32 and f64 an odd array gets its even part directly and its last element from a
 // two-element scratch; f16 and bf16 go through an f32 scratch of even length and the
 // conversion kernel.
@@ -78,25 +78,7 @@ UniformRange uniformRange(DType dtype, double low, double high)
 
 void fillUniform(CudaBackend& backend, const RandomDesc& desc, Array& out, std::int64_t n)
 {
-    const curandGenerator_t generator = backend.curand();
-    const UniformRange range = uniformRange(desc.dtype, desc.a, desc.b);
-    const auto count = static_cast<std::size_t>(n);
-    switch (desc.dtype) {
-    case DType::F64:
-        WB_CURAND_CHECK(curandGenerateUniformDouble(generator, out.data<double>(), count));
-        launchUniformFinish(out.data(), DType::F64, out.data(), DType::F64, n, range, backend.stream());
-        return;
-    case DType::F32:
-        WB_CURAND_CHECK(curandGenerateUniform(generator, out.data<float>(), count));
-        launchUniformFinish(out.data(), DType::F32, out.data(), DType::F32, n, range, backend.stream());
-        return;
-    default: {
-        const Array uniform = backend.empty(Shape{n}, DType::F32);
-        WB_CURAND_CHECK(curandGenerateUniform(generator, uniform.data<float>(), count));
-        launchUniformFinish(uniform.data(), DType::F32, out.data(), desc.dtype, n, range, backend.stream());
-        return;
-    }
-    }
+    launchUniform(out.data(), desc.dtype, n, desc.seed, uniformRange(desc.dtype, desc.a, desc.b), backend.stream());
 }
 
 void fillNormal(CudaBackend& backend, const RandomDesc& desc, Array& out, std::int64_t n)

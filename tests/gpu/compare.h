@@ -142,8 +142,12 @@ inline double relativeError(const Array& result, const Array& reference)
         return INFINITY;
     double difference = 0, norm = 0;
     for (std::size_t i = 0; i < r.size(); ++i) {
-        difference += (r[i] - e[i]) * (r[i] - e[i]);
-        norm += e[i] * e[i];
+        // Equal values, the same infinity included (an i32 beyond f16's range), agree exactly;
+        // an infinity on one side only, or a NaN, still makes the error infinite or NaN.
+        if (std::isfinite(e[i]))
+            norm += e[i] * e[i];
+        if (r[i] != e[i])
+            difference += (r[i] - e[i]) * (r[i] - e[i]);
     }
     return norm > 0 ? std::sqrt(difference / norm) : std::sqrt(difference);
 }

@@ -1,8 +1,10 @@
-// Random arrays from cuRAND: the same seed gives the same numbers, ranges hold, and the
-// moments fit the distribution. The CPU backend draws a different stream (ops.h), so
-// these tests check properties rather than compare with it.
+// Random arrays on the GPU: the same seed gives the same numbers, ranges hold, and the
+// moments fit the distribution. Uniform arrays are the CPU backend's numbers bit for bit;
+// normal ones come from cuRAND's own stream, so only their properties are checked.
 
 #include "compare.h"
+
+#include <cstring>
 
 namespace wb::test {
 namespace {
@@ -42,6 +44,20 @@ TEST_P(RandomTest, SameSeedSameNumbers)
         const Array other = download(wb::random(gpu(), shape, dtype, distribution, 43));
         EXPECT_EQ(maxAbsDifference(first, again), 0.0);
         EXPECT_GT(maxAbsDifference(first, other), 0.0);
+    }
+}
+
+TEST_P(RandomTest, UniformIsTheCpuStreamBitForBit)
+{
+    const DType dtype = GetParam();
+    for (const Shape& shape : {Shape{1}, Shape{3, 7}, Shape{1021, 767}}) {
+        for (auto [low, high] : {std::pair{0.0, 1.0}, {-3.0, 5.5}}) {
+            SCOPED_TRACE(shape.toString() + " [" + std::to_string(low) + ", " + std::to_string(high) + ")");
+            const Array gpuValues = download(wb::random(gpu(), shape, dtype, Distribution::Uniform, 1234, low, high));
+            const Array cpuValues = wb::random(cpu(), shape, dtype, Distribution::Uniform, 1234, low, high);
+            ASSERT_EQ(gpuValues.nbytes(), cpuValues.nbytes());
+            EXPECT_EQ(std::memcmp(gpuValues.data(), cpuValues.data(), cpuValues.nbytes()), 0);
+        }
     }
 }
 

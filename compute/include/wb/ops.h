@@ -154,7 +154,8 @@ struct ConvertDesc {
 // ---------------------------------------------------------------------------------------
 // Random arrays. Uniform in [low, high) or normal (mean, stddev), real floating dtypes.
 // The same seed gives the same numbers on the same backend and shape, whatever the thread
-// count; the CPU and the CUDA backend produce different streams (see docs/compute.md).
+// count. Uniform arrays are the same numbers on the CPU and the CUDA backend; normal arrays
+// are not (the GPU uses cuRAND's own stream; see docs/compute.md).
 enum class Distribution : std::uint8_t { Uniform, Normal };
 
 struct RandomDesc {
