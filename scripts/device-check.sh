@@ -73,7 +73,10 @@ if want bench; then
   # GPU rows over the whole range with many repetitions (GPU-only rows are checked against
   # sampled double-precision rows or a CPU result made once, untimed), then CPU against GPU
   # at two sizes for the speedups: CPU rows at 8192 would cost minutes of the lease.
-  for p in fp64 fp32 tf32 fp16 bf16; do
+  # 5000 is the demo's size, awkward for 128-wide tiles.
+  bench matmul-fp64-gpu --op matmul --precision fp64 --sizes 1024,2048,4096,5000,8192 --backends gpu --repeat 20
+  bench matmul-fp64-cpu-gpu --op matmul --precision fp64 --sizes 1024,4096 --backends cpu,gpu --repeat 5
+  for p in fp32 tf32 fp16 bf16; do
     bench "matmul-$p-gpu" --op matmul --precision "$p" --sizes 1024,2048,4096,8192 --backends gpu --repeat 20
     bench "matmul-$p-cpu-gpu" --op matmul --precision "$p" --sizes 1024,4096 --backends cpu,gpu --repeat 5
   done

@@ -2,11 +2,14 @@
 
 #include <wb/error.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include <string>
 
 namespace wb::bench {
 
-Statistics measure(Backend& backend, int warmup, int repeat, const std::function<void()>& work)
+Statistics measure(Backend& backend, int warmup, int repeat, const std::function<void()>& work, double minSampleMs)
 {
     if (repeat < 1 || warmup < 0)
         fail(ErrorCode::InvalidArgument, "need repeat >= 1 and warmup >= 0, got repeat " + std::to_string(repeat) +
@@ -14,17 +17,29 @@ Statistics measure(Backend& backend, int warmup, int repeat, const std::function
     for (int i = 0; i < warmup; ++i)
         work();
     backend.synchronize();
-
     const auto timer = backend.createTimer();
+    int runs = 1;
+    if (minSampleMs > 0) {
+        timer->start();
+        work();
+        timer->stop();
+        const double once = timer->elapsedMs();
+        if (once < minSampleMs)
+            runs = once > 0 ? static_cast<int>(std::min<double>(std::ceil(minSampleMs / once), kMaxRunsPerSample))
+                            : kMaxRunsPerSample;
+    }
     std::vector<double> samples;
     samples.reserve(static_cast<std::size_t>(repeat));
     for (int i = 0; i < repeat; ++i) {
         timer->start();
-        work();
+        for (int r = 0; r < runs; ++r)
+            work();
         timer->stop();
-        samples.push_back(timer->elapsedMs());
+        samples.push_back(timer->elapsedMs() / runs);
     }
-    return summarize(std::move(samples));
+    Statistics statistics = summarize(std::move(samples));
+    statistics.runsPerSample = runs;
+    return statistics;
 }
 
 } // namespace wb::bench

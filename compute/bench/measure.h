@@ -14,6 +14,13 @@ namespace wb::bench {
 // Runs work() `warmup` times and waits for it, then `repeat` times, each between a
 // timer's start() and stop(). work() must only queue the work; it is never set-up
 // (prepare ops before). Throws InvalidArgument for repeat < 1 or warmup < 0.
-Statistics measure(Backend& backend, int warmup, int repeat, const std::function<void()>& work);
+//
+// With minSampleMs > 0, a run shorter than that is timed k times back to back in each
+// sample, k = ceil(minSampleMs / one run) up to kMaxRunsPerSample, and each sample is the
+// sample's time / k. A GPU op of a few microseconds otherwise measures the host's launch
+// latency between the timer's event and the op as much as the op itself.
+inline constexpr int kMaxRunsPerSample = 1000;
+Statistics measure(Backend& backend, int warmup, int repeat, const std::function<void()>& work,
+                   double minSampleMs = 0);
 
 } // namespace wb::bench

@@ -39,7 +39,8 @@ template <typename T> json optional(const std::optional<T>& value)
 
 json toJson(const Statistics& s)
 {
-    return {{"n", s.n}, {"median", s.median}, {"min", s.min}, {"max", s.max}, {"samples", s.samples}};
+    return {{"n", s.n}, {"median", s.median}, {"min", s.min}, {"max", s.max}, {"samples", s.samples},
+            {"runs_per_sample", s.runsPerSample}};
 }
 
 json toJson(const std::optional<Statistics>& s) { return s ? toJson(*s) : json(nullptr); }

@@ -12,6 +12,9 @@ struct Statistics {
     double min = 0;
     double max = 0;
     std::vector<double> samples; // in the order they were measured
+    // Runs timed together in each sample (samples are per run): ops far shorter than a
+    // launch gap are timed back to back so that host-side gaps do not count as their time.
+    int runsPerSample = 1;
 };
 
 // The median of an even count is the mean of the two middle samples. Throws

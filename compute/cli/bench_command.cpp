@@ -80,8 +80,11 @@ std::vector<std::string> rowCells(const bench::BenchRow& row)
 void printFooter(const bench::BenchReport& report)
 {
     std::set<std::string> checks, bareNotes;
-    std::vector<std::string> failures;
+    std::vector<std::string> failures, batched;
     for (const bench::BenchRow& row : report.rows) {
+        if (row.time.runsPerSample > 1)
+            batched.push_back(std::to_string(row.size) + " " + row.backend + " x" +
+                              std::to_string(row.time.runsPerSample));
         if (row.backend == "cpu")
             continue;
         checks.insert(row.verification.description + " (tolerance " + formatError(row.verification.tolerance) + ")");
@@ -91,6 +94,12 @@ void printFooter(const bench::BenchReport& report)
             failures.push_back(std::to_string(row.size) + "x" + std::to_string(row.size) + " on " + row.backend +
                                ": max rel error " + formatError(row.verification.maxRelError) + " > tolerance " +
                                formatError(row.verification.tolerance));
+    }
+    if (!batched.empty()) {
+        std::cout << "\nruns under 1 ms are timed back to back, per-run time = sample / runs (bare calls alike):";
+        for (const std::string& b : batched)
+            std::cout << ' ' << b;
+        std::cout << '\n';
     }
     if (checks.empty())
         return;

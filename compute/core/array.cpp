@@ -182,6 +182,23 @@ Array Array::reshape(const Shape& shape) const
     return copy;
 }
 
+Array Array::at(std::int64_t index) const
+{
+    if (!isContiguous() || ndim() < 1)
+        fail(ErrorCode::Unsupported, "indexing needs a contiguous array of at least one dimension");
+    if (index < 0 || index >= m_shape[0])
+        fail(ErrorCode::ShapeMismatch,
+             "index " + std::to_string(index) + " out of range for the first axis of " + m_shape.toString());
+    Shape rest;
+    for (int axis = 1; axis < ndim(); ++axis)
+        rest.append(m_shape[axis]);
+    Array view = *this;
+    view.m_shape = rest;
+    view.m_strides = contiguousStrides(rest);
+    view.m_offsetBytes += static_cast<std::size_t>(index * m_strides[0]) * sizeOf(m_dtype);
+    return view;
+}
+
 std::string Array::describe() const
 {
     return std::string(name(m_dtype)) + " " + m_shape.toString() + " on " + place().toString();

@@ -19,11 +19,12 @@ inline constexpr int kCudaModuleAbi = 1;
 class BareBaseline {
 public:
     virtual ~BareBaseline() = default;
-    // Milliseconds of each timed run of one cublasGemmEx / cublasGemmStridedBatchedEx call
-    // for desc, on buffers the baseline allocates and fills with random numbers itself.
-    virtual std::vector<double> timeMatmul(const MatmulDesc& desc, int warmup, int repeat) = 0;
+    // Milliseconds per cublasGemmEx / cublasGemmStridedBatchedEx call for desc, on buffers
+    // the baseline allocates and fills with random numbers itself: `repeat` samples, each
+    // timing `runsPerSample` calls back to back (as bench::measure does for our ops).
+    virtual std::vector<double> timeMatmul(const MatmulDesc& desc, int warmup, int repeat, int runsPerSample) = 0;
     // Likewise for one cufftExec* call of a plan made for desc.
-    virtual std::vector<double> timeFft(const FftDesc& desc, int warmup, int repeat) = 0;
+    virtual std::vector<double> timeFft(const FftDesc& desc, int warmup, int repeat, int runsPerSample) = 0;
 };
 
 class CudaModule {

@@ -45,25 +45,25 @@ public:
         cudaGetLastError();
     }
 
-    std::vector<double> timeMatmul(const MatmulDesc& desc, int warmup, int repeat) override
+    std::vector<double> timeMatmul(const MatmulDesc& desc, int warmup, int repeat, int runsPerSample) override
     {
         OpScope scope("matmul baseline");
         desc.validate();
-        requireRuns(warmup, repeat, desc.batch());
+        requireRuns(warmup, repeat, runsPerSample, desc.batch());
         makeCurrent();
         const GemmConfig config = gemmConfig(resolve(desc.precision, desc.dtype));
         const DeviceBlock a = randomBlock(desc.dtype, desc.a.numel());
         const DeviceBlock b = randomBlock(desc.dtype, desc.b.numel());
         const DeviceBlock c = allocateDevice(static_cast<std::size_t>(desc.outputShape().numel()) * sizeOf(desc.dtype));
         WB_CUBLAS_CHECK(cublasSetMathMode(m_cublas.get(), config.mathMode));
-        return timeRuns(warmup, repeat, [&] { launchGemm(m_cublas.get(), desc, config, a.get(), b.get(), c.get()); });
+        return timeRuns(warmup, repeat, runsPerSample, [&] { launchGemm(m_cublas.get(), desc, config, a.get(), b.get(), c.get()); });
     }
 
-    std::vector<double> timeFft(const FftDesc& desc, int warmup, int repeat) override
+    std::vector<double> timeFft(const FftDesc& desc, int warmup, int repeat, int runsPerSample) override
     {
         OpScope scope("fft baseline");
         desc.validate();
-        requireRuns(warmup, repeat, desc.batch());
+        requireRuns(warmup, repeat, runsPerSample, desc.batch());
         makeCurrent();
         const FftPlan plan = makeFftPlan(desc);
         const DeviceBlock work = allocateDevice(std::max<std::size_t>(plan.workBytes, 256));
@@ -73,22 +73,23 @@ public:
         const DeviceBlock out =
             allocateDevice(static_cast<std::size_t>(desc.outputShape().numel()) * sizeOf(desc.outputDType()));
         // C2R overwrites its input; the values it leaves do not change the timing.
-        return timeRuns(warmup, repeat, [&] { execFft(plan, desc.direction, in.get(), out.get()); });
+        return timeRuns(warmup, repeat, runsPerSample, [&] { execFft(plan, desc.direction, in.get(), out.get()); });
     }
 
 private:
     void makeCurrent() const { WB_CUDA_CHECK(cudaSetDevice(m_device)); }
 
-    static void requireRuns(int warmup, int repeat, std::int64_t batch)
+    static void requireRuns(int warmup, int repeat, int runsPerSample, std::int64_t batch)
     {
-        if (warmup < 0 || repeat < 1)
-            fail(ErrorCode::InvalidArgument, "the baseline needs warmup >= 0 and repeat >= 1, got " +
-                                                 std::to_string(warmup) + " and " + std::to_string(repeat));
+        if (warmup < 0 || repeat < 1 || runsPerSample < 1)
+            fail(ErrorCode::InvalidArgument, "the baseline needs warmup >= 0, repeat >= 1 and runs per sample >= 1, got " +
+                                                 std::to_string(warmup) + ", " + std::to_string(repeat) + " and " +
+                                                 std::to_string(runsPerSample));
         if (batch == 0)
             fail(ErrorCode::InvalidArgument, "nothing to time: the batch is empty");
     }
 
-    template <typename Call> std::vector<double> timeRuns(int warmup, int repeat, Call call)
+    template <typename Call> std::vector<double> timeRuns(int warmup, int repeat, int runsPerSample, Call call)
     {
         for (int i = 0; i < warmup; ++i)
             call();
@@ -96,12 +97,13 @@ private:
         times.reserve(static_cast<std::size_t>(repeat));
         for (int i = 0; i < repeat; ++i) {
             WB_CUDA_CHECK(cudaEventRecord(m_start.get(), m_stream.get()));
-            call();
+            for (int r = 0; r < runsPerSample; ++r)
+                call();
             WB_CUDA_CHECK(cudaEventRecord(m_stop.get(), m_stream.get()));
             WB_CUDA_CHECK(cudaEventSynchronize(m_stop.get()));
             float ms = 0;
             WB_CUDA_CHECK(cudaEventElapsedTime(&ms, m_start.get(), m_stop.get()));
-            times.push_back(ms);
+            times.push_back(static_cast<double>(ms) / runsPerSample);
         }
         return times;
     }

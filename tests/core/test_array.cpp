@@ -71,6 +71,20 @@ TEST(Array, ReshapeSharesTheBuffer)
     EXPECT_THROW(a.reshape({5, 5}), wb::Error);
 }
 
+TEST(Array, AtIsAViewOfOneIndexOfTheFirstAxis)
+{
+    wb::Array a = wb::Array::emptyHost({3, 2, 4}, wb::DType::F64);
+    for (int i = 0; i < 24; ++i)
+        a.data<double>()[i] = i;
+    const wb::Array middle = a.at(1);
+    EXPECT_EQ(middle.shape(), (wb::Shape{2, 4}));
+    EXPECT_EQ(middle.data<double>()[0], 8.0);
+    EXPECT_EQ(middle.at(1).data<double>()[3], 15.0);
+    EXPECT_EQ(middle.nbytes(), 64u);
+    EXPECT_THROW(a.at(3), wb::Error);
+    EXPECT_THROW(a.at(-1), wb::Error);
+}
+
 TEST(Array, DescribeNamesDTypeShapeAndPlace)
 {
     wb::Array a = wb::Array::emptyHost({3, 2}, wb::DType::C64);

@@ -129,6 +129,9 @@ public:
 
     // Same buffer, new shape with the same number of elements; contiguous arrays only.
     Array reshape(const Shape& shape) const;
+    // The sub-array at `index` of the first axis, sharing the buffer (NumPy's x[index]);
+    // contiguous arrays of at least one dimension. Throws ShapeMismatch out of range.
+    Array at(std::int64_t index) const;
 
     std::string describe() const; // "f32 (4096, 4096) on cuda:0"
 
