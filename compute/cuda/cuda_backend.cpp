@@ -234,6 +234,14 @@ CudaBackend::~CudaBackend()
 
 void CudaBackend::makeCurrent() const { WB_CUDA_CHECK(cudaSetDevice(m_device)); }
 
+void CudaBackend::setCublasMathMode(cublasMath_t mode)
+{
+    if (m_cublasMathMode == mode)
+        return;
+    WB_CUBLAS_CHECK(cublasSetMathMode(m_cublas.get(), mode));
+    m_cublasMathMode = mode;
+}
+
 void CudaBackend::synchronize()
 {
     makeCurrent();

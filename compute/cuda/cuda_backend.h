@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace wb::cuda {
@@ -86,6 +87,9 @@ public:
     int device() const { return m_device; }
     cudaStream_t stream() const { return m_stream.get(); }
     cublasHandle_t cublas() const { return m_cublas.get(); }
+    // Sets the cuBLAS handle's math mode when it differs from the last one set: a matmul
+    // of a few microseconds is launch-bound, and every host call before it shows.
+    void setCublasMathMode(cublasMath_t mode);
     curandGenerator_t curand() const { return m_curand.get(); }
     // Scratch space from the counting allocator, freed in stream order when dropped.
     Array scratch(std::size_t bytes) { return empty(Shape{static_cast<std::int64_t>(bytes)}, DType::U8); }
@@ -97,6 +101,7 @@ private:
     Stream m_stream;
     DeviceAllocator m_allocator;
     CublasHandle m_cublas;
+    std::optional<cublasMath_t> m_cublasMathMode;
     Array m_cublasWorkspace;
     CurandGenerator m_curand;
     StagingBuffers m_staging;

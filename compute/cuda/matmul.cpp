@@ -82,7 +82,7 @@ public:
         if (m_desc.batch() == 0)
             return;
         m_backend.makeCurrent();
-        WB_CUBLAS_CHECK(cublasSetMathMode(m_backend.cublas(), m_config.mathMode));
+        m_backend.setCublasMathMode(m_config.mathMode);
         launchGemm(m_backend.cublas(), m_desc, m_config, a.data(), b.data(), out.data());
     }
 
