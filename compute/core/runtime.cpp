@@ -84,7 +84,7 @@ void Runtime::Impl::probeCuda()
         return;
     }
     if (!WARPBENCH_HAVE_CUDA && !std::getenv("WB_CUDA_MODULE")) {
-        cudaStatus.reason = "this build has no CUDA backend (configured without a CUDA toolkit)";
+        cudaStatus.reason = "this build has no CUDA backend (configured without CUDA)";
         return;
     }
     // Probe the driver first so that a machine without one gets the plain reason rather
