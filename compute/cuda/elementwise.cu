@@ -37,7 +37,8 @@ void launchUniform(void* out, DType dtype, std::int64_t n, std::uint64_t seed, c
         const std::int64_t blocks = (n + kernels::kUniformsPerBlock<Compute> - 1) / kernels::kUniformsPerBlock<Compute>;
         kernels::philoxUniformKernel<<<gridStrideBlocks(blocks), kElementwiseThreads, 0, stream>>>(
             typed, n, key, static_cast<Compute>(range.low), static_cast<Compute>(range.high - range.low),
-            static_cast<Compute>(range.first), static_cast<Compute>(range.last));
+            static_cast<Compute>(range.first), static_cast<Compute>(range.last),
+            reinterpret_cast<std::uintptr_t>(typed) % (sizeof(*typed) * kernels::kUniformsPerBlock<Compute>) == 0);
         WB_CUDA_CHECK_LAUNCH("philoxUniformKernel");
     };
     switch (dtype) {

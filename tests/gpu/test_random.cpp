@@ -61,6 +61,17 @@ TEST_P(RandomTest, UniformIsTheCpuStreamBitForBit)
     }
 }
 
+TEST_P(RandomTest, UnalignedViewsGetTheSameNumbers)
+{
+    const DType dtype = GetParam();
+    const Array rows = gpu().empty(Shape{3, 5}, dtype);
+    Array middle = rows.at(1); // five elements into the buffer: no 16-byte vector stores
+    gpu().fillRandom(RandomDesc{Shape{5}, dtype, Distribution::Uniform, 99, 0.0, 1.0}, middle);
+    const Array expected = wb::random(cpu(), Shape{5}, dtype, Distribution::Uniform, 99);
+    const Array got = download(middle);
+    EXPECT_EQ(std::memcmp(got.data(), expected.data(), expected.nbytes()), 0);
+}
+
 // With 2^20 + 1 samples the standard error of the mean is ~1e-3 of the spread, so the
 // bounds below are ten standard errors or more wide; the low-precision types add their
 // rounding (bf16: 2^-8 relative).

@@ -6,8 +6,9 @@
 // bits of two words (two a block). With the arithmetic below rounded step by step as on
 // the CPU (no fused multiply-add), both backends give the same numbers for one seed.
 //
-// Launch: 1-D grid-stride loop, one counter block per thread and iteration; each warp
-// writes 32 consecutive blocks (512 bytes of f64 or f32). No shared memory.
+// Launch: 1-D grid-stride loop, one counter block per thread and iteration, stored with one
+// vector store when `out` is aligned for it; each warp writes 32 consecutive blocks (512
+// bytes of f64 or f32) in one instruction. No shared memory.
 
 #include "element.cuh"
 
@@ -19,9 +20,14 @@ template <typename Compute> inline constexpr int kUniformsPerBlock = sizeof(Comp
 
 // out[i] = low + span·u_i with u_i in [0, 1), clamped to [first, last] (the outermost values
 // of Out inside [low, high)) so that rounding never leaves the range.
+// A plain-old-data vector of `count` Out values, aligned as the hardware's vector stores need.
+template <typename Out, int count> struct alignas(sizeof(Out) * count) VectorOf {
+    Out values[count];
+};
+
 template <typename Out, typename Compute>
 __global__ void philoxUniformKernel(Out* __restrict__ out, std::int64_t n, uint2 key, Compute low, Compute span,
-                                    Compute first, Compute last)
+                                    Compute first, Compute last, bool aligned)
 {
     constexpr int perBlock = kUniformsPerBlock<Compute>;
     const std::int64_t blocks = (n + perBlock - 1) / perBlock;
@@ -42,16 +48,25 @@ __global__ void philoxUniformKernel(Out* __restrict__ out, std::int64_t n, uint2
             u[1] = static_cast<double>((static_cast<std::uint64_t>(words.z) << 32 | words.w) >> 11) * 0x1p-53;
         }
         const std::int64_t base = j * perBlock;
+        Out values[perBlock];
 #pragma unroll
         for (int lane = 0; lane < perBlock; ++lane) {
-            if (base + lane < n) {
-                Compute value;
-                if constexpr (perBlock == 4)
-                    value = __fadd_rn(low, __fmul_rn(span, u[lane]));
-                else
-                    value = __dadd_rn(low, __dmul_rn(span, u[lane]));
-                out[base + lane] = narrow<Out>(fmin(fmax(value, first), last));
-            }
+            Compute value;
+            if constexpr (perBlock == 4)
+                value = __fadd_rn(low, __fmul_rn(span, u[lane]));
+            else
+                value = __dadd_rn(low, __dmul_rn(span, u[lane]));
+            values[lane] = narrow<Out>(fmin(fmax(value, first), last));
+        }
+        if (aligned && base + perBlock <= n) {
+            // One 16-byte store (8 for f16/bf16) per block: a warp writes one contiguous span.
+            using Vector = VectorOf<Out, perBlock>;
+            Vector packed;
+            memcpy(&packed, values, sizeof(Vector));
+            reinterpret_cast<Vector*>(out)[j] = packed;
+        } else {
+            for (int lane = 0; lane < perBlock && base + lane < n; ++lane)
+                out[base + lane] = values[lane];
         }
     }
 }
