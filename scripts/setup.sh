@@ -18,7 +18,7 @@ packages=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   nlohmann-json3-dev libgtest-dev
   qt6-base-dev libqscintilla2-qt6-dev libqcustomplot-dev libsqlite3-dev
-  xvfb xauth
+  xvfb xauth clang-format
 )
 
 missing=()

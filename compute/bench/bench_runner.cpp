@@ -244,7 +244,8 @@ void resolveTypes(BenchReport& plan)
     }
     case BenchOp::Gaussian:
         if (config.precision && *config.precision != Precision::Default)
-            fail(ErrorCode::InvalidArgument, "precision applies to matmul and fft2, not to gaussian (use dtype f32 or u8)");
+            fail(ErrorCode::InvalidArgument,
+                 "precision applies to matmul and fft2, not to gaussian (use dtype f32 or u8)");
         plan.dtype = config.dtype.value_or(DType::F32);
         if (plan.dtype != DType::F32 && plan.dtype != DType::U8)
             fail(ErrorCode::InvalidArgument,
@@ -286,8 +287,8 @@ void resolveBackends(BenchReport& plan)
 
 void checkFits(const BenchReport& plan, const Workload& work, std::int64_t n)
 {
-    const std::string what = "size " + sizeLabel(n) + ": " + std::string(name(plan.config.op)) + " " +
-                             std::string(name(plan.dtype));
+    const std::string what =
+        "size " + sizeLabel(n) + ": " + std::string(name(plan.config.op)) + " " + std::string(name(plan.dtype));
     const std::uint64_t available = Runtime::instance().cpuInfo().availableBytes;
     if (available > 0 && work.hostBytes() > static_cast<double>(available))
         fail(ErrorCode::OutOfMemory, what + " needs " + formatBytes(work.hostBytes()) + " of host memory, " +
@@ -481,8 +482,8 @@ BenchReport BenchRunner::run(const std::function<void(const BenchRow&)>& onRow)
         if (cpuRows) {
             BenchRow row = startRow(work, n, "cpu");
             reference.result = Array::emptyHost(work.outputShape(), work.outputDType());
-            reference.time = row.time = measure(cpu, config.warmup, config.repeat,
-                                                work.prepare(cpu, inputs, reference.result), kMinSampleMs);
+            reference.time = row.time =
+                measure(cpu, config.warmup, config.repeat, work.prepare(cpu, inputs, reference.result), kMinSampleMs);
             row.throughput = work.throughput(row.time.median);
             emit(std::move(row));
         }

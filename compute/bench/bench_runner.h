@@ -46,17 +46,17 @@ struct BenchRow {
     Shape shape;         // of each input
     DType dtype = DType::F32;
     Cost cost;
-    Statistics time;                        // the op alone, ms
-    std::optional<Statistics> hostToDevice; // GPU rows: uploading every input, ms
-    std::optional<Statistics> deviceToHost; // GPU rows: downloading the result, ms
-    double throughput = 0;                  // at the median: GFLOP/s (matmul, fft2) or GB/s (gaussian)
-    Verification verification;              // GPU rows
-    std::optional<double> speedupVsCpu;     // CPU median / this median, only when verified
+    Statistics time;                            // the op alone, ms
+    std::optional<Statistics> hostToDevice;     // GPU rows: uploading every input, ms
+    std::optional<Statistics> deviceToHost;     // GPU rows: downloading the result, ms
+    double throughput = 0;                      // at the median: GFLOP/s (matmul, fft2) or GB/s (gaussian)
+    Verification verification;                  // GPU rows
+    std::optional<double> speedupVsCpu;         // CPU median / this median, only when verified
     std::optional<double> speedupWithTransfers; // the same with upload and download added
-    std::string bareLibrary;                // "cuBLAS", "cuFFT"; empty when there is no baseline
-    std::optional<Statistics> bare;         // the bare library call, ms
-    std::optional<double> percentOfBare;    // our throughput as % of the bare call's
-    std::string bareNote;                   // why there is no baseline figure, when there is none
+    std::string bareLibrary;                    // "cuBLAS", "cuFFT"; empty when there is no baseline
+    std::optional<Statistics> bare;             // the bare library call, ms
+    std::optional<double> percentOfBare;        // our throughput as % of the bare call's
+    std::string bareNote;                       // why there is no baseline figure, when there is none
 };
 
 struct BenchReport {

@@ -25,12 +25,12 @@ struct DemoConfig {
 };
 
 struct DemoSide {
-    std::string backend;    // "cpu", "cuda:0"
-    std::string device;     // CPU model or GPU name
-    std::string libraries;  // what did the work
-    std::string warmup;     // what ran untimed first
-    Statistics loop;        // whole-loop time, ms
-    double gflops = 0;      // the products' flops (2·n³ each) over the median loop time
+    std::string backend;   // "cpu", "cuda:0"
+    std::string device;    // CPU model or GPU name
+    std::string libraries; // what did the work
+    std::string warmup;    // what ran untimed first
+    Statistics loop;       // whole-loop time, ms
+    double gflops = 0;     // the products' flops (2·n³ each) over the median loop time
     Verification verification;
 };
 

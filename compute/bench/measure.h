@@ -20,7 +20,6 @@ namespace wb::bench {
 // sample's time / k. A GPU op of a few microseconds otherwise measures the host's launch
 // latency between the timer's event and the op as much as the op itself.
 inline constexpr int kMaxRunsPerSample = 1000;
-Statistics measure(Backend& backend, int warmup, int repeat, const std::function<void()>& work,
-                   double minSampleMs = 0);
+Statistics measure(Backend& backend, int warmup, int repeat, const std::function<void()>& work, double minSampleMs = 0);
 
 } // namespace wb::bench

@@ -32,15 +32,12 @@ json versionJson(int version) { return version ? json(cudaVersionText(version)) 
 // JSON has no NaN; an error that is not a number is written as null.
 json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 
-template <typename T> json optional(const std::optional<T>& value)
-{
-    return value ? json(*value) : json(nullptr);
-}
+template <typename T> json optional(const std::optional<T>& value) { return value ? json(*value) : json(nullptr); }
 
 json toJson(const Statistics& s)
 {
-    return {{"n", s.n}, {"median", s.median}, {"min", s.min}, {"max", s.max}, {"samples", s.samples},
-            {"runs_per_sample", s.runsPerSample}};
+    return {{"n", s.n},     {"median", s.median},   {"min", s.min},
+            {"max", s.max}, {"samples", s.samples}, {"runs_per_sample", s.runsPerSample}};
 }
 
 json toJson(const std::optional<Statistics>& s) { return s ? toJson(*s) : json(nullptr); }
@@ -135,8 +132,12 @@ json rowJson(const BenchRow& row, const std::string& unit)
 
 json sideJson(const DemoSide& side)
 {
-    return {{"backend", side.backend},     {"device", side.device}, {"libraries", side.libraries},
-            {"warmup", side.warmup},       {"loop_ms", toJson(side.loop)}, {"gflops", side.gflops},
+    return {{"backend", side.backend},
+            {"device", side.device},
+            {"libraries", side.libraries},
+            {"warmup", side.warmup},
+            {"loop_ms", toJson(side.loop)},
+            {"gflops", side.gflops},
             {"verification", toJson(side.verification)}};
 }
 

@@ -15,9 +15,9 @@ namespace wb::bench {
 struct Verification {
     bool checked = false;
     bool passed = false;
-    std::string reference;    // "cpu", "fp64-sampled-rows"; empty when not checked
-    std::string description;  // one line for people: what was compared with what
-    double maxRelError = 0;   // meaningful only when checked (NaN when the result had NaNs)
+    std::string reference;   // "cpu", "fp64-sampled-rows"; empty when not checked
+    std::string description; // one line for people: what was compared with what
+    double maxRelError = 0;  // meaningful only when checked (NaN when the result had NaNs)
     double tolerance = 0;
 };
 

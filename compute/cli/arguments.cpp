@@ -69,8 +69,8 @@ int Arguments::intValue(const std::string& option, int fallback, int min, int ma
     int parsed = 0;
     const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), parsed);
     if (error != std::errc() || end != text->data() + text->size() || parsed < min || parsed > max)
-        throw UsageError(option + " must be a whole number from " + std::to_string(min) + " to " +
-                         std::to_string(max) + ", got '" + *text + "'");
+        throw UsageError(option + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                         ", got '" + *text + "'");
     return parsed;
 }
 

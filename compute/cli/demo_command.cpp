@@ -50,16 +50,17 @@ void printReport(const bench::DemoReport& report)
     std::cout << "\nCPU: " << report.cpu.device << "; " << report.cpu.libraries << "; warm-up: " << report.cpu.warmup
               << '\n';
     if (report.gpu)
-        std::cout << "GPU: " << report.gpu->device << "; " << report.gpu->libraries << "; warm-up: "
-                  << report.gpu->warmup << '\n';
+        std::cout << "GPU: " << report.gpu->device << "; " << report.gpu->libraries
+                  << "; warm-up: " << report.gpu->warmup << '\n';
     else
         std::cout << "GPU side did not run: " << report.gpuSkipped << '\n';
     std::cout << "check: " << report.cpu.verification.description << " (tolerance "
               << formatError(report.cpu.verification.tolerance) << ")\n";
 
     if (report.speedup)
-        std::cout << "\nspeedup: " << formatSpeedup(*report.speedup) << " (GPU loop " << formatMs(report.gpu->loop.median)
-                  << " ms vs CPU loop " << formatMs(report.cpu.loop.median) << " ms, both results verified)\n";
+        std::cout << "\nspeedup: " << formatSpeedup(*report.speedup) << " (GPU loop "
+                  << formatMs(report.gpu->loop.median) << " ms vs CPU loop " << formatMs(report.cpu.loop.median)
+                  << " ms, both results verified)\n";
     else if (report.gpu)
         std::cout << "\nno speedup shown: a result failed its check\n";
 }

@@ -24,8 +24,8 @@ void printCpu(Runtime& runtime)
     const CpuLibraries libraries = runtime.cpuLibraries();
     std::cout << "CPU\n";
     line("model", cpu.model);
-    line("logical cores", std::to_string(cpu.logicalCores) + " (threads in use: " +
-                              std::to_string(runtime.cpuThreads()) + ")");
+    line("logical cores",
+         std::to_string(cpu.logicalCores) + " (threads in use: " + std::to_string(runtime.cpuThreads()) + ")");
     line("memory", bench::formatBytes(static_cast<double>(cpu.memoryBytes)) + " total, " +
                        bench::formatBytes(static_cast<double>(cpu.availableBytes)) + " available");
     line("BLAS", libraries.blas);

@@ -72,10 +72,7 @@ std::string formatRate(double value)
     return printfText("%.2f", value);
 }
 
-std::string formatError(double value)
-{
-    return std::isnan(value) ? "NaN" : printfText("%.1e", value);
-}
+std::string formatError(double value) { return std::isnan(value) ? "NaN" : printfText("%.1e", value); }
 
 std::string formatSpeedup(double value) { return printfText("%.1fx", value); }
 

@@ -29,7 +29,7 @@ private:
 // Numbers as the tables show them: a few significant digits, "-" for none.
 std::string formatMs(double ms);
 std::string formatRate(double value);
-std::string formatError(double value); // "3.1e-07"
+std::string formatError(double value);   // "3.1e-07"
 std::string formatSpeedup(double value); // "12.3x"
 std::string formatPercent(double value); // "98.7%"
 

@@ -72,10 +72,7 @@ std::string Place::toString() const { return isHost() ? "host" : "cuda:" + std::
 
 // ---- Allocator --------------------------------------------------------------------------
 
-MemoryStats Allocator::stats() const
-{
-    return {m_current.load(), m_peak.load(), m_allocations.load()};
-}
+MemoryStats Allocator::stats() const { return {m_current.load(), m_peak.load(), m_allocations.load()}; }
 
 void Allocator::resetPeak() { m_peak.store(m_current.load()); }
 

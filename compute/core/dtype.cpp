@@ -44,10 +44,9 @@ std::optional<DType> parseDType(std::string_view text)
         DType dtype;
     };
     static constexpr Alias aliases[] = {
-        {"uint8", DType::U8},       {"uint16", DType::U16},     {"int32", DType::I32},
-        {"float16", DType::F16},    {"half", DType::F16},       {"bfloat16", DType::BF16},
-        {"float32", DType::F32},    {"float", DType::F32},      {"float64", DType::F64},
-        {"double", DType::F64},     {"complex64", DType::C64},  {"complex128", DType::C128},
+        {"uint8", DType::U8},    {"uint16", DType::U16},    {"int32", DType::I32},     {"float16", DType::F16},
+        {"half", DType::F16},    {"bfloat16", DType::BF16}, {"float32", DType::F32},   {"float", DType::F32},
+        {"float64", DType::F64}, {"double", DType::F64},    {"complex64", DType::C64}, {"complex128", DType::C128},
     };
     for (DType dtype : kAllDTypes) {
         if (name(dtype) == text)
@@ -84,8 +83,7 @@ DType complexOf(DType dtype)
         return DType::C64;
     if (dtype == DType::F64 || dtype == DType::C128)
         return DType::C128;
-    fail(ErrorCode::DTypeMismatch,
-         "no complex type for " + std::string(name(dtype)) + " (only f32 and f64 have one)");
+    fail(ErrorCode::DTypeMismatch, "no complex type for " + std::string(name(dtype)) + " (only f32 and f64 have one)");
 }
 
 } // namespace wb

@@ -64,8 +64,8 @@ Array convert(Backend& backend, const Array& x, DType to, double scale, double o
     return runUnary(backend, desc, backend.prepareConvert(desc), x);
 }
 
-Array random(Backend& backend, const Shape& shape, DType dtype, Distribution distribution, std::uint64_t seed,
-             double a, double b)
+Array random(Backend& backend, const Shape& shape, DType dtype, Distribution distribution, std::uint64_t seed, double a,
+             double b)
 {
     RandomDesc desc{shape, dtype, distribution, seed, a, b};
     desc.validate();

@@ -30,8 +30,8 @@ void FftDesc::validate() const
         fail(ErrorCode::InvalidArgument, "FFT rank must be 1 or 2, got " + std::to_string(rank), context);
     if (input.ndim() < rank)
         fail(ErrorCode::ShapeMismatch,
-             "a rank-" + std::to_string(rank) + " FFT needs at least " + std::to_string(rank) +
-                 " dimensions, got " + input.toString(),
+             "a rank-" + std::to_string(rank) + " FFT needs at least " + std::to_string(rank) + " dimensions, got " +
+                 input.toString(),
              context);
     for (int i = 1; i <= rank; ++i) {
         if (input[-i] == 0)

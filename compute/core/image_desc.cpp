@@ -123,8 +123,8 @@ void GrayscaleDesc::validate() const
     ErrorContext context{.op = "grayscale"};
     validateImage(shape, "grayscale");
     if (shape.ndim() != 3 || (shape[2] != 3 && shape[2] != 4))
-        fail(ErrorCode::ShapeMismatch, "grayscale takes (H, W, 3) RGB or (H, W, 4) RGBA images, got " + shape.toString(),
-             context);
+        fail(ErrorCode::ShapeMismatch,
+             "grayscale takes (H, W, 3) RGB or (H, W, 4) RGBA images, got " + shape.toString(), context);
     if (dtype != DType::U8 && dtype != DType::U16 && dtype != DType::F32)
         fail(ErrorCode::DTypeMismatch, "grayscale takes u8, u16 or f32 images, got " + std::string(name(dtype)),
              context);
@@ -153,16 +153,15 @@ void ConvertDesc::validate() const
 Cost ConvertDesc::cost() const
 {
     const double n = static_cast<double>(shape.numel());
-    return {(scale != 1.0 || offset != 0.0) ? 2.0 * n : 0.0,
-            n * static_cast<double>(sizeOf(from) + sizeOf(to))};
+    return {(scale != 1.0 || offset != 0.0) ? 2.0 * n : 0.0, n * static_cast<double>(sizeOf(from) + sizeOf(to))};
 }
 
 void RandomDesc::validate() const
 {
     ErrorContext context{.op = distribution == Distribution::Uniform ? "rand" : "randn"};
     if (!isReal(dtype))
-        fail(ErrorCode::DTypeMismatch,
-             "random arrays are f16, bf16, f32 or f64, not " + std::string(name(dtype)), context);
+        fail(ErrorCode::DTypeMismatch, "random arrays are f16, bf16, f32 or f64, not " + std::string(name(dtype)),
+             context);
     if (!std::isfinite(a) || !std::isfinite(b))
         fail(ErrorCode::InvalidArgument, "distribution parameters must be finite", context);
     if (distribution == Distribution::Uniform && !(a < b))
@@ -171,9 +170,6 @@ void RandomDesc::validate() const
         fail(ErrorCode::InvalidArgument, "standard deviation must be >= 0", context);
 }
 
-Cost RandomDesc::cost() const
-{
-    return {0.0, static_cast<double>(shape.numel() * sizeOf(dtype))};
-}
+Cost RandomDesc::cost() const { return {0.0, static_cast<double>(shape.numel() * sizeOf(dtype))}; }
 
 } // namespace wb

@@ -20,8 +20,8 @@ std::string_view name(Precision precision)
 
 Precision parsePrecision(std::string_view text)
 {
-    for (Precision p : {Precision::Default, Precision::FP64, Precision::FP32, Precision::TF32, Precision::FP16,
-                        Precision::BF16}) {
+    for (Precision p :
+         {Precision::Default, Precision::FP64, Precision::FP32, Precision::TF32, Precision::FP16, Precision::BF16}) {
         if (name(p) == text)
             return p;
     }
@@ -58,12 +58,12 @@ void MatmulDesc::validate() const
 {
     ErrorContext context{.op = "matmul"};
     if (dtype != DType::F64 && dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16)
-        fail(ErrorCode::DTypeMismatch,
-             "matmul takes f64, f32, f16 or bf16 arrays, not " + std::string(name(dtype)), context);
+        fail(ErrorCode::DTypeMismatch, "matmul takes f64, f32, f16 or bf16 arrays, not " + std::string(name(dtype)),
+             context);
     if (dtypeFor(resolve(precision, dtype)) != dtype)
         fail(ErrorCode::DTypeMismatch,
-             "precision " + std::string(name(precision)) + " needs " +
-                 std::string(name(dtypeFor(precision))) + " inputs, got " + std::string(name(dtype)),
+             "precision " + std::string(name(precision)) + " needs " + std::string(name(dtypeFor(precision))) +
+                 " inputs, got " + std::string(name(dtype)),
              context);
     if (a.ndim() < 2 || b.ndim() < 2)
         fail(ErrorCode::ShapeMismatch,

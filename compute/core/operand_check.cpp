@@ -4,8 +4,7 @@
 
 namespace wb::detail {
 
-void checkOperand(const Array& array, const Shape& shape, DType dtype, Place place, const char* op,
-                  const char* role)
+void checkOperand(const Array& array, const Shape& shape, DType dtype, Place place, const char* op, const char* role)
 {
     ErrorContext context;
     context.op = op;

@@ -8,7 +8,6 @@
 namespace wb::detail {
 
 // Throws ShapeMismatch / DTypeMismatch / Unsupported naming `op` and `role` ("input A").
-void checkOperand(const Array& array, const Shape& shape, DType dtype, Place place, const char* op,
-                  const char* role);
+void checkOperand(const Array& array, const Shape& shape, DType dtype, Place place, const char* op, const char* role);
 
 } // namespace wb::detail

@@ -57,9 +57,12 @@ template <typename Int> struct IntegerElement {
     static Int store(double v) { return saturate<Int>(v); }
 };
 
-template <> struct Element<DType::U8> : IntegerElement<std::uint8_t> {};
-template <> struct Element<DType::U16> : IntegerElement<std::uint16_t> {};
-template <> struct Element<DType::I32> : IntegerElement<std::int32_t> {};
+template <> struct Element<DType::U8> : IntegerElement<std::uint8_t> {
+};
+template <> struct Element<DType::U16> : IntegerElement<std::uint16_t> {
+};
+template <> struct Element<DType::I32> : IntegerElement<std::int32_t> {
+};
 
 template <float (*ToFloat)(std::uint16_t), std::uint16_t (*FromFloat)(float)> struct HalfElement {
     using Storage = std::uint16_t;
@@ -68,8 +71,10 @@ template <float (*ToFloat)(std::uint16_t), std::uint16_t (*FromFloat)(float)> st
     static std::uint16_t store(double v) { return FromFloat(roundToOddFloat(v)); }
 };
 
-template <> struct Element<DType::F16> : HalfElement<detail::halfToFloat, detail::floatToHalf> {};
-template <> struct Element<DType::BF16> : HalfElement<detail::bf16ToFloat, detail::floatToBf16> {};
+template <> struct Element<DType::F16> : HalfElement<detail::halfToFloat, detail::floatToHalf> {
+};
+template <> struct Element<DType::BF16> : HalfElement<detail::bf16ToFloat, detail::floatToBf16> {
+};
 
 template <typename Float> struct FloatElement {
     using Storage = Float;
@@ -78,8 +83,10 @@ template <typename Float> struct FloatElement {
     static Float store(double v) { return static_cast<Float>(v); }
 };
 
-template <> struct Element<DType::F32> : FloatElement<float> {};
-template <> struct Element<DType::F64> : FloatElement<double> {};
+template <> struct Element<DType::F32> : FloatElement<float> {
+};
+template <> struct Element<DType::F64> : FloatElement<double> {
+};
 
 template <typename Float> struct ComplexElement {
     using Storage = std::complex<Float>;
@@ -91,8 +98,10 @@ template <typename Float> struct ComplexElement {
     }
 };
 
-template <> struct Element<DType::C64> : ComplexElement<float> {};
-template <> struct Element<DType::C128> : ComplexElement<double> {};
+template <> struct Element<DType::C64> : ComplexElement<float> {
+};
+template <> struct Element<DType::C128> : ComplexElement<double> {
+};
 
 using Kernel = void (*)(const void* in, void* out, std::int64_t begin, std::int64_t end, double scale, double offset);
 

@@ -113,12 +113,8 @@ public:
         requireAligned(in);
         requireAligned(out);
         switch (m_desc.kind) {
-        case FftKind::C2C:
-            Fftw<Real>::executeC2c(m_plan, complexData<Real>(in), complexData<Real>(out));
-            break;
-        case FftKind::R2C:
-            Fftw<Real>::executeR2c(m_plan, in.data<Real>(), complexData<Real>(out));
-            break;
+        case FftKind::C2C: Fftw<Real>::executeC2c(m_plan, complexData<Real>(in), complexData<Real>(out)); break;
+        case FftKind::R2C: Fftw<Real>::executeR2c(m_plan, in.data<Real>(), complexData<Real>(out)); break;
         case FftKind::C2R:
             std::memcpy(m_c2rInput.data(), in.data(), in.nbytes());
             Fftw<Real>::executeC2r(m_plan, complexData<Real>(m_c2rInput), out.data<Real>());
@@ -153,13 +149,9 @@ private:
     {
         const Shape logical = m_desc.transformShape();
         const int count = threads();
-        const PlanKey key{m_desc.kind,
-                          m_desc.direction,
-                          m_desc.rank,
-                          logical[0],
-                          m_desc.rank == 2 ? logical[1] : 0,
-                          m_desc.batch(),
-                          count};
+        const PlanKey key{
+            m_desc.kind, m_desc.direction, m_desc.rank, logical[0], m_desc.rank == 2 ? logical[1] : 0, m_desc.batch(),
+            count};
         std::lock_guard lock(plannerMutex());
         auto& cache = planCache<Real>();
         if (auto found = cache.find(key); found != cache.end())

@@ -51,9 +51,9 @@ public:
                 const std::int64_t i2 = row % m_dims[2];
                 const std::int64_t i1 = row / m_dims[2] % m_dims[1];
                 const std::int64_t i0 = row / (m_dims[2] * m_dims[1]);
-                const std::int64_t to = ((i0 + m_shifts[0]) % m_dims[0] * m_dims[1] + (i1 + m_shifts[1]) % m_dims[1]) *
-                                            m_dims[2] +
-                                        (i2 + m_shifts[2]) % m_dims[2];
+                const std::int64_t to =
+                    ((i0 + m_shifts[0]) % m_dims[0] * m_dims[1] + (i1 + m_shifts[1]) % m_dims[1]) * m_dims[2] +
+                    (i2 + m_shifts[2]) % m_dims[2];
                 const char* from = source + static_cast<std::size_t>(row) * rowBytes;
                 char* dest = target + static_cast<std::size_t>(to) * rowBytes;
                 std::memcpy(dest + tailBytes, from, rowBytes - tailBytes);

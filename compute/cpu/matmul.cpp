@@ -34,8 +34,7 @@ void checkBlasSize(const MatmulDesc& desc)
 
 // A (batch, M, K) · B (batch or 1, K, N) as one gemm call per batch, on contiguous
 // row-major buffers.
-template <typename T, typename Gemm>
-void gemmBatched(const MatmulDesc& desc, const T* a, const T* b, T* c, Gemm gemm)
+template <typename T, typename Gemm> void gemmBatched(const MatmulDesc& desc, const T* a, const T* b, T* c, Gemm gemm)
 {
     const auto m = static_cast<int>(desc.m()), n = static_cast<int>(desc.n()), k = static_cast<int>(desc.k());
     const std::int64_t aStride = desc.m() * desc.k();
@@ -81,8 +80,7 @@ private:
 
 // f16 and bf16: the fp32 buffers are made in prepare so that run() allocates nothing, and
 // from the host allocator so that memory figures include them.
-template <float (*ToFloat)(std::uint16_t), std::uint16_t (*FromFloat)(float)>
-class HalfMatmul final : public MatmulOp {
+template <float (*ToFloat)(std::uint16_t), std::uint16_t (*FromFloat)(float)> class HalfMatmul final : public MatmulOp {
 public:
     explicit HalfMatmul(const MatmulDesc& desc)
         : MatmulOp(desc)

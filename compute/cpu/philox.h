@@ -23,10 +23,9 @@ inline PhiloxCounter philox4x32x10(PhiloxCounter counter, PhiloxKey key)
         }
         const std::uint64_t product0 = std::uint64_t{kMultiplier0} * counter[0];
         const std::uint64_t product1 = std::uint64_t{kMultiplier1} * counter[2];
-        counter = {static_cast<std::uint32_t>(product1 >> 32) ^ counter[1] ^ key[0],
-                   static_cast<std::uint32_t>(product1),
-                   static_cast<std::uint32_t>(product0 >> 32) ^ counter[3] ^ key[1],
-                   static_cast<std::uint32_t>(product0)};
+        counter = {
+            static_cast<std::uint32_t>(product1 >> 32) ^ counter[1] ^ key[0], static_cast<std::uint32_t>(product1),
+            static_cast<std::uint32_t>(product0 >> 32) ^ counter[3] ^ key[1], static_cast<std::uint32_t>(product0)};
     }
     return counter;
 }

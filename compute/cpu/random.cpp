@@ -43,8 +43,7 @@ template <std::uint16_t Infinity> std::uint16_t step16(std::uint16_t bits, bool 
 
 template <DType D> struct Target;
 
-template <float (*ToFloat)(std::uint16_t), std::uint16_t (*FromFloat)(float), std::uint16_t Infinity>
-struct Target16 {
+template <float (*ToFloat)(std::uint16_t), std::uint16_t (*FromFloat)(float), std::uint16_t Infinity> struct Target16 {
     using Storage = std::uint16_t;
     using Compute = float;
     static double load(Storage v) { return static_cast<double>(ToFloat(v)); }
@@ -52,8 +51,10 @@ struct Target16 {
     static Storage step(Storage v, bool up) { return step16<Infinity>(v, up); }
 };
 
-template <> struct Target<DType::F16> : Target16<detail::halfToFloat, detail::floatToHalf, 0x7c00u> {};
-template <> struct Target<DType::BF16> : Target16<detail::bf16ToFloat, detail::floatToBf16, 0x7f80u> {};
+template <> struct Target<DType::F16> : Target16<detail::halfToFloat, detail::floatToHalf, 0x7c00u> {
+};
+template <> struct Target<DType::BF16> : Target16<detail::bf16ToFloat, detail::floatToBf16, 0x7f80u> {
+};
 
 template <typename Float> struct TargetFloat {
     using Storage = Float;
@@ -68,8 +69,10 @@ template <typename Float> struct TargetFloat {
     }
 };
 
-template <> struct Target<DType::F32> : TargetFloat<float> {};
-template <> struct Target<DType::F64> : TargetFloat<double> {};
+template <> struct Target<DType::F32> : TargetFloat<float> {
+};
+template <> struct Target<DType::F64> : TargetFloat<double> {
+};
 
 template <typename Compute> constexpr int kPerBlock = sizeof(Compute) == 4 ? 4 : 2;
 

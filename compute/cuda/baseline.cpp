@@ -56,7 +56,8 @@ public:
         const DeviceBlock b = randomBlock(desc.dtype, desc.b.numel());
         const DeviceBlock c = allocateDevice(static_cast<std::size_t>(desc.outputShape().numel()) * sizeOf(desc.dtype));
         WB_CUBLAS_CHECK(cublasSetMathMode(m_cublas.get(), config.mathMode));
-        return timeRuns(warmup, repeat, runsPerSample, [&] { launchGemm(m_cublas.get(), desc, config, a.get(), b.get(), c.get()); });
+        return timeRuns(warmup, repeat, runsPerSample,
+                        [&] { launchGemm(m_cublas.get(), desc, config, a.get(), b.get(), c.get()); });
     }
 
     std::vector<double> timeFft(const FftDesc& desc, int warmup, int repeat, int runsPerSample) override
@@ -82,9 +83,9 @@ private:
     static void requireRuns(int warmup, int repeat, int runsPerSample, std::int64_t batch)
     {
         if (warmup < 0 || repeat < 1 || runsPerSample < 1)
-            fail(ErrorCode::InvalidArgument, "the baseline needs warmup >= 0, repeat >= 1 and runs per sample >= 1, got " +
-                                                 std::to_string(warmup) + ", " + std::to_string(repeat) + " and " +
-                                                 std::to_string(runsPerSample));
+            fail(ErrorCode::InvalidArgument,
+                 "the baseline needs warmup >= 0, repeat >= 1 and runs per sample >= 1, got " + std::to_string(warmup) +
+                     ", " + std::to_string(repeat) + " and " + std::to_string(runsPerSample));
         if (batch == 0)
             fail(ErrorCode::InvalidArgument, "nothing to time: the batch is empty");
     }

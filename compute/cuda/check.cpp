@@ -132,9 +132,9 @@ ErrorCode libraryErrorCode(bool allocationFailed)
     return allocationFailed ? ErrorCode::OutOfMemory : ErrorCode::CudaCallFailed;
 }
 
-template <typename Status, std::size_t N>
-[[noreturn]] void failLibrary(const char* library, const StatusText (&table)[N], Status status, bool allocationFailed,
-                              const CallSite& site)
+template <typename Status, std::size_t N> [[noreturn]] void failLibrary(const char* library,
+                                                                        const StatusText (&table)[N], Status status,
+                                                                        bool allocationFailed, const CallSite& site)
 {
     const StatusText* text = find(table, static_cast<int>(status));
     const std::string message = std::string(library) + " call failed: " +
@@ -150,8 +150,8 @@ void failCuda(cudaError_t status, const CallSite& site)
     ErrorContext context = contextFor("cudart", site, cudaGetErrorName(status), status);
     const std::string message = cudaGetErrorString(status);
     if (isSticky(status))
-        throw Error(ErrorCode::DeviceLost,
-                    "the GPU context is lost (" + message + "); the engine must restart", std::move(context));
+        throw Error(ErrorCode::DeviceLost, "the GPU context is lost (" + message + "); the engine must restart",
+                    std::move(context));
     // Non-sticky errors stay recorded in the runtime until read; clear this one so that it
     // is not reported again by the next launch check.
     cudaGetLastError();
@@ -181,8 +181,8 @@ void failOutOfMemory(std::size_t bytes, std::size_t freeBytes, std::size_t total
     auto mib = [](std::size_t value) { return std::to_string(static_cast<long long>(value / kMiB + 0.5)); };
     ErrorContext context = contextFor("cudart", site, "cudaErrorMemoryAllocation", cudaErrorMemoryAllocation);
     throw Error(ErrorCode::OutOfMemory,
-                "device allocation of " + std::to_string(bytes) + " bytes (" + mib(bytes) + " MiB) does not fit: " +
-                    mib(freeBytes) + " MiB free of " + mib(totalBytes) + " MiB",
+                "device allocation of " + std::to_string(bytes) + " bytes (" + mib(bytes) +
+                    " MiB) does not fit: " + mib(freeBytes) + " MiB free of " + mib(totalBytes) + " MiB",
                 std::move(context));
 }
 

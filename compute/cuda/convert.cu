@@ -57,8 +57,8 @@ public:
         m_backend.makeCurrent();
         if (m_desc.from == m_desc.to && m_desc.scale == 1.0 && m_desc.offset == 0.0) {
             if (!inPlace)
-                WB_CUDA_CHECK(cudaMemcpyAsync(out.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice,
-                                              m_backend.stream()));
+                WB_CUDA_CHECK(
+                    cudaMemcpyAsync(out.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
             return;
         }
         launchConvert(in.data(), m_desc.from, out.data(), m_desc.to, in.numel(), m_desc.scale, m_desc.offset,

@@ -232,7 +232,15 @@ CudaBackend::~CudaBackend()
     cudaGetLastError();
 }
 
-void CudaBackend::makeCurrent() const { WB_CUDA_CHECK(cudaSetDevice(m_device)); }
+// cudaGetDevice reads the thread's current device without a driver call; cudaSetDevice is
+// paid only when another device is current, which keeps launch-bound ops lean.
+void CudaBackend::makeCurrent() const
+{
+    int current = -1;
+    WB_CUDA_CHECK(cudaGetDevice(&current));
+    if (current != m_device)
+        WB_CUDA_CHECK(cudaSetDevice(m_device));
+}
 
 void CudaBackend::setCublasMathMode(cublasMath_t mode)
 {
@@ -302,7 +310,10 @@ void CudaBackend::copy(const Array& src, Array& dst)
     }
 }
 
-std::unique_ptr<BinaryOp> CudaBackend::prepareMatmul(const MatmulDesc& desc) { return cuda::prepareMatmul(*this, desc); }
+std::unique_ptr<BinaryOp> CudaBackend::prepareMatmul(const MatmulDesc& desc)
+{
+    return cuda::prepareMatmul(*this, desc);
+}
 
 std::unique_ptr<UnaryOp> CudaBackend::prepareFft(const FftDesc& desc) { return cuda::prepareFft(*this, desc); }
 

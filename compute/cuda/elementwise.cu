@@ -19,7 +19,7 @@ void launchScale(void* data, DType realType, std::int64_t count, double factor, 
         kernels::scaleKernel<<<blocks, kElementwiseThreads, 0, stream>>>(static_cast<double*>(data), count, factor);
     } else if (realType == DType::F32) {
         kernels::scaleKernel<<<blocks, kElementwiseThreads, 0, stream>>>(static_cast<float*>(data), count,
-                                                                          static_cast<float>(factor));
+                                                                         static_cast<float>(factor));
     } else {
         fail(ErrorCode::Internal, "launchScale on " + std::string(name(realType)));
     }

@@ -45,8 +45,8 @@ FftPlan makeFftPlan(const FftDesc& desc)
     long long sizes[2] = {logical[0], desc.rank == 2 ? logical[1] : 0};
     // No embeds: the default, densely packed layout, which is how contiguous arrays lie.
     std::size_t workBytes = 0;
-    WB_CUFFT_CHECK(cufftMakePlanMany64(result.plan.get(), desc.rank, sizes, nullptr, 1, 0, nullptr, 1, 0,
-                                       result.type, desc.batch(), &workBytes));
+    WB_CUFFT_CHECK(cufftMakePlanMany64(result.plan.get(), desc.rank, sizes, nullptr, 1, 0, nullptr, 1, 0, result.type,
+                                       desc.batch(), &workBytes));
     result.workBytes = workBytes;
     return result;
 }
@@ -60,22 +60,20 @@ void execFft(const FftPlan& plan, FftDirection direction, void* in, void* out)
         WB_CUFFT_CHECK(cufftExecC2C(handle, static_cast<cufftComplex*>(in), static_cast<cufftComplex*>(out), sign));
         return;
     case CUFFT_Z2Z:
-        WB_CUFFT_CHECK(cufftExecZ2Z(handle, static_cast<cufftDoubleComplex*>(in),
-                                    static_cast<cufftDoubleComplex*>(out), sign));
+        WB_CUFFT_CHECK(
+            cufftExecZ2Z(handle, static_cast<cufftDoubleComplex*>(in), static_cast<cufftDoubleComplex*>(out), sign));
         return;
     case CUFFT_R2C:
         WB_CUFFT_CHECK(cufftExecR2C(handle, static_cast<cufftReal*>(in), static_cast<cufftComplex*>(out)));
         return;
     case CUFFT_D2Z:
-        WB_CUFFT_CHECK(
-            cufftExecD2Z(handle, static_cast<cufftDoubleReal*>(in), static_cast<cufftDoubleComplex*>(out)));
+        WB_CUFFT_CHECK(cufftExecD2Z(handle, static_cast<cufftDoubleReal*>(in), static_cast<cufftDoubleComplex*>(out)));
         return;
     case CUFFT_C2R:
         WB_CUFFT_CHECK(cufftExecC2R(handle, static_cast<cufftComplex*>(in), static_cast<cufftReal*>(out)));
         return;
     case CUFFT_Z2D:
-        WB_CUFFT_CHECK(
-            cufftExecZ2D(handle, static_cast<cufftDoubleComplex*>(in), static_cast<cufftDoubleReal*>(out)));
+        WB_CUFFT_CHECK(cufftExecZ2D(handle, static_cast<cufftDoubleComplex*>(in), static_cast<cufftDoubleReal*>(out)));
         return;
     }
     fail(ErrorCode::Internal, "unknown cuFFT type " + std::to_string(static_cast<int>(plan.type)));

@@ -15,9 +15,8 @@ namespace wb::cuda {
 
 namespace {
 
-template <typename Word>
-void launchShift(const void* in, void* out, const kernels::ShiftGeometry& geometry, std::int64_t rows,
-                 cudaStream_t stream)
+template <typename Word> void launchShift(const void* in, void* out, const kernels::ShiftGeometry& geometry,
+                                          std::int64_t rows, cudaStream_t stream)
 {
     // A block covers up to 256 elements of a row; narrow rows stack several rows per block.
     const std::int64_t width = geometry.dims[geometry.ndim - 1];
@@ -26,8 +25,8 @@ void launchShift(const void* in, void* out, const kernels::ShiftGeometry& geomet
     const std::int64_t rowBlocks = (rows + block.y - 1) / block.y;
     const dim3 grid(static_cast<unsigned>((width + x - 1) / x),
                     static_cast<unsigned>(std::min<std::int64_t>(rowBlocks, 65535)));
-    kernels::fftshiftKernel<<<grid, block, 0, stream>>>(static_cast<const Word*>(in), static_cast<Word*>(out),
-                                                        geometry, rows);
+    kernels::fftshiftKernel<<<grid, block, 0, stream>>>(static_cast<const Word*>(in), static_cast<Word*>(out), geometry,
+                                                        rows);
     WB_CUDA_CHECK_LAUNCH("fftshiftKernel");
 }
 

@@ -81,11 +81,11 @@ template <typename T> auto tapsFor(const std::vector<double>& weights)
         return fixedPointTaps(weights);
 }
 
-template <typename T, int C>
-void launchGaussian(const void* in, void* mid, void* out, std::int64_t height, std::int64_t width,
-                    const Taps<typename kernels::GaussianArith<T>::Weight>& tapsX,
-                    const Taps<typename kernels::GaussianArith<T>::Weight>& tapsY, kernels::Border border,
-                    cudaStream_t stream)
+template <typename T, int C> void launchGaussian(const void* in, void* mid, void* out, std::int64_t height,
+                                                 std::int64_t width,
+                                                 const Taps<typename kernels::GaussianArith<T>::Weight>& tapsX,
+                                                 const Taps<typename kernels::GaussianArith<T>::Weight>& tapsY,
+                                                 kernels::Border border, cudaStream_t stream)
 {
     using Mid = typename kernels::GaussianArith<T>::Mid;
     auto gridY = [](std::int64_t rows, int perBlock) {

@@ -26,8 +26,8 @@ GemmConfig gemmConfig(Precision precision);
 // C = A·B for row-major arrays as described by desc, as one cublasGemmEx_64 call (2-D) or
 // one cublasGemmStridedBatchedEx_64 call (batched; a 2-D B is shared with stride 0). The
 // handle's math mode must already be config.mathMode.
-void launchGemm(cublasHandle_t handle, const MatmulDesc& desc, const GemmConfig& config, const void* a,
-                const void* b, void* c);
+void launchGemm(cublasHandle_t handle, const MatmulDesc& desc, const GemmConfig& config, const void* a, const void* b,
+                void* c);
 
 // A cuFFT plan for desc with automatic work-area allocation turned off: the caller gives
 // the plan a work area of workBytes (cufftSetWorkArea) and a stream before executing.

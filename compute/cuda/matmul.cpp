@@ -36,8 +36,8 @@ GemmConfig gemmConfig(Precision precision)
     fail(ErrorCode::Internal, "gemmConfig needs a resolved precision", {.op = "matmul"});
 }
 
-void launchGemm(cublasHandle_t handle, const MatmulDesc& desc, const GemmConfig& config, const void* a,
-                const void* b, void* c)
+void launchGemm(cublasHandle_t handle, const MatmulDesc& desc, const GemmConfig& config, const void* a, const void* b,
+                void* c)
 {
     static constexpr float kOneF = 1.0f, kZeroF = 0.0f;
     static constexpr double kOneD = 1.0, kZeroD = 0.0;
@@ -53,10 +53,9 @@ void launchGemm(cublasHandle_t handle, const MatmulDesc& desc, const GemmConfig&
     }
     // A 2-D B is shared by every batch: stride 0.
     const long long strideB = desc.b.ndim() > 2 ? k * n : 0;
-    WB_CUBLAS_CHECK(cublasGemmStridedBatchedEx_64(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, alpha, b,
-                                                  config.dataType, n, strideB, a, config.dataType, k, m * k, beta,
-                                                  c, config.dataType, n, m * n, batch, config.computeType,
-                                                  CUBLAS_GEMM_DEFAULT));
+    WB_CUBLAS_CHECK(cublasGemmStridedBatchedEx_64(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, alpha, b, config.dataType,
+                                                  n, strideB, a, config.dataType, k, m * k, beta, c, config.dataType, n,
+                                                  m * n, batch, config.computeType, CUBLAS_GEMM_DEFAULT));
 }
 
 namespace {

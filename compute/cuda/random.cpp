@@ -90,8 +90,8 @@ void fillNormal(CudaBackend& backend, const RandomDesc& desc, Array& out, std::i
         const bool f64 = desc.dtype == DType::F64;
         auto generate = [&](void* target, std::size_t count) {
             if (f64)
-                WB_CURAND_CHECK(curandGenerateNormalDouble(generator, static_cast<double*>(target), count, desc.a,
-                                                           desc.b));
+                WB_CURAND_CHECK(
+                    curandGenerateNormalDouble(generator, static_cast<double*>(target), count, desc.a, desc.b));
             else
                 WB_CURAND_CHECK(curandGenerateNormal(generator, static_cast<float*>(target), count,
                                                      static_cast<float>(desc.a), static_cast<float>(desc.b)));

@@ -45,10 +45,7 @@ DType dtypeForDepth(int depth, const std::string& path)
     }
 }
 
-int depthFor(DType dtype)
-{
-    return dtype == DType::U8 ? CV_8U : CV_16U;
-}
+int depthFor(DType dtype) { return dtype == DType::U8 ? CV_8U : CV_16U; }
 
 // OpenCV keeps colour as BGR(A); Warpbench arrays are RGB(A).
 void swapRedBlue(const cv::Mat& from, cv::Mat& to)
@@ -96,14 +93,17 @@ void saveImage(const std::string& path, const Array& image)
         fail(ErrorCode::DTypeMismatch, "saveImage writes u8 or u16 arrays, got " + std::string(name(image.dtype())) +
                                            " (convert it first, e.g. astype(u8, scale=255))");
     const Shape& shape = image.shape();
-    const bool goodShape = shape.ndim() == 2 || (shape.ndim() == 3 && (shape[2] == 1 || shape[2] == 3 || shape[2] == 4));
+    const bool goodShape =
+        shape.ndim() == 2 || (shape.ndim() == 3 && (shape[2] == 1 || shape[2] == 3 || shape[2] == 4));
     if (!goodShape || shape.numel() == 0)
-        fail(ErrorCode::ShapeMismatch, "saveImage writes (H, W), (H, W, 3) or (H, W, 4) arrays, got " + shape.toString());
+        fail(ErrorCode::ShapeMismatch,
+             "saveImage writes (H, W), (H, W, 3) or (H, W, 4) arrays, got " + shape.toString());
     if (!image.isContiguous())
         fail(ErrorCode::Unsupported, "saveImage of a non-contiguous array (" + path + ")");
     const std::string extension = std::filesystem::path(path).extension().string();
     if (extension.empty())
-        fail(ErrorCode::InvalidArgument, "cannot tell the image format of " + path + " (give it an extension such as .png)");
+        fail(ErrorCode::InvalidArgument,
+             "cannot tell the image format of " + path + " (give it an extension such as .png)");
 
     const int channels = shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1;
     const cv::Mat wrapped(static_cast<int>(shape[0]), static_cast<int>(shape[1]),
@@ -113,8 +113,8 @@ void saveImage(const std::string& path, const Array& image)
         cv::Mat bgr;
         swapRedBlue(wrapped, bgr);
         if (!cv::imencode(extension, bgr, encoded))
-            fail(ErrorCode::Io, "cannot write " + path + ": OpenCV could not encode " + image.describe() + " as " +
-                                    extension);
+            fail(ErrorCode::Io,
+                 "cannot write " + path + ": OpenCV could not encode " + image.describe() + " as " + extension);
     } catch (const cv::Exception& e) {
         fail(ErrorCode::Io, "cannot write " + path + ": " + e.err);
     }

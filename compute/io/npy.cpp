@@ -305,8 +305,8 @@ void saveNpy(const std::string& path, const Array& array)
     if (!array.isContiguous())
         fail(ErrorCode::Unsupported, "saveNpy of a non-contiguous array (" + path + ")");
 
-    std::string header = "{'descr': '" + descrFor(array.dtype()) + "', 'fortran_order': False, 'shape': " +
-                         shapeLiteral(array.shape()) + ", }";
+    std::string header = "{'descr': '" + descrFor(array.dtype()) +
+                         "', 'fortran_order': False, 'shape': " + shapeLiteral(array.shape()) + ", }";
     // NumPy leaves room for the first axis to grow to 21 digits so that appending tools can
     // rewrite the header in place; doing the same keeps our files byte-identical to np.save.
     if (array.ndim() > 0)

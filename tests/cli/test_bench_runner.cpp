@@ -48,8 +48,10 @@ TEST(BenchPlan, MatmulDTypeFollowsThePrecision)
     EXPECT_EQ(BenchRunner(c).plan().dtype, DType::F32);
     EXPECT_EQ(BenchRunner(c).plan().precision, Precision::FP32);
     EXPECT_EQ(BenchRunner(c).plan().throughputUnit, "GFLOP/s");
-    const std::pair<Precision, DType> pairs[] = {{Precision::FP64, DType::F64}, {Precision::TF32, DType::F32},
-                                                 {Precision::FP16, DType::F16}, {Precision::BF16, DType::BF16}};
+    const std::pair<Precision, DType> pairs[] = {{Precision::FP64, DType::F64},
+                                                 {Precision::TF32, DType::F32},
+                                                 {Precision::FP16, DType::F16},
+                                                 {Precision::BF16, DType::BF16}};
     for (auto [precision, dtype] : pairs) {
         c.precision = precision;
         EXPECT_EQ(BenchRunner(c).plan().dtype, dtype) << name(precision);

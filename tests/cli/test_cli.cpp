@@ -42,8 +42,8 @@ std::string readFile(const std::string& path)
 CliRun runCli(const TempDir& dir, const std::string& args, const std::string& environment = "")
 {
     const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-    const std::string command = "env " + environment + " '" WARPBENCH_CLI_PATH "' " + args + " > '" + out + "' 2> '" +
-                                err + "' < /dev/null";
+    const std::string command =
+        "env " + environment + " '" WARPBENCH_CLI_PATH "' " + args + " > '" + out + "' 2> '" + err + "' < /dev/null";
     const int raw = std::system(command.c_str());
     CliRun run;
     run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -114,7 +114,8 @@ TEST(Cli, BenchOnTheCpuWritesARunRecord)
 {
     TempDir dir;
     const std::string path = dir.file("matmul.json");
-    const CliRun run = runCli(dir, "bench --op matmul --sizes 16,33 --backends cpu --repeat 3 --warmup 1 --json " + path);
+    const CliRun run =
+        runCli(dir, "bench --op matmul --sizes 16,33 --backends cpu --repeat 3 --warmup 1 --json " + path);
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_TRUE(contains(run.out, "median ms"));
     EXPECT_TRUE(contains(run.out, "GFLOP/s"));
@@ -148,12 +149,13 @@ TEST(Cli, BenchOnTheCpuWritesARunRecord)
 TEST(Cli, BenchFft2AndGaussianOnTheCpu)
 {
     TempDir dir;
-    const CliRun fft = runCli(dir, "bench --op fft2 --sizes 32 --dtype f64 --backends cpu --repeat 2 --json " +
-                                    dir.file("fft.json"));
+    const CliRun fft =
+        runCli(dir, "bench --op fft2 --sizes 32 --dtype f64 --backends cpu --repeat 2 --json " + dir.file("fft.json"));
     ASSERT_EQ(fft.status, 0) << fft.err;
     EXPECT_EQ(json::parse(readFile(dir.file("fft.json")))["rows"][0]["dtype"], "c128");
     const CliRun gaussian = runCli(dir, "bench --op gaussian --sizes 40 --dtype u8 --sigma 1.5 --backends cpu "
-                                     "--repeat 2 --threads 1 --json " + dir.file("g.json"));
+                                        "--repeat 2 --threads 1 --json " +
+                                            dir.file("g.json"));
     ASSERT_EQ(gaussian.status, 0) << gaussian.err;
     EXPECT_TRUE(contains(gaussian.out, "GB/s"));
     const json record = json::parse(readFile(dir.file("g.json")));
@@ -165,8 +167,7 @@ TEST(Cli, BenchFft2AndGaussianOnTheCpu)
 TEST(Cli, BenchWithoutAGpuRunsTheCpuRowsAndSaysWhy)
 {
     TempDir dir;
-    const CliRun run =
-        runCli(dir, "bench --op matmul --sizes 16 --repeat 2 --json " + dir.file("b.json"), kNoGpu);
+    const CliRun run = runCli(dir, "bench --op matmul --sizes 16 --repeat 2 --json " + dir.file("b.json"), kNoGpu);
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n') > 0, true);
     EXPECT_TRUE(contains(run.out, "GPU rows skipped: GPU disabled by WB_DISABLE_CUDA")) << run.out;

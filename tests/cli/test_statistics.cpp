@@ -103,13 +103,15 @@ TEST(Measure, ShortRunsAreTimedBackToBackAndReportedPerRun)
 {
     Backend& cpu = Runtime::instance().cpu();
     int calls = 0;
-    const auto s = bench::measure(cpu, 1, 4, [&] { ++calls; }, 5.0);
+    const auto s = bench::measure(
+        cpu, 1, 4, [&] { ++calls; }, 5.0);
     // An empty run is far below 5 ms, so every sample takes the most runs allowed.
     EXPECT_EQ(s.runsPerSample, bench::kMaxRunsPerSample);
     EXPECT_EQ(calls, 1 + 1 + 4 * bench::kMaxRunsPerSample); // warm-up, calibration, samples
     EXPECT_EQ(s.n, 4);
 
-    const auto slow = bench::measure(cpu, 0, 2, [] { std::this_thread::sleep_for(std::chrono::milliseconds(3)); }, 1.0);
+    const auto slow = bench::measure(
+        cpu, 0, 2, [] { std::this_thread::sleep_for(std::chrono::milliseconds(3)); }, 1.0);
     EXPECT_EQ(slow.runsPerSample, 1);
     EXPECT_GE(slow.min, 2.5);
 }

@@ -18,7 +18,7 @@ TEST(Half, KnownEncodings)
     EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
     EXPECT_EQ(floatToHalf(-2.0f), 0xc000);
     EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);
-    EXPECT_EQ(floatToHalf(65536.0f), 0x7c00); // overflow to infinity
+    EXPECT_EQ(floatToHalf(65536.0f), 0x7c00);      // overflow to infinity
     EXPECT_EQ(floatToHalf(5.9604645e-8f), 0x0001); // smallest subnormal
     EXPECT_EQ(floatToHalf(0.0f), 0x0000);
     EXPECT_EQ(floatToHalf(-0.0f), 0x8000);

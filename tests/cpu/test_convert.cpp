@@ -139,7 +139,9 @@ TEST(Convert, LargeArraysAreConvertedWholeWithAnyThreadCount)
 TEST(Convert, RefusesComplexToRealAndBadOperands)
 {
     Backend& cpu = cpuBackend();
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareConvert({Shape{2}, DType::C64, DType::F32}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareConvert({Shape{2}, DType::C64, DType::F32});
+              }),
               ErrorCode::DTypeMismatch);
     EXPECT_EQ(test::errorCodeOf([&] {
                   cpu.prepareConvert({Shape{2}, DType::F32, DType::F64, std::numeric_limits<double>::infinity()});

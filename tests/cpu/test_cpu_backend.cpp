@@ -89,8 +89,12 @@ TEST(CpuBackend, OpenCvOpsSayWhyWhenOpenCvIsMissing)
         GTEST_SKIP() << "this build has OpenCV";
     Backend& cpu = cpuBackend();
     const std::function<void()> prepares[] = {
-        [&] { cpu.prepareGaussian({Shape{8, 8}, DType::F32, 1.0}); },
-        [&] { cpu.prepareGrayscale({Shape{8, 8, 3}, DType::U8}); },
+        [&] {
+            cpu.prepareGaussian({Shape{8, 8}, DType::F32, 1.0});
+        },
+        [&] {
+            cpu.prepareGrayscale({Shape{8, 8, 3}, DType::U8});
+        },
     };
     for (const auto& prepare : prepares) {
         try {

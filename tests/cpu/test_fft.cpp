@@ -36,8 +36,8 @@ void dftAxis(std::vector<Complex>& data, std::size_t first, std::size_t stride, 
     for (std::size_t k = 0; k < count; ++k) {
         Complex sum = 0;
         for (std::size_t j = 0; j < count; ++j) {
-            const double angle = sign * 2.0 * std::numbers::pi * static_cast<double>((j * k) % count) /
-                                 static_cast<double>(count);
+            const double angle =
+                sign * 2.0 * std::numbers::pi * static_cast<double>((j * k) % count) / static_cast<double>(count);
             sum += data[first + j * stride] * Complex(std::cos(angle), std::sin(angle));
         }
         result[k] = sum;
@@ -114,9 +114,9 @@ TEST_P(FftTest, ComplexForwardAndInverseMatchTheNaiveDft)
         Shape shape;
         int rank;
     };
-    for (const Case& c : {Case{Shape{1}, 1}, Case{Shape{7}, 1}, Case{Shape{3, 12}, 1}, Case{Shape{2, 3, 5}, 1},
-                          Case{Shape{5, 9}, 2}, Case{Shape{1, 1}, 2}, Case{Shape{2, 6, 5}, 2},
-                          Case{Shape{2, 2, 4, 3}, 2}}) {
+    for (const Case& c :
+         {Case{Shape{1}, 1}, Case{Shape{7}, 1}, Case{Shape{3, 12}, 1}, Case{Shape{2, 3, 5}, 1}, Case{Shape{5, 9}, 2},
+          Case{Shape{1, 1}, 2}, Case{Shape{2, 6, 5}, 2}, Case{Shape{2, 2, 4, 3}, 2}}) {
         SCOPED_TRACE(c.shape.toString() + " rank " + std::to_string(c.rank));
         const Array x = test::randomArray(c.shape, p.complex, 11);
         const Array forward = fft(cpuBackend(), x, FftKind::C2C, FftDirection::Forward, c.rank);
@@ -141,8 +141,7 @@ TEST_P(FftTest, RealToComplexKeepsTheHalfSpectrum)
             const Array spectrum = fft(cpuBackend(), x, FftKind::R2C, FftDirection::Forward, rank);
             EXPECT_EQ(spectrum.dtype(), p.complex);
             EXPECT_EQ(spectrum.shape(), shape.with(-1, shape[-1] / 2 + 1));
-            expectClose(values(spectrum), halfSpectrum(naiveDft(values(x), shape, rank, -1), shape[-1]),
-                        p.tolerance);
+            expectClose(values(spectrum), halfSpectrum(naiveDft(values(x), shape, rank, -1), shape[-1]), p.tolerance);
         }
     }
 }
@@ -200,13 +199,13 @@ TEST_P(FftTest, RoundTrips)
     const FftPrecision p = GetParam();
     Backend& cpu = cpuBackend();
     const Array z = test::randomArray(Shape{2, 17, 12}, p.complex, 15);
-    const Array zBack = fft(cpu, fft(cpu, z, FftKind::C2C, FftDirection::Forward, 2), FftKind::C2C,
-                            FftDirection::Inverse, 2);
+    const Array zBack =
+        fft(cpu, fft(cpu, z, FftKind::C2C, FftDirection::Forward, 2), FftKind::C2C, FftDirection::Inverse, 2);
     expectClose(values(zBack), values(z), p.tolerance);
 
     const Array x = test::randomArray(Shape{6, 11}, p.real, 16);
-    const Array xBack = fft(cpu, fft(cpu, x, FftKind::R2C, FftDirection::Forward, 2), FftKind::C2R,
-                            FftDirection::Inverse, 2, 11);
+    const Array xBack =
+        fft(cpu, fft(cpu, x, FftKind::R2C, FftDirection::Forward, 2), FftKind::C2R, FftDirection::Inverse, 2, 11);
     expectClose(values(xBack), values(x), p.tolerance);
 }
 
@@ -247,14 +246,21 @@ INSTANTIATE_TEST_SUITE_P(Cpu, FftTest,
 TEST(Fft, RefusesBadDescriptors)
 {
     Backend& cpu = cpuBackend();
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareFft({Shape{8}, DType::F32, FftKind::C2C, FftDirection::Forward, 1}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareFft({Shape{8}, DType::F32, FftKind::C2C, FftDirection::Forward, 1});
+              }),
               ErrorCode::DTypeMismatch);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareFft({Shape{8}, DType::F64, FftKind::R2C, FftDirection::Inverse, 1}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareFft({Shape{8}, DType::F64, FftKind::R2C, FftDirection::Inverse, 1});
+              }),
               ErrorCode::InvalidArgument);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareFft({Shape{8}, DType::C64, FftKind::C2C, FftDirection::Forward, 2}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareFft({Shape{8}, DType::C64, FftKind::C2C, FftDirection::Forward, 2});
+              }),
               ErrorCode::ShapeMismatch);
-    EXPECT_EQ(test::errorCodeOf(
-                  [&] { cpu.prepareFft({Shape{5}, DType::C64, FftKind::C2R, FftDirection::Inverse, 1, 12}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareFft({Shape{5}, DType::C64, FftKind::C2R, FftDirection::Inverse, 1, 12});
+              }),
               ErrorCode::ShapeMismatch);
 }
 

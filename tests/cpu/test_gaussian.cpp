@@ -71,16 +71,14 @@ std::vector<double> referenceBlur(const Array& image, const GaussianDesc& desc)
         pixels[static_cast<std::size_t>(i)] = test::realAt(image, i);
     const std::vector<double> kx = gaussianKernel(desc.resolvedKsizeX(), desc.sigmaX);
     const std::vector<double> ky = gaussianKernel(desc.resolvedKsizeY(), desc.resolvedSigmaY());
-    return filterAxis(filterAxis(pixels, image.shape(), kx, true, desc.border), image.shape(), ky, false,
-                      desc.border);
+    return filterAxis(filterAxis(pixels, image.shape(), kx, true, desc.border), image.shape(), ky, false, desc.border);
 }
 
 void expectMatchesReference(const GaussianDesc& desc, std::uint64_t seed)
 {
-    SCOPED_TRACE(std::string(name(desc.dtype)) + " " + desc.shape.toString() + " sigma " +
-                 std::to_string(desc.sigmaX) + "/" + std::to_string(desc.sigmaY) + " ksize " +
-                 std::to_string(desc.ksizeX) + "x" + std::to_string(desc.ksizeY) + " " +
-                 std::string(name(desc.border)));
+    SCOPED_TRACE(std::string(name(desc.dtype)) + " " + desc.shape.toString() + " sigma " + std::to_string(desc.sigmaX) +
+                 "/" + std::to_string(desc.sigmaY) + " ksize " + std::to_string(desc.ksizeX) + "x" +
+                 std::to_string(desc.ksizeY) + " " + std::string(name(desc.border)));
     const bool u8 = desc.dtype == DType::U8;
     const Array image = test::randomArray(desc.shape, desc.dtype, seed, 0.0, u8 ? 255.0 : 1.0);
     auto op = cpuBackend().prepareGaussian(desc);
@@ -118,8 +116,8 @@ TEST_F(GaussianTest, MatchesSeparableReferenceForEveryBorder)
     std::uint64_t seed = 100;
     for (DType dtype : {DType::F32, DType::U8}) {
         for (BorderMode border : {BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant}) {
-            for (const Shape& shape : {Shape{1, 1}, Shape{3, 7}, Shape{16, 23}, Shape{9, 11, 3}, Shape{5, 6, 1},
-                                       Shape{4, 13, 4}}) {
+            for (const Shape& shape :
+                 {Shape{1, 1}, Shape{3, 7}, Shape{16, 23}, Shape{9, 11, 3}, Shape{5, 6, 1}, Shape{4, 13, 4}}) {
                 for (double sigma : {0.8, 1.5, 3.0}) {
                     GaussianDesc desc{shape, dtype, sigma};
                     desc.border = border;
@@ -168,15 +166,25 @@ TEST(Gaussian, RefusesInvalidParameters)
 {
     // Refused by the descriptor, before OpenCV is needed.
     Backend& cpu = cpuBackend();
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareGaussian({Shape{8, 8}, DType::F32, 1.0, 0.0, 4, 4}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareGaussian({Shape{8, 8}, DType::F32, 1.0, 0.0, 4, 4});
+              }),
               ErrorCode::InvalidArgument);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareGaussian({Shape{8, 8}, DType::F32, 0.0}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareGaussian({Shape{8, 8}, DType::F32, 0.0});
+              }),
               ErrorCode::InvalidArgument);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareGaussian({Shape{8, 8}, DType::F32, 100.0}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareGaussian({Shape{8, 8}, DType::F32, 100.0});
+              }),
               ErrorCode::InvalidArgument);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareGaussian({Shape{8, 8}, DType::U16, 1.0}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareGaussian({Shape{8, 8}, DType::U16, 1.0});
+              }),
               ErrorCode::DTypeMismatch);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareGaussian({Shape{8, 8, 5}, DType::F32, 1.0}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareGaussian({Shape{8, 8, 5}, DType::F32, 1.0});
+              }),
               ErrorCode::ShapeMismatch);
 }
 

@@ -95,8 +95,8 @@ TEST(Matmul, ExactSmallIntegers)
         Array a = Array::emptyHost(Shape{2, 3}, dtype);
         Array b = Array::emptyHost(Shape{3, 2}, dtype);
         for (int i = 0; i < 6; ++i) {
-            test::setAt(a, i, i + 1);     // [[1 2 3] [4 5 6]]
-            test::setAt(b, i, 6 - i);     // [[6 5] [4 3] [2 1]]
+            test::setAt(a, i, i + 1); // [[1 2 3] [4 5 6]]
+            test::setAt(b, i, 6 - i); // [[6 5] [4 3] [2 1]]
         }
         const Array c = matmul(cpuBackend(), a, b);
         const double expected[] = {20, 14, 56, 41};
@@ -108,21 +108,30 @@ TEST(Matmul, ExactSmallIntegers)
 TEST(Matmul, RefusesMismatchedShapesAtPrepare)
 {
     Backend& cpu = cpuBackend();
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareMatmul({Shape{4, 5}, Shape{6, 3}, DType::F32}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareMatmul({Shape{4, 5}, Shape{6, 3}, DType::F32});
+              }),
               ErrorCode::ShapeMismatch);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareMatmul({Shape{2, 4, 5}, Shape{3, 5, 3}, DType::F32}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareMatmul({Shape{2, 4, 5}, Shape{3, 5, 3}, DType::F32});
+              }),
               ErrorCode::ShapeMismatch);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareMatmul({Shape{5}, Shape{5, 3}, DType::F32}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareMatmul({Shape{5}, Shape{5, 3}, DType::F32});
+              }),
               ErrorCode::ShapeMismatch);
 }
 
 TEST(Matmul, RefusesDTypesThatDoNotFit)
 {
     Backend& cpu = cpuBackend();
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.prepareMatmul({Shape{2, 2}, Shape{2, 2}, DType::I32}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareMatmul({Shape{2, 2}, Shape{2, 2}, DType::I32});
+              }),
               ErrorCode::DTypeMismatch);
-    EXPECT_EQ(test::errorCodeOf(
-                  [&] { cpu.prepareMatmul({Shape{2, 2}, Shape{2, 2}, DType::F64, Precision::TF32}); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.prepareMatmul({Shape{2, 2}, Shape{2, 2}, DType::F64, Precision::TF32});
+              }),
               ErrorCode::DTypeMismatch);
     const Array a = test::randomArray(Shape{2, 2}, DType::F32, 1);
     const Array b = test::randomArray(Shape{2, 2}, DType::F64, 2);

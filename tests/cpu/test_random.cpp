@@ -165,20 +165,25 @@ TEST(Random, RefusesBadParameters)
     Array i32 = Array::emptyHost(Shape{4}, DType::I32);
     EXPECT_EQ(test::errorCodeOf([&] { cpu.fillRandom({Shape{4}, DType::I32}, i32); }), ErrorCode::DTypeMismatch);
     Array f32 = Array::emptyHost(Shape{4}, DType::F32);
-    EXPECT_EQ(test::errorCodeOf([&] { cpu.fillRandom({Shape{4}, DType::F32, Distribution::Uniform, 0, 1.0, 1.0}, f32); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.fillRandom({Shape{4}, DType::F32, Distribution::Uniform, 0, 1.0, 1.0}, f32);
+              }),
               ErrorCode::InvalidArgument);
     EXPECT_EQ(test::errorCodeOf([&] { cpu.fillRandom({Shape{5}, DType::F32}, f32); }), ErrorCode::ShapeMismatch);
     // No f16 value lies in [1.0001, 1.0002).
     Array f16 = Array::emptyHost(Shape{4}, DType::F16);
-    EXPECT_EQ(test::errorCodeOf(
-                  [&] { cpu.fillRandom({Shape{4}, DType::F16, Distribution::Uniform, 0, 1.0001, 1.0002}, f16); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.fillRandom({Shape{4}, DType::F16, Distribution::Uniform, 0, 1.0001, 1.0002}, f16);
+              }),
               ErrorCode::InvalidArgument);
-    EXPECT_EQ(test::errorCodeOf(
-                  [&] { cpu.fillRandom({Shape{4}, DType::F64, Distribution::Uniform, 0, -1e308, 1e308}, f16); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.fillRandom({Shape{4}, DType::F64, Distribution::Uniform, 0, -1e308, 1e308}, f16);
+              }),
               ErrorCode::DTypeMismatch);
     Array f64 = Array::emptyHost(Shape{4}, DType::F64);
-    EXPECT_EQ(test::errorCodeOf(
-                  [&] { cpu.fillRandom({Shape{4}, DType::F64, Distribution::Uniform, 0, -1e308, 1e308}, f64); }),
+    EXPECT_EQ(test::errorCodeOf([&] {
+                  cpu.fillRandom({Shape{4}, DType::F64, Distribution::Uniform, 0, -1e308, 1e308}, f64);
+              }),
               ErrorCode::InvalidArgument);
 }
 

@@ -54,8 +54,8 @@ protected:
             GTEST_SKIP() << "no GPU: " << status.reason;
         // Each test draws its own data from the process seed and its name.
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        m_generator.seed(processSeed() ^ std::hash<std::string>{}(std::string(info->test_suite_name()) + "." +
-                                                                   info->name()));
+        m_generator.seed(processSeed() ^
+                         std::hash<std::string>{}(std::string(info->test_suite_name()) + "." + info->name()));
     }
 
     static Backend& gpu() { return Runtime::instance().cuda(0); }
@@ -71,17 +71,24 @@ protected:
         const std::int64_t n = array.numel();
         std::uniform_real_distribution<double> real(low, high);
         auto integer = [&](double lowest, double highest) {
-            std::uniform_int_distribution<std::int64_t> pick(static_cast<std::int64_t>(std::ceil(std::max(low, lowest))),
-                                                             static_cast<std::int64_t>(std::floor(std::min(high, highest))));
+            std::uniform_int_distribution<std::int64_t> pick(
+                static_cast<std::int64_t>(std::ceil(std::max(low, lowest))),
+                static_cast<std::int64_t>(std::floor(std::min(high, highest))));
             return pick(m_generator);
         };
         for (std::int64_t i = 0; i < n; ++i) {
             switch (dtype) {
             case DType::U8: array.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(integer(0, 255)); break;
             case DType::U16: array.data<std::uint16_t>()[i] = static_cast<std::uint16_t>(integer(0, 65535)); break;
-            case DType::I32: array.data<std::int32_t>()[i] = static_cast<std::int32_t>(integer(-2147483648.0, 2147483647.0)); break;
-            case DType::F16: array.data<std::uint16_t>()[i] = detail::floatToHalf(static_cast<float>(real(m_generator))); break;
-            case DType::BF16: array.data<std::uint16_t>()[i] = detail::floatToBf16(static_cast<float>(real(m_generator))); break;
+            case DType::I32:
+                array.data<std::int32_t>()[i] = static_cast<std::int32_t>(integer(-2147483648.0, 2147483647.0));
+                break;
+            case DType::F16:
+                array.data<std::uint16_t>()[i] = detail::floatToHalf(static_cast<float>(real(m_generator)));
+                break;
+            case DType::BF16:
+                array.data<std::uint16_t>()[i] = detail::floatToBf16(static_cast<float>(real(m_generator)));
+                break;
             case DType::F32: array.data<float>()[i] = static_cast<float>(real(m_generator)); break;
             case DType::F64: array.data<double>()[i] = real(m_generator); break;
             case DType::C64:
@@ -164,15 +171,15 @@ inline double maxAbsDifference(const Array& result, const Array& reference)
 }
 
 // Succeeds when `call` throws wb::Error with `code`: EXPECT_TRUE(throwsCode(code, [&] {...})).
-template <typename Call> ::testing::AssertionResult throwsCode(ErrorCode code, Call&& call)
+template <typename Call>::testing::AssertionResult throwsCode(ErrorCode code, Call&& call)
 {
     try {
         call();
     } catch (const Error& error) {
         if (error.code() == code)
             return ::testing::AssertionSuccess();
-        return ::testing::AssertionFailure() << "expected " << name(code) << ", got " << name(error.code()) << ": "
-                                             << error.what();
+        return ::testing::AssertionFailure()
+               << "expected " << name(code) << ", got " << name(error.code()) << ": " << error.what();
     }
     return ::testing::AssertionFailure() << "expected " << name(code) << ", nothing was thrown";
 }

@@ -133,15 +133,16 @@ TEST_F(DeviceTest, BaselineTimesBareLibraryCalls)
     detail::CudaModule* module = detail::cudaModule();
     ASSERT_NE(module, nullptr);
     auto baseline = module->createBaseline(0);
-    const std::vector<double> gemm = baseline->timeMatmul(MatmulDesc{Shape{256, 128}, Shape{128, 64}, DType::F16}, 2, 3, 1);
+    const std::vector<double> gemm =
+        baseline->timeMatmul(MatmulDesc{Shape{256, 128}, Shape{128, 64}, DType::F16}, 2, 3, 1);
     ASSERT_EQ(gemm.size(), 3u);
     for (double ms : gemm)
         EXPECT_GT(ms, 0.0);
     const std::vector<double> batched =
         baseline->timeMatmul(MatmulDesc{Shape{4, 64, 32}, Shape{32, 16}, DType::F32, Precision::TF32}, 1, 2, 8);
     EXPECT_EQ(batched.size(), 2u);
-    const std::vector<double> fft = baseline->timeFft(
-        FftDesc{Shape{8, 30}, DType::C64, FftKind::C2R, FftDirection::Inverse, 1, 0}, 1, 4, 3);
+    const std::vector<double> fft =
+        baseline->timeFft(FftDesc{Shape{8, 30}, DType::C64, FftKind::C2R, FftDirection::Inverse, 1, 0}, 1, 4, 3);
     ASSERT_EQ(fft.size(), 4u);
     for (double ms : fft)
         EXPECT_GT(ms, 0.0);

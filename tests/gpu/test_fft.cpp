@@ -16,13 +16,16 @@ struct FftCase {
 
 void PrintTo(const FftCase& c, std::ostream* out)
 {
-    *out << c.shape.toString() << (c.kind == FftKind::C2C ? " C2C " : c.kind == FftKind::R2C ? " R2C " : " C2R ")
+    *out << c.shape.toString()
+         << (c.kind == FftKind::C2C   ? " C2C "
+             : c.kind == FftKind::R2C ? " R2C "
+                                      : " C2R ")
          << (c.direction == FftDirection::Forward ? "forward" : "inverse") << " rank " << c.rank;
 }
 
 std::string caseName(const FftCase& c, DType dtype)
 {
-    const char* kind = c.kind == FftKind::C2C ? (c.direction == FftDirection::Forward ? "c2c" : "c2cinv")
+    const char* kind = c.kind == FftKind::C2C   ? (c.direction == FftDirection::Forward ? "c2c" : "c2cinv")
                        : c.kind == FftKind::R2C ? "r2c"
                                                 : "c2r";
     // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on "literal" + string.
@@ -84,25 +87,23 @@ std::string fftName(const ::testing::TestParamInfo<FftTest::ParamType>& param)
 
 INSTANTIATE_TEST_SUITE_P(
     Sizes, FftTest,
-    ::testing::Combine(
-        ::testing::Values(
-            FftCase{Shape{1}, FftKind::C2C, FftDirection::Forward, 1},
-            FftCase{Shape{7}, FftKind::C2C, FftDirection::Forward, 1},
-            FftCase{Shape{64}, FftKind::C2C, FftDirection::Inverse, 1},
-            FftCase{Shape{3, 1000}, FftKind::C2C, FftDirection::Forward, 1},
-            FftCase{Shape{4, 97}, FftKind::C2C, FftDirection::Inverse, 1},
-            FftCase{Shape{17, 33}, FftKind::C2C, FftDirection::Forward, 2},
-            FftCase{Shape{2, 9, 16}, FftKind::C2C, FftDirection::Inverse, 2},
-            FftCase{Shape{5, 1}, FftKind::C2C, FftDirection::Forward, 2},
-            FftCase{Shape{15}, FftKind::R2C, FftDirection::Forward, 1},
-            FftCase{Shape{4, 16}, FftKind::R2C, FftDirection::Forward, 1},
-            FftCase{Shape{9, 14}, FftKind::R2C, FftDirection::Forward, 2},
-            FftCase{Shape{3, 7, 11}, FftKind::R2C, FftDirection::Forward, 2},
-            FftCase{Shape{8}, FftKind::C2R, FftDirection::Inverse, 1, 15},
-            FftCase{Shape{5, 9}, FftKind::C2R, FftDirection::Inverse, 1},
-            FftCase{Shape{9, 8}, FftKind::C2R, FftDirection::Inverse, 2},
-            FftCase{Shape{3, 7, 6}, FftKind::C2R, FftDirection::Inverse, 2, 11}),
-        ::testing::Bool()),
+    ::testing::Combine(::testing::Values(FftCase{Shape{1}, FftKind::C2C, FftDirection::Forward, 1},
+                                         FftCase{Shape{7}, FftKind::C2C, FftDirection::Forward, 1},
+                                         FftCase{Shape{64}, FftKind::C2C, FftDirection::Inverse, 1},
+                                         FftCase{Shape{3, 1000}, FftKind::C2C, FftDirection::Forward, 1},
+                                         FftCase{Shape{4, 97}, FftKind::C2C, FftDirection::Inverse, 1},
+                                         FftCase{Shape{17, 33}, FftKind::C2C, FftDirection::Forward, 2},
+                                         FftCase{Shape{2, 9, 16}, FftKind::C2C, FftDirection::Inverse, 2},
+                                         FftCase{Shape{5, 1}, FftKind::C2C, FftDirection::Forward, 2},
+                                         FftCase{Shape{15}, FftKind::R2C, FftDirection::Forward, 1},
+                                         FftCase{Shape{4, 16}, FftKind::R2C, FftDirection::Forward, 1},
+                                         FftCase{Shape{9, 14}, FftKind::R2C, FftDirection::Forward, 2},
+                                         FftCase{Shape{3, 7, 11}, FftKind::R2C, FftDirection::Forward, 2},
+                                         FftCase{Shape{8}, FftKind::C2R, FftDirection::Inverse, 1, 15},
+                                         FftCase{Shape{5, 9}, FftKind::C2R, FftDirection::Inverse, 1},
+                                         FftCase{Shape{9, 8}, FftKind::C2R, FftDirection::Inverse, 2},
+                                         FftCase{Shape{3, 7, 6}, FftKind::C2R, FftDirection::Inverse, 2, 11}),
+                       ::testing::Bool()),
     fftName);
 
 using FftErrorTest = GpuTest;

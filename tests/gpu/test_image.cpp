@@ -36,9 +36,8 @@ void expectClose(const Array& actual, const Array& expected)
         EXPECT_LE(relativeError(actual, expected), 1e-5);
 }
 
-class GaussianTest
-    : public GpuTest,
-      public ::testing::WithParamInterface<std::tuple<Shape, DType, BorderMode, Blur>> {};
+class GaussianTest : public GpuTest,
+                     public ::testing::WithParamInterface<std::tuple<Shape, DType, BorderMode, Blur>> {};
 
 TEST_P(GaussianTest, MatchesCpu)
 {
@@ -92,13 +91,12 @@ INSTANTIATE_TEST_SUITE_P(
     gaussianName);
 
 // The widest kernels (129 taps), 2 and 4 channels, and images narrower than the kernel.
-INSTANTIATE_TEST_SUITE_P(
-    WideKernels, GaussianTest,
-    ::testing::Combine(::testing::Values(Shape{200, 130, 4}, Shape{33, 47, 2}, Shape{5, 300}),
-                       ::testing::Values(DType::F32, DType::U8),
-                       ::testing::Values(BorderMode::Reflect101, BorderMode::Constant),
-                       ::testing::Values(Blur{16, 0, 129}, Blur{10, 0, 0})),
-    gaussianName);
+INSTANTIATE_TEST_SUITE_P(WideKernels, GaussianTest,
+                         ::testing::Combine(::testing::Values(Shape{200, 130, 4}, Shape{33, 47, 2}, Shape{5, 300}),
+                                            ::testing::Values(DType::F32, DType::U8),
+                                            ::testing::Values(BorderMode::Reflect101, BorderMode::Constant),
+                                            ::testing::Values(Blur{16, 0, 129}, Blur{10, 0, 0})),
+                         gaussianName);
 
 using ImageTest = GpuTest;
 

@@ -13,7 +13,10 @@ struct MatmulShapes {
     Shape b;
 };
 
-void PrintTo(const MatmulShapes& shapes, std::ostream* out) { *out << shapes.a.toString() << " @ " << shapes.b.toString(); }
+void PrintTo(const MatmulShapes& shapes, std::ostream* out)
+{
+    *out << shapes.a.toString() << " @ " << shapes.b.toString();
+}
 
 // Inputs are uniform in [-1, 1), so a K-long dot product has magnitude ~sqrt(K)/3 and the
 // error of each format's last bit dominates: fp64 and fp32 keep ~1e-16 and ~1e-7 of it;
@@ -50,12 +53,12 @@ std::string matmulName(const ::testing::TestParamInfo<MatmulTest::ParamType>& pa
 
 INSTANTIATE_TEST_SUITE_P(
     Sizes, MatmulTest,
-    ::testing::Combine(::testing::Values(MatmulShapes{Shape{1, 1}, Shape{1, 1}},                // 1x1x1
-                                         MatmulShapes{Shape{17, 33}, Shape{33, 9}},             // odd
-                                         MatmulShapes{Shape{129, 257}, Shape{257, 65}},         // odd, larger
-                                         MatmulShapes{Shape{3, 17, 33}, Shape{3, 33, 9}},       // batched
-                                         MatmulShapes{Shape{4, 31, 16}, Shape{16, 7}},          // shared B
-                                         MatmulShapes{Shape{2, 3, 8, 5}, Shape{2, 3, 5, 6}}),   // 4-D batch
+    ::testing::Combine(::testing::Values(MatmulShapes{Shape{1, 1}, Shape{1, 1}},              // 1x1x1
+                                         MatmulShapes{Shape{17, 33}, Shape{33, 9}},           // odd
+                                         MatmulShapes{Shape{129, 257}, Shape{257, 65}},       // odd, larger
+                                         MatmulShapes{Shape{3, 17, 33}, Shape{3, 33, 9}},     // batched
+                                         MatmulShapes{Shape{4, 31, 16}, Shape{16, 7}},        // shared B
+                                         MatmulShapes{Shape{2, 3, 8, 5}, Shape{2, 3, 5, 6}}), // 4-D batch
                        ::testing::Values(Precision::FP64, Precision::FP32, Precision::TF32, Precision::FP16,
                                          Precision::BF16)),
     matmulName);

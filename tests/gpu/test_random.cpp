@@ -117,8 +117,8 @@ using RandomEdgeTest = GpuTest;
 // [1, 1 + 2^-11) holds exactly one f16 value (1.0); [1 + 2^-12, 1 + 2^-11) holds none.
 TEST_F(RandomEdgeTest, NarrowRangesInNarrowTypes)
 {
-    const Array one = download(wb::random(gpu(), Shape{1000}, DType::F16, Distribution::Uniform, 5, 1.0,
-                                          1.0 + std::ldexp(1.0, -11)));
+    const Array one =
+        download(wb::random(gpu(), Shape{1000}, DType::F16, Distribution::Uniform, 5, 1.0, 1.0 + std::ldexp(1.0, -11)));
     const Moments m = momentsOf(one);
     EXPECT_EQ(m.min, 1.0);
     EXPECT_EQ(m.max, 1.0);

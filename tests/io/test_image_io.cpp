@@ -21,8 +21,8 @@ namespace {
 using namespace wb;
 using test::TempDir;
 
-#define SKIP_WITHOUT_IMGCODECS()                                                                          \
-    if (!imageFilesAvailable())                                                                           \
+#define SKIP_WITHOUT_IMGCODECS()                                                                                       \
+    if (!imageFilesAvailable())                                                                                        \
     GTEST_SKIP() << "this build has no OpenCV imgcodecs (image files are unavailable)"
 
 // A smooth gradient with a different pattern per channel: survives JPEG well enough to
@@ -35,8 +35,9 @@ template <typename T> Array gradient(std::int64_t h, std::int64_t w, int channel
     for (std::int64_t y = 0; y < h; ++y) {
         for (std::int64_t x = 0; x < w; ++x) {
             for (int c = 0; c < channels; ++c) {
-                const double t = c == 0 ? double(x) / double(w) : c == 1 ? double(y) / double(h)
-                                                                         : double(x + y) / double(w + h);
+                const double t = c == 0   ? double(x) / double(w)
+                                 : c == 1 ? double(y) / double(h)
+                                          : double(x + y) / double(w + h);
                 pixels[(y * w + x) * channels + c] = static_cast<T>(std::lround(t * maxValue * (c == 3 ? 0.5 : 1.0)));
             }
         }
@@ -56,7 +57,8 @@ void expectError(ErrorCode code, const std::function<void()>& call, const std::s
         ADD_FAILURE() << "no error";
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), code) << e.what();
-        EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos) << "expected '" << phrase << "' in: " << e.what();
+        EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos)
+            << "expected '" << phrase << "' in: " << e.what();
     }
 }
 
@@ -138,32 +140,47 @@ TEST(ImageIo, MissingAndCorruptFilesAreIoErrorsNamingTheFile)
     SKIP_WITHOUT_IMGCODECS();
     TempDir dir;
     const std::string missing = dir.file("missing.png");
-    expectError(ErrorCode::Io, [&] { loadImage(missing); }, missing + ": no such file");
+    expectError(
+        ErrorCode::Io, [&] { loadImage(missing); }, missing + ": no such file");
     const std::string text = dir.write("text.png", "this is not a picture\n");
-    expectError(ErrorCode::Io, [&] { loadImage(text); }, text + ": not a readable image");
+    expectError(
+        ErrorCode::Io, [&] { loadImage(text); }, text + ": not a readable image");
     const std::string empty = dir.write("empty.png", "");
-    expectError(ErrorCode::Io, [&] { loadImage(empty); }, empty + ": the file is empty");
-    expectError(ErrorCode::Io, [&] { loadImage(dir.path().string()); }, "folder");
+    expectError(
+        ErrorCode::Io, [&] { loadImage(empty); }, empty + ": the file is empty");
+    expectError(
+        ErrorCode::Io, [&] { loadImage(dir.path().string()); }, "folder");
 
     saveImage(dir.file("whole.png"), gradient<std::uint8_t>(64, 64, 3, 255));
     std::ifstream in(dir.file("whole.png"), std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const std::string cut = dir.write("cut.png", bytes.substr(0, 40));
-    expectError(ErrorCode::Io, [&] { loadImage(cut); }, cut);
+    expectError(
+        ErrorCode::Io, [&] { loadImage(cut); }, cut);
 }
 
 TEST(ImageIo, SaveRefusesWhatImagesCannotHold)
 {
     SKIP_WITHOUT_IMGCODECS();
     TempDir dir;
-    expectError(ErrorCode::DTypeMismatch, [&] { saveImage(dir.file("f.png"), Array::emptyHost({4, 4}, DType::F32)); },
-                "u8 or u16");
-    expectError(ErrorCode::ShapeMismatch,
-                [&] { saveImage(dir.file("s.png"), Array::emptyHost({4, 4, 2}, DType::U8)); }, "(H, W, 3)");
-    expectError(ErrorCode::Io, [&] { saveImage(dir.file("x.unknownformat"), gradient<std::uint8_t>(4, 4, 1, 255)); },
-                "x.unknownformat");
+    expectError(
+        ErrorCode::DTypeMismatch,
+        [&] {
+            saveImage(dir.file("f.png"), Array::emptyHost({4, 4}, DType::F32));
+        },
+        "u8 or u16");
+    expectError(
+        ErrorCode::ShapeMismatch,
+        [&] {
+            saveImage(dir.file("s.png"), Array::emptyHost({4, 4, 2}, DType::U8));
+        },
+        "(H, W, 3)");
+    expectError(
+        ErrorCode::Io, [&] { saveImage(dir.file("x.unknownformat"), gradient<std::uint8_t>(4, 4, 1, 255)); },
+        "x.unknownformat");
     const std::string nowhere = dir.file("no/folder/x.png");
-    expectError(ErrorCode::Io, [&] { saveImage(nowhere, gradient<std::uint8_t>(4, 4, 1, 255)); }, "does not exist");
+    expectError(
+        ErrorCode::Io, [&] { saveImage(nowhere, gradient<std::uint8_t>(4, 4, 1, 255)); }, "does not exist");
     EXPECT_FALSE(std::filesystem::exists(dir.file("x.unknownformat")));
 }
 
@@ -171,8 +188,14 @@ TEST(ImageIo, WithoutImgcodecsLoadAndSaveSayWhy)
 {
     if (imageFilesAvailable())
         GTEST_SKIP() << "this build has imgcodecs; the unavailable path cannot run here";
-    expectError(ErrorCode::Unavailable, [] { loadImage("any.png"); }, "imgcodecs");
-    expectError(ErrorCode::Unavailable, [] { saveImage("any.png", Array::emptyHost({2, 2}, DType::U8)); }, "imgcodecs");
+    expectError(
+        ErrorCode::Unavailable, [] { loadImage("any.png"); }, "imgcodecs");
+    expectError(
+        ErrorCode::Unavailable,
+        [] {
+            saveImage("any.png", Array::emptyHost({2, 2}, DType::U8));
+        },
+        "imgcodecs");
 }
 
 } // namespace

@@ -64,7 +64,8 @@ void expectIoError(const std::function<void()>& call, const std::string& path, c
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::Io) << e.what();
         EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos) << "expected '" << phrase << "' in: " << e.what();
+        EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos)
+            << "expected '" << phrase << "' in: " << e.what();
     }
 }
 
@@ -157,12 +158,12 @@ TEST(Npy, ReadsHeaderVariantsOfOtherWriters)
         ASSERT_EQ(loaded.shape(), (Shape{2, 3}));
         EXPECT_EQ(loaded.data<float>()[5], 6.0f);
     }
-    const Array scalar = loadNpy(dir.write("s.npy", npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': ()}",
-                                                             std::string(8, '\0'))));
+    const Array scalar = loadNpy(
+        dir.write("s.npy", npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': ()}", std::string(8, '\0'))));
     EXPECT_EQ(scalar.ndim(), 0);
     EXPECT_EQ(scalar.numel(), 1);
-    const Array bytes = loadNpy(dir.write("u.npy", npyBytes("{'descr': '<u1', 'fortran_order': False, 'shape': (2,)}",
-                                                            "ab")));
+    const Array bytes =
+        loadNpy(dir.write("u.npy", npyBytes("{'descr': '<u1', 'fortran_order': False, 'shape': (2,)}", "ab")));
     EXPECT_EQ(bytes.dtype(), DType::U8);
 }
 
@@ -194,11 +195,9 @@ TEST(Npy, CorruptFilesAreIoErrorsNamingTheFile)
         {"negative dimension", npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (-2, 3)}", data),
          "non-negative integer"},
         {"dimension overflow",
-         npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", data),
-         "too large"},
+         npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", data), "too large"},
         {"shape beyond memory",
-         npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296)}", data),
-         "too large"},
+         npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296)}", data), "too large"},
         {"text after the dict", npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)} x", data),
          "after the closing brace"},
         {"bad bool", npyBytes("{'descr': '<f4', 'fortran_order': 0, 'shape': (6,)}", data), "True or False"},
@@ -206,10 +205,9 @@ TEST(Npy, CorruptFilesAreIoErrorsNamingTheFile)
          "dtype '<i8' is not supported"},
         {"object dtype", npyBytes("{'descr': '|O', 'fortran_order': False, 'shape': (3,)}", data), "not supported"},
         {"big-endian", npyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (6,)}", data), "big-endian"},
-        {"Fortran order", npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3)}", data),
-         "Fortran order"},
-        {"five dimensions",
-         npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 2, 3)}", data), "at most 4"},
+        {"Fortran order", npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3)}", data), "Fortran order"},
+        {"five dimensions", npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 2, 3)}", data),
+         "at most 4"},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.what);

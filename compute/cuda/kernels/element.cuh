@@ -31,8 +31,8 @@ template <typename T> using PartOf = typename PartOfT<T>::Type;
 template <typename T> inline constexpr bool kNeedsDouble = std::is_same_v<T, double> || std::is_same_v<T, std::int32_t>;
 
 // The narrowest arithmetic type that holds both a From and a To value exactly.
-template <typename From, typename To>
-using ExactCompute = std::conditional_t<kNeedsDouble<From> || kNeedsDouble<To>, double, float>;
+template <typename From, typename To> using ExactCompute =
+    std::conditional_t<kNeedsDouble<From> || kNeedsDouble<To>, double, float>;
 
 template <typename Compute, typename T> __device__ __forceinline__ Compute widen(T value)
 {

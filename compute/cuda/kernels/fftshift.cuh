@@ -19,8 +19,7 @@ struct ShiftGeometry {
 };
 
 template <typename Word>
-__global__ void fftshiftKernel(const Word* __restrict__ in, Word* __restrict__ out, ShiftGeometry g,
-                               std::int64_t rows)
+__global__ void fftshiftKernel(const Word* __restrict__ in, Word* __restrict__ out, ShiftGeometry g, std::int64_t rows)
 {
     const int last = g.ndim - 1;
     const std::int64_t width = g.dims[last];

@@ -81,8 +81,7 @@ inline constexpr int kRowThreads = 128;
 inline constexpr int kRowLines = 4;
 inline constexpr int kRowTile = 128; // output pixels per line and block
 
-template <typename T, int C>
-__global__ void __launch_bounds__(kRowThreads * kRowLines)
+template <typename T, int C> __global__ void __launch_bounds__(kRowThreads* kRowLines)
     gaussianRows(const T* __restrict__ in, typename GaussianArith<T>::Mid* __restrict__ mid, std::int64_t height,
                  std::int64_t width, Taps<typename GaussianArith<T>::Weight> taps, Border border)
 {
@@ -134,8 +133,7 @@ inline constexpr int kColWidth = 32;
 inline constexpr int kColLines = 8;
 inline constexpr int kColTile = 64; // output rows per block
 
-template <typename T>
-__global__ void __launch_bounds__(kColWidth * kColLines)
+template <typename T> __global__ void __launch_bounds__(kColWidth* kColLines)
     gaussianColumns(const typename GaussianArith<T>::Mid* __restrict__ mid, T* __restrict__ out, std::int64_t height,
                     std::int64_t rowElements, Taps<typename GaussianArith<T>::Weight> taps, Border border)
 {

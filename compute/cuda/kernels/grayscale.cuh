@@ -18,8 +18,7 @@ template <typename T, int Channels>
 __global__ void grayscaleKernel(const T* __restrict__ in, T* __restrict__ out, std::int64_t pixels)
 {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < pixels;
-         i += stride) {
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < pixels; i += stride) {
         const T* pixel = in + i * Channels;
         if constexpr (std::is_same_v<T, float>) {
             out[i] = pixel[0] * 0.299f + pixel[1] * 0.587f + pixel[2] * 0.114f;

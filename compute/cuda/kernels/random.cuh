@@ -25,15 +25,14 @@ template <typename Out, int count> struct alignas(sizeof(Out) * count) VectorOf 
     Out values[count];
 };
 
-template <typename Out, typename Compute>
-__global__ void philoxUniformKernel(Out* __restrict__ out, std::int64_t n, uint2 key, Compute low, Compute span,
-                                    Compute first, Compute last, bool aligned)
+template <typename Out, typename Compute> __global__ void philoxUniformKernel(Out* __restrict__ out, std::int64_t n,
+                                                                              uint2 key, Compute low, Compute span,
+                                                                              Compute first, Compute last, bool aligned)
 {
     constexpr int perBlock = kUniformsPerBlock<Compute>;
     const std::int64_t blocks = (n + perBlock - 1) / perBlock;
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t j = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < blocks;
-         j += stride) {
+    for (std::int64_t j = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < blocks; j += stride) {
         const uint4 words = curand_Philox4x32_10(
             make_uint4(static_cast<unsigned>(j), static_cast<unsigned>(static_cast<std::uint64_t>(j) >> 32), 0u, 0u),
             key);

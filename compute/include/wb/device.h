@@ -21,9 +21,9 @@ CudaModule* cudaModule();
 } // namespace detail
 
 struct CpuInfo {
-    std::string model;        // from /proc/cpuinfo
+    std::string model; // from /proc/cpuinfo
     int logicalCores = 0;
-    std::uint64_t memoryBytes = 0; // MemTotal
+    std::uint64_t memoryBytes = 0;    // MemTotal
     std::uint64_t availableBytes = 0; // MemAvailable
 };
 
@@ -46,7 +46,7 @@ struct CudaStatus {
     bool available = false;
     // Why there is no GPU backend, in one line ("no NVIDIA driver found (libcuda.so.1)").
     std::string reason;
-    int driverVersion = 0;  // e.g. 13000 for 13.0
+    int driverVersion = 0; // e.g. 13000 for 13.0
     int runtimeVersion = 0;
     std::vector<GpuInfo> gpus;
     // Library name -> version text: "cuBLAS" -> "13.0.0", "cuFFT" -> ..., "cuRAND" -> ...

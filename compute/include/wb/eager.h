@@ -15,8 +15,8 @@ Array gaussian(Backend& backend, const Array& image, double sigma, int ksize = 0
                BorderMode border = BorderMode::Reflect101);
 Array grayscale(Backend& backend, const Array& image);
 Array convert(Backend& backend, const Array& x, DType to, double scale = 1.0, double offset = 0.0);
-Array random(Backend& backend, const Shape& shape, DType dtype, Distribution distribution,
-             std::uint64_t seed, double a = 0.0, double b = 1.0);
+Array random(Backend& backend, const Shape& shape, DType dtype, Distribution distribution, std::uint64_t seed,
+             double a = 0.0, double b = 1.0);
 
 // Copies between any place and host; `backend` owns the non-host side.
 Array toHost(Backend& backend, const Array& x);

@@ -34,8 +34,8 @@ struct ErrorContext {
     std::string call{};       // the failing expression, e.g. "cublasGemmEx(...)"
     std::string nativeName{}; // the library's name for the status, e.g. "CUBLAS_STATUS_NOT_SUPPORTED"
     long long nativeCode = 0;
-    std::string where{};      // source file:line of the check
-    int pipelineLine = 0;     // 1-based line in a .wbp pipeline, 0 when none
+    std::string where{};  // source file:line of the check
+    int pipelineLine = 0; // 1-based line in a .wbp pipeline, 0 when none
 };
 
 class Error : public std::runtime_error {

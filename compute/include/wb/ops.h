@@ -29,10 +29,10 @@ enum class Precision : std::uint8_t {
     FP16,    // f16 inputs and output, fp32 accumulation
     BF16,    // bf16 inputs and output, fp32 accumulation
 };
-std::string_view name(Precision precision);                 // "fp32", "tf32", ...
-Precision parsePrecision(std::string_view text);            // throws InvalidArgument
-DType dtypeFor(Precision precision);                        // the input dtype a precision runs on
-Precision resolve(Precision precision, DType dtype);        // Default -> the dtype's mode
+std::string_view name(Precision precision);          // "fp32", "tf32", ...
+Precision parsePrecision(std::string_view text);     // throws InvalidArgument
+DType dtypeFor(Precision precision);                 // the input dtype a precision runs on
+Precision resolve(Precision precision, DType dtype); // Default -> the dtype's mode
 
 struct MatmulDesc {
     Shape a;
@@ -64,8 +64,8 @@ struct FftDesc {
     DType dtype = DType::C64; // the input dtype
     FftKind kind = FftKind::C2C;
     FftDirection direction = FftDirection::Forward;
-    int rank = 2;                  // 1 or 2
-    std::int64_t lastAxisOut = 0;  // C2R only: output length of the last axis, 0 = 2·(m−1)
+    int rank = 2;                 // 1 or 2
+    std::int64_t lastAxisOut = 0; // C2R only: output length of the last axis, 0 = 2·(m−1)
 
     void validate() const;
     Shape outputShape() const;
