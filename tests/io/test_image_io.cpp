@@ -88,6 +88,23 @@ TEST(ImageIo, Png16BitRoundTripsAsU16)
     }
 }
 
+TEST(ImageIo, TiffRoundTripsEightAndSixteenBit)
+{
+    SKIP_WITHOUT_IMGCODECS();
+    TempDir dir;
+    for (int channels : {1, 3}) {
+        SCOPED_TRACE(std::to_string(channels) + " channels");
+        const Array narrow = gradient<std::uint8_t>(21, 17, channels, 255);
+        saveImage(dir.file("n.tif"), narrow);
+        EXPECT_TRUE(sameBytes(loadImage(dir.file("n.tif")), narrow));
+        const Array wide = gradient<std::uint16_t>(21, 17, channels, 65535);
+        saveImage(dir.file("w.tiff"), wide);
+        const Array loaded = loadImage(dir.file("w.tiff"));
+        EXPECT_EQ(loaded.dtype(), DType::U16);
+        EXPECT_TRUE(sameBytes(loaded, wide));
+    }
+}
+
 TEST(ImageIo, ChannelsAreRgbOnDisk)
 {
     SKIP_WITHOUT_IMGCODECS();
