@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,8 @@ private:
     std::array<Event, 2> m_released;
 };
 
+struct PlannedFft;
+
 class CudaBackend final : public Backend {
 public:
     // Throws CudaCallFailed (or OutOfMemory) when the device cannot be set up.
@@ -91,6 +94,9 @@ public:
     // of a few microseconds is launch-bound, and every host call before it shows.
     void setCublasMathMode(cublasMath_t mode);
     curandGenerator_t curand() const { return m_curand.get(); }
+    // The cuFFT plan for desc, shared by every prepared op of the same transform on this
+    // backend while one of them lives (fft.cpp): planning costs milliseconds and a work area.
+    std::shared_ptr<const PlannedFft> fftPlan(const FftDesc& desc);
     // Scratch space from the counting allocator, freed in stream order when dropped.
     Array scratch(std::size_t bytes) { return empty(Shape{static_cast<std::int64_t>(bytes)}, DType::U8); }
 
@@ -100,6 +106,7 @@ private:
     int m_device;
     Stream m_stream;
     DeviceAllocator m_allocator;
+    std::map<std::string, std::weak_ptr<const PlannedFft>> m_fftPlans;
     CublasHandle m_cublas;
     std::optional<cublasMath_t> m_cublasMathMode;
     Array m_cublasWorkspace;

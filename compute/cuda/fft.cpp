@@ -1,7 +1,9 @@
-// FFTs on cuFFT: one plan per prepared op, made with cufftMakePlanMany64 over the last one
-// or two axes with the leading axes as the batch, bound to the backend's stream and to a
-// work area from the backend's counting allocator (automatic allocation is off, so the
-// plan's memory shows in the memory figures and nothing is allocated while running).
+// FFTs on cuFFT: plans made with cufftMakePlanMany64 over the last one or two axes with the
+// leading axes as the batch, bound to the backend's stream and to a work area from the
+// backend's counting allocator (automatic allocation is off, so the plan's memory shows in
+// the memory figures and nothing is allocated while running). A backend keeps one plan per
+// transform while any prepared op uses it, so preparing the same transform again is free;
+// sharing the work area is safe because everything runs in order on the one stream.
 //
 // run() is one cufftExec* call, plus:
 //  - for inverse transforms, one pass of scaleKernel over the output: cuFFT does not
@@ -79,6 +81,32 @@ void execFft(const FftPlan& plan, FftDirection direction, void* in, void* out)
     fail(ErrorCode::Internal, "unknown cuFFT type " + std::to_string(static_cast<int>(plan.type)));
 }
 
+struct PlannedFft {
+    FftPlan plan;
+    Array workArea;
+};
+
+std::shared_ptr<const PlannedFft> CudaBackend::fftPlan(const FftDesc& desc)
+{
+    // Direction is not part of a cuFFT plan: it is given to each exec call.
+    const Shape logical = desc.transformShape();
+    std::string key = std::to_string(static_cast<int>(desc.kind)) + "/" + std::string(wb::name(desc.dtype)) + "/" +
+                      std::to_string(desc.batch());
+    for (std::int64_t size : logical)
+        key += "/" + std::to_string(size);
+    if (auto existing = m_fftPlans[key].lock())
+        return existing;
+    std::erase_if(m_fftPlans, [](const auto& entry) { return entry.second.expired(); });
+    auto planned = std::make_shared<PlannedFft>();
+    planned->plan = makeFftPlan(desc);
+    // cuFFT may need no work area; a small block keeps the plan from ever lacking one.
+    planned->workArea = scratch(std::max<std::size_t>(planned->plan.workBytes, 256));
+    WB_CUFFT_CHECK(cufftSetWorkArea(planned->plan.plan.get(), planned->workArea.data()));
+    WB_CUFFT_CHECK(cufftSetStream(planned->plan.plan.get(), stream()));
+    m_fftPlans[key] = planned;
+    return planned;
+}
+
 namespace {
 
 class FftOp final : public UnaryOp {
@@ -91,11 +119,7 @@ public:
             return; // an empty batch: nothing to plan or run
         OpScope scope("fft");
         backend.makeCurrent();
-        m_plan = makeFftPlan(desc);
-        // cuFFT may need no work area; a small block keeps the plan from ever lacking one.
-        m_workArea = backend.scratch(std::max<std::size_t>(m_plan.workBytes, 256));
-        WB_CUFFT_CHECK(cufftSetWorkArea(m_plan.plan.get(), m_workArea.data()));
-        WB_CUFFT_CHECK(cufftSetStream(m_plan.plan.get(), backend.stream()));
+        m_plan = backend.fftPlan(desc);
         if (desc.kind == FftKind::C2R)
             m_inputCopy = backend.empty(desc.input, desc.dtype);
     }
@@ -110,7 +134,7 @@ public:
         // cuFFT transforms C2C in place when both pointers are equal; any other overlap is wrong.
         if (!(m_desc.kind == FftKind::C2C && in.data() == out.data()))
             requireSeparate(in, out, "fft");
-        if (!m_plan.plan)
+        if (!m_plan)
             return;
         m_backend.makeCurrent();
         void* source = in.data();
@@ -119,7 +143,7 @@ public:
                                           m_backend.stream()));
             source = m_inputCopy.data();
         }
-        execFft(m_plan, m_desc.direction, source, out.data());
+        execFft(m_plan->plan, m_desc.direction, source, out.data());
         if (m_desc.direction == FftDirection::Inverse) {
             const DType real = realPart(out.dtype());
             const std::int64_t reals = out.numel() * (isComplex(out.dtype()) ? 2 : 1);
@@ -131,8 +155,7 @@ public:
 private:
     CudaBackend& m_backend;
     FftDesc m_desc;
-    FftPlan m_plan{};
-    Array m_workArea;
+    std::shared_ptr<const PlannedFft> m_plan;
     Array m_inputCopy;
 };
 

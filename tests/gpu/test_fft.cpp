@@ -114,6 +114,26 @@ TEST_F(FftErrorTest, RefusesRealInputToComplexTransform)
     EXPECT_TRUE(throwsCode(ErrorCode::DTypeMismatch, [&] { fft(gpu(), x, FftKind::C2C, FftDirection::Forward, 1); }));
 }
 
+TEST_F(FftErrorTest, PreparingTheSameTransformAgainReusesItsPlan)
+{
+    const FftDesc forward{Shape{3, 96, 80}, DType::C64, FftKind::C2C, FftDirection::Forward, 2};
+    const auto first = gpu().prepareFft(forward);
+    const std::uint64_t before = gpu().allocator().stats().allocations;
+    FftDesc inverse = forward;
+    inverse.direction = FftDirection::Inverse;
+    const auto second = gpu().prepareFft(inverse); // the direction is not part of the plan
+    EXPECT_EQ(gpu().allocator().stats().allocations, before) << "a second plan and work area were made";
+
+    // Both ops still run, and an inverse after a forward gives the input back.
+    const Array input =
+        upload(wb::convert(cpu(), wb::random(cpu(), forward.input, DType::F32, Distribution::Uniform, 6), DType::C64));
+    Array spectrum = gpu().empty(forward.input, DType::C64);
+    Array back = gpu().empty(forward.input, DType::C64);
+    first->run(input, spectrum);
+    second->run(spectrum, back);
+    EXPECT_LT(relativeError(download(back), download(input)), 1e-5);
+}
+
 TEST_F(FftErrorTest, PreparedOpRefusesOtherShapes)
 {
     auto op = gpu().prepareFft(FftDesc{Shape{4, 8}, DType::C64, FftKind::C2C, FftDirection::Forward, 2});
