@@ -4,7 +4,7 @@ namespace wb::cli {
 
 std::string helpText()
 {
-    return R"(warpbench-cli: headless Warpbench (devices, benchmarks, the demo)
+    return R"(warpbench-cli: headless Warpbench (devices, benchmarks, the demo, pipelines)
 
 usage:
   warpbench-cli devices [--json]
@@ -31,11 +31,21 @@ usage:
       comparison: OpenBLAS on all CPU threads against cuRAND + cuBLAS, generation
       included, both results verified (defaults: --size 5000 --count 5 --repeat 3).
 
+  warpbench-cli ops [--json]
+      Every function a pipeline (.wbp) can call, by category, with its signature and a
+      one-line doc; --json adds parameter types, defaults, choices and ranges.
+
+  warpbench-cli check FILE.wbp
+      Parses and checks a pipeline without running it: syntax, function and argument
+      names, argument types, dtype and choice names, names used before they are
+      assigned. Diagnostics go to stderr as FILE:line:col: error: message.
+
   warpbench-cli --version | help
 
 exit status: 0 done, 1 a verification or a run failed, 2 bad command line or a request
 refused before it started (unknown option, bad size, too large for memory, no GPU for
---backends gpu). WB_DISABLE_CUDA=1 hides the GPU.
+--backends gpu, a pipeline with errors or that cannot be read). WB_DISABLE_CUDA=1 hides
+the GPU.
 )";
 }
 

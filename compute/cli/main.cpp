@@ -23,7 +23,7 @@ int dispatch(const std::vector<std::string>& args)
 {
     using namespace wb::cli;
     if (args.empty())
-        throw UsageError("no command given (expected devices, bench, demo or help)");
+        throw UsageError("no command given (expected devices, bench, demo, ops, check or help)");
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "help" || command == "--help" || command == "-h") {
@@ -44,7 +44,11 @@ int dispatch(const std::vector<std::string>& args)
         return runBench(rest);
     if (command == "demo")
         return runDemo(rest);
-    throw UsageError("unknown command '" + command + "' (expected devices, bench, demo or help)");
+    if (command == "ops")
+        return runOps(rest);
+    if (command == "check")
+        return runCheck(rest);
+    throw UsageError("unknown command '" + command + "' (expected devices, bench, demo, ops, check or help)");
 }
 
 } // namespace

@@ -1,6 +1,6 @@
 // warpbench-cli run as a user runs it: exit statuses, one-line errors before any work,
-// the device report with the reason there is no GPU, bench tables and run records, and the
-// demo at a small size on the CPU.
+// the device report with the reason there is no GPU, bench tables and run records, the
+// demo at a small size on the CPU, the op list and the pipeline check.
 
 #include "io/temp_dir.h"
 
@@ -68,6 +68,8 @@ TEST(Cli, VersionAndHelp)
     EXPECT_EQ(help.status, 0);
     EXPECT_TRUE(contains(help.out, "warpbench-cli bench --op matmul|fft2|gaussian"));
     EXPECT_TRUE(contains(help.out, "warpbench-cli demo"));
+    EXPECT_TRUE(contains(help.out, "warpbench-cli ops [--json]"));
+    EXPECT_TRUE(contains(help.out, "warpbench-cli check FILE.wbp"));
 }
 
 TEST(Cli, DevicesReportsTheCpuAndEachGpuOrWhyThereIsNone)
@@ -253,6 +255,111 @@ TEST(Cli, DemoCpuOnly)
     const CliRun run = runCli(dir, "demo --cpu-only --size 64 --count 1 --repeat 2");
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_TRUE(contains(run.out, "GPU side did not run: not requested")) << run.out;
+}
+
+TEST(Cli, OpsListsEveryOpByCategoryWithSignatureAndDoc)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "ops");
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(run.err.empty()) << run.err;
+    EXPECT_TRUE(contains(run.out, "\nimage\n  gaussian(x, sigma, ksize=0, border=reflect101)\n      Gaussian blur"))
+        << run.out;
+    EXPECT_TRUE(contains(run.out, "  show(x, ...)\n")) << run.out;
+    EXPECT_TRUE(contains(run.out, "  rand(shape..., dtype=f32, seed=0, low=0, high=1)\n")) << run.out;
+    EXPECT_EQ(run.out.rfind("creation\n", 0), 0u) << run.out;
+}
+
+TEST(Cli, OpsJsonCarriesParametersForMachines)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "ops --json");
+    ASSERT_EQ(run.status, 0) << run.err;
+    const json list = json::parse(run.out);
+    ASSERT_TRUE(list.is_array());
+    const auto gaussian =
+        std::find_if(list.begin(), list.end(), [](const json& op) { return op["name"] == "gaussian"; });
+    ASSERT_NE(gaussian, list.end());
+    EXPECT_EQ((*gaussian)["category"], "image");
+    EXPECT_EQ((*gaussian)["signature"], "gaussian(x, sigma, ksize=0, border=reflect101)");
+    EXPECT_FALSE((*gaussian)["sink"].get<bool>());
+    const json& params = (*gaussian)["params"];
+    ASSERT_EQ(params.size(), 4u);
+    EXPECT_EQ(params[1]["name"], "sigma");
+    EXPECT_EQ(params[1]["type"], "float");
+    EXPECT_TRUE(params[1]["required"].get<bool>());
+    EXPECT_FALSE(params[1].contains("default"));
+    EXPECT_EQ(params[2]["default"], "0");
+    EXPECT_EQ(params[2]["maximum"], 129);
+    EXPECT_EQ(params[3]["choices"], json({"reflect101", "replicate", "constant"}));
+    for (const json& op : list)
+        EXPECT_FALSE(op["doc"].get<std::string>().empty()) << op["name"];
+}
+
+TEST(Cli, CheckAcceptsACleanPipeline)
+{
+    TempDir dir;
+    const std::string path =
+        dir.write("good.wbp", "@repeat 3\nimg = load(\"a.png\", gray)\nb = gaussian(img, sigma=2)\nshow(b)\n");
+    const CliRun run = runCli(dir, "check " + path);
+    EXPECT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(run.err.empty()) << run.err;
+    EXPECT_EQ(run.out, path + ": ok (3 statements, 1 directive)\n");
+}
+
+TEST(Cli, CheckWithOnlyWarningsSucceeds)
+{
+    TempDir dir;
+    const std::string path = dir.write("warn.wbp", "A = rand(4)\nfft(A)\n");
+    const CliRun run = runCli(dir, "check " + path);
+    EXPECT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(run.err, path + ":2:1: warning: the result is not used; assign it to a name or pass it to show()\n");
+}
+
+TEST(Cli, CheckPrintsEveryErrorAsFileLineColumn)
+{
+    TempDir dir;
+    const std::string path =
+        dir.write("broken.wbp", "img = load(\"a.png\")\nb = gausian(img, 3)\nc = gaussian(img, sigm=1)\nshow(d)\n");
+    const CliRun run = runCli(dir, "check " + path);
+    EXPECT_EQ(run.status, 2);
+    EXPECT_TRUE(run.out.empty()) << run.out;
+    EXPECT_EQ(run.err,
+              path + ":2:5: error: unknown function 'gausian' (did you mean 'gaussian'?)\n" + path +
+                  ":3:5: error: missing required argument 'sigma' of gaussian(x, sigma, ksize=0, border=reflect101)\n" +
+                  path +
+                  ":3:19: error: unknown keyword argument 'sigm' for gaussian() (parameters: x, sigma, ksize, "
+                  "border)\n" +
+                  path + ":4:6: error: undefined name 'd' (did you mean 'b' or 'c'?)\n");
+}
+
+TEST(Cli, CheckReportsSyntaxErrors)
+{
+    TempDir dir;
+    const std::string path = dir.write("syntax.wbp", "a = (1 +\n@repat 2\n");
+    const CliRun run = runCli(dir, "check " + path);
+    EXPECT_EQ(run.status, 2);
+    EXPECT_TRUE(contains(run.err, path + ":2:1: error: ")) << run.err;
+    EXPECT_TRUE(contains(run.err, "unknown directive '@repat'")) << run.err;
+}
+
+TEST(Cli, CheckRefusesAFileItCannotRead)
+{
+    TempDir dir;
+    const std::pair<std::string, std::string> cases[] = {
+        {"check " + dir.file("missing.wbp"), "cannot read '" + dir.file("missing.wbp") + "': No such file"},
+        {"check " + dir.path().string(), "it is a folder"},
+        {"check", "check needs exactly one pipeline file"},
+        {"check a.wbp b.wbp", "check needs exactly one pipeline file"},
+    };
+    for (const auto& [args, phrase] : cases) {
+        SCOPED_TRACE(args);
+        const CliRun run = runCli(dir, args);
+        EXPECT_EQ(run.status, 2);
+        EXPECT_EQ(lineCount(run.err), 1) << run.err;
+        EXPECT_TRUE(contains(run.err, phrase)) << run.err;
+        EXPECT_TRUE(run.out.empty()) << run.out;
+    }
 }
 
 } // namespace

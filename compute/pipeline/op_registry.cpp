@@ -1,0 +1,233 @@
+#include <wb/op_registry.h>
+
+#include <algorithm>
+
+namespace wb::pipeline {
+
+namespace {
+
+ParamInfo required(std::string name, ParamType type, std::string doc, std::optional<double> minimum = {},
+                   std::optional<double> maximum = {})
+{
+    return {std::move(name), type, true, "", std::move(doc), {}, minimum, maximum};
+}
+
+ParamInfo array(std::string name, std::string doc)
+{
+    return required(std::move(name), ParamType::Array, std::move(doc));
+}
+
+ParamInfo optional(std::string name, ParamType type, std::string defaultText, std::string doc,
+                   std::optional<double> minimum = {}, std::optional<double> maximum = {})
+{
+    return {std::move(name), type, false, std::move(defaultText), std::move(doc), {}, minimum, maximum};
+}
+
+ParamInfo choice(std::string name, std::vector<std::string> choices, std::string doc)
+{
+    std::string defaultText = choices.front();
+    return {std::move(name), ParamType::Choice,  false, std::move(defaultText),
+            std::move(doc),  std::move(choices), {},    {}};
+}
+
+// The shape of a creation op: 1 to 4 sizes, given positionally.
+ParamInfo shape() { return required("shape", ParamType::Int, "sizes of the axes, 1 to 4 of them, each >= 1", 1); }
+
+OpInfo unary(std::string name, std::string returns, std::string doc, std::string category)
+{
+    return {std::move(name), {array("x", "the input")}, false, std::move(returns), std::move(doc), std::move(category)};
+}
+
+// irfft and irfft2: the real array whose half spectrum rfft or rfft2 gave.
+OpInfo inverseRealFft(std::string name, const std::string& forward)
+{
+    return {std::move(name),
+            {array("x", "the half spectrum, c64 or c128"),
+             optional("n", ParamType::Int, "0", "length of the last output axis; 0: 2*(m-1) for an input of m", 0)},
+            false,
+            "real (f32 or f64), last axis n",
+            "inverse of " + forward + ": a real array from its half spectrum",
+            "fft"};
+}
+
+std::vector<OpInfo> makeOps()
+{
+    const std::string seedDoc = "random seed; default: the @seed directive, else 0";
+    return {
+        {"rand",
+         {shape(), optional("dtype", ParamType::DType, "f32", "a real floating dtype: f16, bf16, f32 or f64"),
+          optional("seed", ParamType::Int, "0", seedDoc, 0), optional("low", ParamType::Float, "0", "lowest value"),
+          optional("high", ParamType::Float, "1", "bound above, not reached")},
+         true,
+         "array of the shape and dtype",
+         "uniform random numbers in [low, high), the same on the CPU and the GPU for one seed",
+         "creation"},
+        {"randn",
+         {shape(), optional("dtype", ParamType::DType, "f32", "a real floating dtype: f16, bf16, f32 or f64"),
+          optional("seed", ParamType::Int, "0", seedDoc, 0), optional("mean", ParamType::Float, "0", "mean"),
+          optional("std", ParamType::Float, "1", "standard deviation, >= 0", 0)},
+         true,
+         "array of the shape and dtype",
+         "normally distributed random numbers (the CPU and the GPU draw different streams)",
+         "creation"},
+        {"load",
+         {required("path", ParamType::String, "image (.png, .jpg, .tif) or NumPy .npy file, by extension"),
+          choice("mode", {"unchanged", "gray", "color"}, "images only: as stored, (H, W) gray or (H, W, 3) RGB")},
+         false,
+         "u8 or u16 image as stored, or the .npy array",
+         "reads an image (RGB order, 8 or 16 bit) or a .npy array; the extension decides which",
+         "creation"},
+        {"matmul",
+         {array("a", "(..., M, K)"), array("b", "(..., K, N), or 2-D and shared by every batch"),
+          choice("precision", {"default", "fp64", "fp32", "tf32", "fp16", "bf16"},
+                 "arithmetic mode; default follows the dtype (f32 -> fp32)")},
+         false,
+         "(..., M, N), the dtype of the inputs",
+         "matrix product, batched over leading axes; a @ b is matmul(a, b)",
+         "linear algebra"},
+        unary("fft", "complex, same shape", "complex FFT over the last axis (c64 or c128)", "fft"),
+        unary("ifft", "complex, same shape", "inverse of fft, normalised by 1/n", "fft"),
+        unary("fft2", "complex, same shape", "complex FFT over the last two axes (c64 or c128)", "fft"),
+        unary("ifft2", "complex, same shape", "inverse of fft2, normalised by 1/(h*w)", "fft"),
+        unary("rfft", "complex, last axis n/2+1", "FFT of a real array (f32 or f64) over the last axis", "fft"),
+        unary("rfft2", "complex, last axis n/2+1", "FFT of a real array (f32 or f64) over the last two axes", "fft"),
+        inverseRealFft("irfft", "rfft"),
+        inverseRealFft("irfft2", "rfft2"),
+        unary("fftshift", "same shape and dtype", "moves the zero frequency to the centre, over every axis", "fft"),
+        unary("ifftshift", "same shape and dtype", "inverse of fftshift", "fft"),
+        {"gaussian",
+         {array("x", "image (H, W) or (H, W, C), C in 1..4, u8 or f32"),
+          required("sigma", ParamType::Float, "standard deviation in pixels, > 0 unless ksize is given", 0),
+          optional("ksize", ParamType::Int, "0", "odd kernel size in pixels, up to 129; 0: from sigma", 0, 129),
+          choice("border", {"reflect101", "replicate", "constant"}, "how pixels beyond the edge are read")},
+         false,
+         "same shape and dtype",
+         "Gaussian blur with OpenCV's kernel sizes and weights",
+         "image"},
+        unary("grayscale", "(H, W), same dtype", "RGB(A) (H, W, 3 or 4) to gray with BT.601 weights", "image"),
+        {"astype",
+         {array("x", "the input"), required("dtype", ParamType::DType, "the dtype to convert to"),
+          optional("scale", ParamType::Float, "1", "factor applied before the conversion"),
+          optional("offset", ParamType::Float, "0", "added after scaling")},
+         false,
+         "same shape, the new dtype",
+         "x * scale + offset in a new dtype; integer targets round and saturate",
+         "conversion"},
+        {"show", {array("x", "an array to display")}, true, "", "marks arrays for display after the run", "sinks"},
+        {"save",
+         {array("x", "the array to write"),
+          required("path", ParamType::String, ".npy for any array; .png, .jpg, .tif for u8 or u16 images")},
+         false,
+         "",
+         "writes an array to a .npy file or an image, by extension",
+         "sinks"},
+        {"check",
+         {array("x", "the result to compare"),
+          optional("rtol", ParamType::Float, "0.001", "relative tolerance, >= 0", 0),
+          optional("atol", ParamType::Float, "0", "absolute tolerance, >= 0", 0)},
+         false,
+         "",
+         "fails the run when the GPU result differs from the CPU result by more than atol + rtol*|cpu|",
+         "sinks"},
+    };
+}
+
+// Optimal string alignment distance: Levenshtein plus swaps of neighbours ("gausian",
+// "guassian" are both one step from "gaussian").
+int editDistance(std::string_view a, std::string_view b)
+{
+    const std::size_t n = a.size(), m = b.size();
+    std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1));
+    for (std::size_t i = 0; i <= n; ++i)
+        d[i][0] = static_cast<int>(i);
+    for (std::size_t j = 0; j <= m; ++j)
+        d[0][j] = static_cast<int>(j);
+    for (std::size_t i = 1; i <= n; ++i) {
+        for (std::size_t j = 1; j <= m; ++j) {
+            const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[n][m];
+}
+
+} // namespace
+
+std::string_view name(ParamType type)
+{
+    switch (type) {
+    case ParamType::Array: return "array";
+    case ParamType::Int: return "int";
+    case ParamType::Float: return "float";
+    case ParamType::String: return "string";
+    case ParamType::DType: return "dtype";
+    case ParamType::Choice: return "choice";
+    }
+    return "?";
+}
+
+const ParamInfo* OpInfo::findParam(std::string_view paramName) const
+{
+    const auto it = std::find_if(params.begin(), params.end(), [&](const ParamInfo& p) { return p.name == paramName; });
+    return it == params.end() ? nullptr : &*it;
+}
+
+const std::vector<OpInfo>& ops()
+{
+    static const std::vector<OpInfo> table = makeOps();
+    return table;
+}
+
+const OpInfo* findOp(std::string_view opName)
+{
+    const auto& table = ops();
+    const auto it = std::find_if(table.begin(), table.end(), [&](const OpInfo& op) { return op.name == opName; });
+    return it == table.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> nearestNames(std::string_view word, const std::vector<std::string>& candidates, int count)
+{
+    std::vector<std::pair<int, std::string>> scored;
+    for (const std::string& candidate : candidates) {
+        const int distance = editDistance(word, candidate);
+        const int allowed = std::max<int>(1, static_cast<int>(std::max(word.size(), candidate.size())) / 3);
+        if (distance <= allowed && candidate != word)
+            scored.emplace_back(distance, candidate);
+    }
+    std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> names;
+    for (const auto& [distance, candidate] : scored) {
+        if (static_cast<int>(names.size()) >= count)
+            break;
+        names.push_back(candidate);
+    }
+    return names;
+}
+
+std::vector<std::string> nearestOps(std::string_view opName, int count)
+{
+    std::vector<std::string> names;
+    for (const OpInfo& op : ops())
+        names.push_back(op.name);
+    return nearestNames(opName, names, count);
+}
+
+std::string signature(const OpInfo& op)
+{
+    std::string text = op.name + "(";
+    for (std::size_t i = 0; i < op.params.size(); ++i) {
+        const ParamInfo& param = op.params[i];
+        if (i > 0)
+            text += ", ";
+        text += param.name;
+        if (i == 0 && op.variadic)
+            text += param.type == ParamType::Array ? ", ..." : "...";
+        if (!param.required)
+            text += "=" + param.defaultText;
+    }
+    return text + ")";
+}
+
+} // namespace wb::pipeline
