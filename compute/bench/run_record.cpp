@@ -195,6 +195,54 @@ std::string demoJson(const DemoReport& report)
     return dump(record);
 }
 
+std::string pipelineJson(const std::string& path, const pipeline::Program& program, const pipeline::RunOptions& options,
+                         const pipeline::RunResult& result)
+{
+    json record = environmentJson("run");
+    record["parameters"] = {{"pipeline", path},
+                            {"program", pipeline::toString(program)},
+                            {"backends", result.backends},
+                            {"repeat", options.repeat},
+                            {"warmup", options.warmup},
+                            {"seed", options.seed},
+                            {"threads", Runtime::instance().cpuThreads()}};
+    json steps = json::array();
+    for (const pipeline::StepFigures& step : result.steps)
+        steps.push_back({{"step", step.step},
+                         {"line", step.line},
+                         {"backend", step.backend},
+                         {"transfer", step.transfer},
+                         {"n", step.time.n},
+                         {"median_ms", step.time.medianMs},
+                         {"min_ms", step.time.minMs},
+                         {"max_ms", step.time.maxMs},
+                         {"flops", step.cost.flops},
+                         {"bytes", step.cost.bytes},
+                         {"speedup", optional(step.speedup)},
+                         {"max_rel_error", optional(step.maxRelError)}});
+    record["steps"] = steps;
+    record["total_ms"] = result.totalMs;
+    record["shown"] = result.shown;
+    json checks = json::array();
+    for (const pipeline::CheckOutcome& check : result.checks)
+        checks.push_back({{"name", check.name},
+                          {"line", check.location.line},
+                          {"column", check.location.column},
+                          {"compared", check.compared},
+                          {"passed", check.passed},
+                          {"max_rel_error", check.maxRelError},
+                          {"rtol", check.rtol},
+                          {"atol", check.atol}});
+    record["checks"] = checks;
+    record["error"] = result.error ? json{{"line", result.error->location.line},
+                                          {"column", result.error->location.column},
+                                          {"message", result.error->message}}
+                                   : json(nullptr);
+    record["cancelled"] = result.cancelled;
+    record["ok"] = result.ok();
+    return dump(record);
+}
+
 std::string cudaVersionText(int version)
 {
     if (version == 0)

@@ -7,6 +7,8 @@
 #include "bench_runner.h"
 #include "demo.h"
 
+#include <wb/pipeline_run.h>
+
 #include <string>
 
 namespace wb::bench {
@@ -17,6 +19,10 @@ inline constexpr int kRunRecordVersion = 1;
 std::string devicesJson();
 std::string benchJson(const BenchReport& report);
 std::string demoJson(const DemoReport& report);
+// A pipeline run: the file, its program in canonical form, the options, every step's
+// figures, the totals, the checks and the error, if any.
+std::string pipelineJson(const std::string& path, const pipeline::Program& program, const pipeline::RunOptions& options,
+                         const pipeline::RunResult& result);
 
 // CUDA's version numbers as text: 13000 -> "13.0"; 0 (unknown) -> "unknown".
 std::string cudaVersionText(int version);

@@ -18,6 +18,9 @@ int runDemo(const std::vector<std::string>& words);
 int runOps(const std::vector<std::string>& words);
 // Parses and checks a pipeline: exit 0 when it has no errors (warnings allowed), 2 otherwise.
 int runCheck(const std::vector<std::string>& words);
+// Runs a pipeline and prints its per-step table: exit 0, 1 when a check fails or a step
+// fails at run time, 2 when it does not parse or type-check.
+int runPipeline(const std::vector<std::string>& words);
 
 std::string helpText();
 

@@ -40,6 +40,15 @@ usage:
       names, argument types, dtype and choice names, names used before they are
       assigned. Diagnostics go to stderr as FILE:line:col: error: message.
 
+  warpbench-cli run FILE.wbp [--backends cpu,gpu] [--repeat N] [--warmup N] [--seed N]
+                    [--json FILE]
+      Checks, infers shapes and dtypes, then runs a pipeline on each backend (options
+      override the @backends, @repeat, @warmup and @seed directives). Prints every step's
+      median/min/max ms, GFLOP/s or GB/s, and with cpu,gpu the speedup and the max
+      relative error against the CPU; uploads and downloads are steps of their own.
+      --json FILE writes the run record. Exit 1 when a check() fails or a step fails,
+      2 when the pipeline has errors.
+
   warpbench-cli --version | help
 
 exit status: 0 done, 1 a verification or a run failed, 2 bad command line or a request

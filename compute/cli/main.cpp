@@ -23,7 +23,7 @@ int dispatch(const std::vector<std::string>& args)
 {
     using namespace wb::cli;
     if (args.empty())
-        throw UsageError("no command given (expected devices, bench, demo, ops, check or help)");
+        throw UsageError("no command given (expected devices, bench, demo, ops, check, run or help)");
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "help" || command == "--help" || command == "-h") {
@@ -48,7 +48,9 @@ int dispatch(const std::vector<std::string>& args)
         return runOps(rest);
     if (command == "check")
         return runCheck(rest);
-    throw UsageError("unknown command '" + command + "' (expected devices, bench, demo, ops, check or help)");
+    if (command == "run")
+        return runPipeline(rest);
+    throw UsageError("unknown command '" + command + "' (expected devices, bench, demo, ops, check, run or help)");
 }
 
 } // namespace

@@ -362,4 +362,47 @@ TEST(Cli, CheckRefusesAFileItCannotRead)
     }
 }
 
+TEST(Cli, RunPrintsAStepTableOnTheCpu)
+{
+    TempDir dir;
+    const CliRun run =
+        runCli(dir, "run '" WARPBENCH_PIPELINES_DIR "/spectrum.wbp' --repeat 2 --warmup 0 --json " + dir.file("r.json"),
+               kNoGpu);
+    EXPECT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "note: running on the CPU only")) << run.out;
+    EXPECT_TRUE(contains(run.out, "median of 2 after 0 warm-up runs")) << run.out;
+    for (const char* row : {"img ", "blur ", "spec ", "total ", "GFLOP/s", "GB/s", "shown: blur spec"})
+        EXPECT_TRUE(contains(run.out, row)) << row << "\n" << run.out;
+    EXPECT_TRUE(contains(run.out, "check spec (line 10): not compared, only one backend ran")) << run.out;
+    const json record = json::parse(readFile(dir.file("r.json")));
+    EXPECT_EQ(record["command"], "run");
+    EXPECT_EQ(record["parameters"]["repeat"], 2);
+    ASSERT_EQ(record["steps"].size(), 5u);
+    EXPECT_EQ(record["steps"][1]["step"], "blur");
+    EXPECT_EQ(record["steps"][1]["n"], 2);
+    EXPECT_EQ(record["checks"].size(), 2u);
+    EXPECT_TRUE(record["ok"].get<bool>());
+}
+
+TEST(Cli, RunRefusesAPipelineWithErrors)
+{
+    TempDir dir;
+    const std::string syntax = dir.write("syntax.wbp", "a = (1 +\n");
+    EXPECT_EQ(runCli(dir, "run " + syntax).status, 2);
+    const std::string shapes = dir.write("shapes.wbp", "A = rand(4, 3)\nB = A @ A\n");
+    const CliRun run = runCli(dir, "run " + shapes + " --backends cpu");
+    EXPECT_EQ(run.status, 2);
+    EXPECT_TRUE(contains(run.err, shapes + ":2:1: error: shapes (4, 3) and (4, 3) do not fit")) << run.err;
+    EXPECT_TRUE(run.out.empty()) << run.out;
+}
+
+TEST(Cli, RunOnTheGpuAloneWithoutAGpuIsRefused)
+{
+    TempDir dir;
+    const std::string path = dir.write("gpu.wbp", "A = rand(4, 4)\n");
+    const CliRun run = runCli(dir, "run " + path + " --backends gpu", kNoGpu);
+    EXPECT_EQ(run.status, 2);
+    EXPECT_TRUE(contains(run.err, "no GPU to run on")) << run.err;
+}
+
 } // namespace

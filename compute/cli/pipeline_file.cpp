@@ -1,0 +1,31 @@
+#include "pipeline_file.h"
+
+#include <wb/pipeline_check.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace wb::cli {
+
+std::optional<pipeline::ParseResult> readPipeline(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    // A folder opens like a file on Linux and then reads as empty, so it is refused by name.
+    if (!in.is_open() || std::filesystem::is_directory(path)) {
+        const std::string reason = in.is_open() ? "it is a folder" : std::strerror(errno);
+        std::cerr << "warpbench-cli: cannot read '" << path << "': " << reason << '\n';
+        return std::nullopt;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    pipeline::ParseResult result = pipeline::parseAndCheck(text.str());
+    for (const pipeline::Diagnostic& diagnostic : result.diagnostics)
+        std::cerr << diagnostic.format(path) << '\n';
+    return result;
+}
+
+} // namespace wb::cli

@@ -1,0 +1,146 @@
+#include "arguments.h"
+#include "commands.h"
+#include "table.h"
+
+#include "pipeline_file.h"
+
+#include "bench/run_record.h"
+
+#include <wb/device.h>
+#include <wb/pipeline_run.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace wb::cli {
+
+namespace {
+
+std::string rate(const pipeline::StepFigures& row)
+{
+    if (row.time.medianMs <= 0)
+        return "-";
+    const double seconds = row.time.medianMs * 1e-3;
+    if (row.cost.flops > 0)
+        return formatRate(row.cost.flops / seconds * 1e-9) + " GFLOP/s";
+    if (row.cost.bytes > 0)
+        return formatRate(row.cost.bytes / seconds * 1e-9) + " GB/s";
+    return "-";
+}
+
+std::vector<std::string> cells(const pipeline::StepFigures& row)
+{
+    return {row.step,
+            std::to_string(row.line),
+            row.backend,
+            formatMs(row.time.medianMs),
+            formatMs(row.time.minMs),
+            formatMs(row.time.maxMs),
+            rate(row),
+            row.speedup ? formatSpeedup(*row.speedup) : "-",
+            row.maxRelError ? formatError(*row.maxRelError) : "-"};
+}
+
+// Drops "gpu" with a note when there is no GPU and another backend remains; a GPU-only
+// run without a GPU is refused before it starts.
+void settleBackends(pipeline::RunOptions& options)
+{
+    const CudaStatus& cuda = Runtime::instance().cudaStatus();
+    if (cuda.available)
+        return;
+    std::vector<std::string> kept;
+    for (const std::string& backend : options.backends)
+        if (backend == "cpu")
+            kept.push_back(backend);
+    if (kept.empty())
+        throw UsageError("no GPU to run on: " + cuda.reason);
+    if (kept.size() != options.backends.size())
+        std::cout << "note: running on the CPU only: " << cuda.reason << '\n';
+    options.backends = kept;
+}
+
+void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& options)
+{
+    const Table table({{"step", 24, true},
+                       {"line", 4},
+                       {"backend", 7, true},
+                       {"median ms", 9},
+                       {"min ms", 8},
+                       {"max ms", 8},
+                       {"throughput", 16},
+                       {"speedup", 8},
+                       {"max rel err", 11}});
+    std::cout << "median of " << options.repeat << " after " << options.warmup << " warm-up runs\n\n";
+    table.printHeader(std::cout);
+    for (const pipeline::StepFigures& row : result.steps)
+        table.printRow(std::cout, cells(row));
+    for (std::size_t i = 0; i < result.totalMs.size(); ++i)
+        table.printRow(std::cout, {"total", "", result.backends[i], formatMs(result.totalMs[i])});
+    if (!result.shown.empty()) {
+        std::cout << "\nshown:";
+        for (const std::string& name : result.shown)
+            std::cout << ' ' << name;
+        std::cout << '\n';
+    }
+    for (const pipeline::CheckOutcome& check : result.checks) {
+        std::cout << "check " << check.name << " (line " << check.location.line << "): ";
+        if (!check.compared)
+            std::cout << "not compared, only one backend ran\n";
+        else
+            std::cout << (check.passed ? "passed" : "FAILED") << ", max rel error " << formatError(check.maxRelError)
+                      << " (rtol " << check.rtol << ", atol " << check.atol << ")\n";
+    }
+}
+
+} // namespace
+
+int runPipeline(const std::vector<std::string>& words)
+{
+    if (words.empty() || words.front().rfind("--", 0) == 0)
+        throw UsageError("run needs a pipeline file: warpbench-cli run FILE.wbp [options]");
+    const std::string& path = words.front();
+    const Arguments args("run", std::vector<std::string>(words.begin() + 1, words.end()),
+                         {"--backends", "--repeat", "--warmup", "--seed", "--json"}, {});
+    const std::optional<std::string> jsonPath = args.value("--json");
+    if (jsonPath)
+        checkOutputFolder(*jsonPath);
+    const std::optional<pipeline::ParseResult> read = readPipeline(path);
+    if (!read)
+        return kExitUsage;
+    const pipeline::ParseResult& parsed = *read;
+    if (!parsed.ok())
+        return kExitUsage;
+
+    pipeline::RunOptions options = pipeline::defaultRunOptions(parsed.program);
+    options.backends = args.list("--backends", options.backends);
+    for (const std::string& backend : options.backends)
+        if (backend != "cpu" && backend != "gpu")
+            throw UsageError("unknown backend '" + backend + "' (expected cpu or gpu)");
+    options.repeat = args.intValue("--repeat", options.repeat, 1, 100000);
+    options.warmup = args.intValue("--warmup", options.warmup, 0, 100000);
+    options.seed = static_cast<std::uint64_t>(args.intValue("--seed", static_cast<int>(options.seed), 0, 2147483647));
+    options.baseDirectory = std::filesystem::path(path).parent_path().string();
+    if (options.baseDirectory.empty())
+        options.baseDirectory = ".";
+    settleBackends(options);
+
+    const pipeline::Inference inference = pipeline::infer(parsed.program, options);
+    for (const pipeline::Diagnostic& diagnostic : inference.diagnostics)
+        std::cerr << diagnostic.format(path) << '\n';
+    if (!inference.ok())
+        return kExitUsage;
+
+    const pipeline::RunResult result = pipeline::run(parsed.program, options);
+    printResult(result, options);
+    if (jsonPath) {
+        bench::writeTextFile(*jsonPath, bench::pipelineJson(path, parsed.program, options, result));
+        std::cout << "run record written to " << *jsonPath << '\n';
+    }
+    if (result.error) {
+        std::cerr << path << ':' << toString(result.error->location) << ": error: " << result.error->message << '\n';
+        return kExitFailed;
+    }
+    return result.ok() ? kExitOk : kExitFailed;
+}
+
+} // namespace wb::cli

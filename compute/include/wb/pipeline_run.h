@@ -1,0 +1,123 @@
+#pragma once
+// Running a checked pipeline (wb/pipeline_check.h): shape and dtype inference before
+// anything runs, then each requested backend runs the whole pipeline `warmup + repeat`
+// times, every step timed on its own with the backend's Timer. docs/pipeline-language.md
+// ("Running") describes the figures, the transfer steps and the checks.
+//
+// infer() and run() expect a Program that parseAndCheck() accepted. run() is blocking and
+// uses the process's backends (wb/device.h) from the calling thread; the observer is
+// called on that thread. Runtime failures (wb::Error from a backend) end the run and are
+// reported in RunResult::error, never thrown.
+
+#include <wb/array.h>
+#include <wb/ops.h>
+#include <wb/pipeline.h>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wb::pipeline {
+
+// How to run. defaultRunOptions() takes the directives; command-line options override.
+struct RunOptions {
+    std::vector<std::string> backends{"cpu"}; // "cpu", "gpu"
+    int repeat = 5;                           // measured runs, >= 1
+    int warmup = 1;                           // runs before them, not counted
+    std::uint64_t seed = 0;                   // for rand/randn without seed=
+    int device = 0;                           // CUDA device for "gpu"
+    std::string baseDirectory = ".";          // relative paths of load() and save() start here
+};
+
+RunOptions defaultRunOptions(const Program& program);
+
+// One assigned name and what it holds.
+struct InferredName {
+    std::string name{};
+    SourceLocation location{};
+    Shape shape{};
+    DType dtype = DType::F32;
+};
+
+struct Inference {
+    std::vector<InferredName> names{}; // in assignment order; a reassigned name appears again
+    std::uint64_t deviceBytes = 0;     // every array of the pipeline kept at once: an upper bound
+    std::vector<Diagnostic> diagnostics{};
+
+    bool ok() const { return diagnostics.empty(); }
+};
+
+// Shapes and dtypes of every step from the op descriptors; load() reads its file. With
+// "gpu" among the backends and a GPU present, a pipeline whose arrays do not fit the
+// device's free memory is refused at the step where they stop fitting.
+Inference infer(const Program& program, const RunOptions& options);
+
+struct Timing {
+    int n = 0;
+    double medianMs = 0;
+    double minMs = 0;
+    double maxMs = 0;
+};
+
+// The figures of one step on one backend, over the measured repetitions.
+struct StepFigures {
+    std::string step{};    // the assigned name, "upload img", "download spec", or the expression
+    int line = 0;          // in the pipeline file
+    std::string backend{}; // "cpu", "cuda:0"
+    bool transfer = false;
+    Timing time{};
+    Cost cost{};                         // per run; GFLOP/s and GB/s follow from time.medianMs
+    std::optional<double> speedup{};     // CPU median / GPU median, when both ran the step
+    std::optional<double> maxRelError{}; // GPU against CPU, max |gpu - cpu| / max |cpu|
+};
+
+struct CheckOutcome {
+    std::string name{}; // the checked expression
+    SourceLocation location{};
+    bool compared = false; // false with a single backend: nothing to compare against
+    bool passed = true;
+    double maxRelError = 0;
+    double rtol = 0;
+    double atol = 0;
+};
+
+struct RunError {
+    SourceLocation location{};
+    std::string message{};
+};
+
+struct RunResult {
+    std::vector<std::string> backends{}; // as named by the backends: "cpu", "cuda:0"
+    std::vector<StepFigures> steps{};    // backend by backend, steps in run order
+    std::vector<double> totalMs{};       // per backend: the sum of its steps' medians
+    std::vector<std::string> shown{};    // the expressions passed to show(), in order
+    std::vector<CheckOutcome> checks{};
+    std::optional<RunError> error{};
+    bool cancelled = false;
+
+    // No error, not cancelled, and every check passed.
+    bool ok() const;
+};
+
+// Progress. Every call comes from run()'s thread; the default implementations do nothing.
+class RunObserver {
+public:
+    virtual ~RunObserver() = default;
+    virtual void repetitionStarted(const std::string& backend, int index, bool warmup);
+    virtual void stepStarted(const std::string& backend, const std::string& step, int line);
+    // Once per step and backend, after the last repetition.
+    virtual void stepFinished(const StepFigures& figures);
+    virtual void runFinished(const RunResult& result);
+    virtual void error(const RunError& error);
+};
+
+// Infers, then runs on every backend of options.backends. Throws wb::Error (InvalidArgument)
+// when inference reports diagnostics or repeat/warmup are out of range; call infer() first
+// to show them. `cancel`, when set to true from any thread, stops the run before the next
+// step or repetition (RunResult::cancelled).
+RunResult run(const Program& program, const RunOptions& options, RunObserver* observer = nullptr,
+              const std::atomic<bool>* cancel = nullptr);
+
+} // namespace wb::pipeline

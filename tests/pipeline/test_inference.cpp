@@ -1,0 +1,122 @@
+// Shape and dtype inference before a pipeline runs: the figures from the op descriptors,
+// and every inference diagnostic with its exact place.
+
+#include "io/temp_dir.h"
+
+#include <wb/io.h>
+#include <wb/pipeline_check.h>
+#include <wb/pipeline_run.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using namespace wb::pipeline;
+
+namespace {
+
+Inference inferText(const std::string& source, const std::string& base = ".")
+{
+    const ParseResult parsed = parseAndCheck(source);
+    EXPECT_TRUE(parsed.ok()) << source;
+    RunOptions options = defaultRunOptions(parsed.program);
+    options.baseDirectory = base;
+    return infer(parsed.program, options);
+}
+
+std::vector<std::string> diagnosticsOf(const std::string& source, const std::string& base = ".")
+{
+    std::vector<std::string> lines;
+    for (const Diagnostic& diagnostic : inferText(source, base).diagnostics)
+        lines.push_back(toString(diagnostic.location) + ": " + diagnostic.message);
+    return lines;
+}
+
+std::string typeOf(const InferredName& name) { return std::string(wb::name(name.dtype)) + " " + name.shape.toString(); }
+
+} // namespace
+
+TEST(Inference, ShapesAndDTypesFollowTheOpDescriptors)
+{
+    const Inference inference = inferText("A = rand(4, 3, f64)\n"
+                                          "B = randn(3, 5, f64)\n"
+                                          "C = A @ B\n"
+                                          "D = matmul(C, rand(5, 2, f64))\n"
+                                          "img = rand(16, 8)\n"
+                                          "blur = gaussian(img, sigma=1)\n"
+                                          "S = fftshift(fft2(astype(blur, c64)))\n"
+                                          "H = rfft2(blur)\n"
+                                          "back = irfft2(H, n=8)\n");
+    ASSERT_TRUE(inference.ok());
+    std::vector<std::string> types;
+    for (const InferredName& name : inference.names)
+        types.push_back(name.name + ": " + typeOf(name));
+    EXPECT_EQ(types, (std::vector<std::string>{"A: f64 (4, 3)", "B: f64 (3, 5)", "C: f64 (4, 5)", "D: f64 (4, 2)",
+                                               "img: f32 (16, 8)", "blur: f32 (16, 8)", "S: c64 (16, 8)",
+                                               "H: c64 (16, 5)", "back: f32 (16, 8)"}));
+    EXPECT_EQ(inference.names[2].location, (SourceLocation{3, 1}));
+    // Every array kept: A, B, C, the nested rand, D, img, blur, astype, fft2, S, H, back.
+    const std::uint64_t expected = (12 + 15 + 20 + 10 + 8) * 8 + 128 * 4 * 2 + 128 * 8 * 3 + 80 * 8 + 128 * 4;
+    EXPECT_EQ(inference.deviceBytes, expected);
+}
+
+TEST(Inference, DirectivesGiveTheDefaultOptions)
+{
+    const ParseResult parsed = parseAndCheck("@backends cpu, gpu\n@repeat 7\n@warmup 0\n@seed 9\nA = rand(2)\n");
+    const RunOptions options = defaultRunOptions(parsed.program);
+    EXPECT_EQ(options.backends, (std::vector<std::string>{"cpu", "gpu"}));
+    EXPECT_EQ(options.repeat, 7);
+    EXPECT_EQ(options.warmup, 0);
+    EXPECT_EQ(options.seed, 9u);
+}
+
+TEST(Inference, ShapeMismatchIsReportedAtTheStatement)
+{
+    EXPECT_EQ(diagnosticsOf("A = rand(4, 3)\nB = rand(4, 3)\n  C = A @ B\n"),
+              (std::vector<std::string>{"3:3: shapes (4, 3) and (4, 3) do not fit: 3 columns against 4 rows"}));
+}
+
+TEST(Inference, DTypeMismatchesAreReportedAtTheirStatements)
+{
+    const std::vector<std::string> lines = diagnosticsOf("A = rand(4, 4)\n"
+                                                         "B = rand(4, 4, f64)\n"
+                                                         "C = A @ B\n"
+                                                         "F = fft2(A)\n"
+                                                         "G = gaussian(B, sigma=1)\n");
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0], "3:1: matmul of f32 and f64: convert one with astype()");
+    EXPECT_EQ(lines[1].rfind("4:1: ", 0), 0u) << lines[1];
+    EXPECT_EQ(lines[2].rfind("5:1: ", 0), 0u) << lines[2];
+}
+
+TEST(Inference, AStatementAfterAnErrorIsStillInferred)
+{
+    const Inference inference = inferText("A = rand(4, 3)\nC = A @ A\nD = rand(2, 2)\n");
+    ASSERT_EQ(inference.diagnostics.size(), 1u);
+    ASSERT_EQ(inference.names.size(), 2u);
+    EXPECT_EQ(inference.names[1].name, "D");
+}
+
+TEST(Inference, MissingFileIsReportedAtThePath)
+{
+    const std::vector<std::string> lines = diagnosticsOf("img = load(\"nowhere.npy\")\n", "/nonexistent-dir");
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0], "1:12: file 'nowhere.npy' does not exist (looked for /nonexistent-dir/nowhere.npy)");
+}
+
+TEST(Inference, LoadReadsTheNpyHeaderRelativeToTheBaseDirectory)
+{
+    wb::test::TempDir dir;
+    wb::saveNpy(dir.file("m.npy"), wb::Array::emptyHost({3, 5}, wb::DType::F64));
+    const Inference inference = inferText("m = load(\"m.npy\")\nT = m @ rand(5, 2, f64)\n", dir.path().string());
+    ASSERT_TRUE(inference.ok());
+    EXPECT_EQ(typeOf(inference.names[0]), "f64 (3, 5)");
+    EXPECT_EQ(typeOf(inference.names[1]), "f64 (3, 2)");
+}
+
+TEST(Inference, ArithmeticOtherThanMatmulIsRefusedAtTheOperator)
+{
+    EXPECT_EQ(diagnosticsOf("A = rand(4)\nB = A + A\n"),
+              (std::vector<std::string>{"2:7: operator '+' is not supported by the executor yet"}));
+}
