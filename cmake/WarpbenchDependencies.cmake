@@ -98,6 +98,12 @@ if(WARPBENCH_HAVE_CUDA)
   set(WARPBENCH_HAVE_CUDA_TEXT "on (architectures ${CMAKE_CUDA_ARCHITECTURES}, CUDA ${CUDAToolkit_VERSION})")
   set(CMAKE_CUDA_STANDARD 20)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  # CMake before 3.26 knows no C++20 flag for nvcc and then refuses CUDA_STANDARD 20 on
+  # every CUDA target; tell it the flag, as CMake 3.26 does for nvcc 12 and later.
+  if(NOT DEFINED CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+  endif()
 endif()
 
 # Qt 6 for the workbench; without it the headless parts still build.

@@ -1,5 +1,6 @@
 #include "operand_check.h"
 
+#include <cstdint>
 #include <string>
 
 namespace wb::detail {
@@ -25,6 +26,14 @@ void checkOperand(const Array& array, const Shape& shape, DType dtype, Place pla
              context);
     if (!array.isContiguous())
         fail(ErrorCode::Unsupported, std::string(role) + " is not contiguous", context);
+}
+
+void requireSeparate(const Array& in, const Array& out, const char* op)
+{
+    const auto inBegin = reinterpret_cast<std::uintptr_t>(in.data());
+    const auto outBegin = reinterpret_cast<std::uintptr_t>(out.data());
+    if (inBegin < outBegin + out.nbytes() && outBegin < inBegin + in.nbytes())
+        fail(ErrorCode::Unsupported, "input and output share memory; pass a separate output array", {.op = op});
 }
 
 } // namespace wb::detail

@@ -154,7 +154,7 @@ public:
         // sides have the same element size; any other overlap would not.
         const bool inPlace = in.data() == out.data() && sizeOf(m_desc.from) == sizeOf(m_desc.to);
         if (!inPlace)
-            requireSeparate(in, out, "astype");
+            detail::requireSeparate(in, out, "astype");
         if (m_identity) {
             if (!inPlace)
                 std::memcpy(out.data(), in.data(), in.nbytes());

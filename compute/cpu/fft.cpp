@@ -109,7 +109,7 @@ public:
         const char* op = "fft";
         detail::checkOperand(in, m_desc.input, m_desc.dtype, Place::host(), op, "input");
         detail::checkOperand(out, m_output, m_desc.outputDType(), Place::host(), op, "output");
-        requireSeparate(in, out, op);
+        detail::requireSeparate(in, out, op);
         requireAligned(in);
         requireAligned(out);
         switch (m_desc.kind) {

@@ -35,7 +35,7 @@ public:
         const char* op = m_desc.inverse ? "ifftshift" : "fftshift";
         detail::checkOperand(in, m_desc.shape, m_desc.dtype, Place::host(), op, "input");
         detail::checkOperand(out, m_desc.shape, m_desc.dtype, Place::host(), op, "output");
-        requireSeparate(in, out, op);
+        detail::requireSeparate(in, out, op);
 
         // The last axis is a rotation of each row: two memcpy calls per row, rows placed by
         // the shifts of the other three axes.

@@ -31,7 +31,7 @@ public:
     {
         detail::checkOperand(in, m_desc.shape, m_desc.dtype, Place::host(), "grayscale", "input");
         detail::checkOperand(out, m_desc.outputShape(), m_desc.dtype, Place::host(), "grayscale", "output");
-        requireSeparate(in, out, "grayscale");
+        detail::requireSeparate(in, out, "grayscale");
         cv::Mat result = wrapImage(out);
         cv::cvtColor(wrapImage(in), result, m_code);
         requireWrittenInPlace(result, out, "grayscale");

@@ -57,8 +57,8 @@ public:
         detail::checkOperand(a, m_desc.a, m_desc.dtype, Place::host(), "matmul", "input A");
         detail::checkOperand(b, m_desc.b, m_desc.dtype, Place::host(), "matmul", "input B");
         detail::checkOperand(out, m_desc.outputShape(), m_desc.dtype, Place::host(), "matmul", "output");
-        requireSeparate(a, out, "matmul");
-        requireSeparate(b, out, "matmul");
+        detail::requireSeparate(a, out, "matmul");
+        detail::requireSeparate(b, out, "matmul");
         multiply(a, b, out);
     }
 

@@ -21,14 +21,4 @@ std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc);
 std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc);
 void fillRandom(const RandomDesc& desc, Array& out);
 
-// For ops that read their input while writing the output out of order: an output that
-// shares bytes with the input would be read after it was overwritten.
-inline void requireSeparate(const Array& in, const Array& out, const char* op)
-{
-    const auto inBegin = reinterpret_cast<std::uintptr_t>(in.data());
-    const auto outBegin = reinterpret_cast<std::uintptr_t>(out.data());
-    if (inBegin < outBegin + out.nbytes() && outBegin < inBegin + in.nbytes())
-        fail(ErrorCode::Unsupported, "input and output share memory; pass a separate output array", {.op = op});
-}
-
 } // namespace wb::cpu

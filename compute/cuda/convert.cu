@@ -53,7 +53,7 @@ public:
         // Element i is read before it is written, so in place works for equal element sizes.
         const bool inPlace = in.data() == out.data() && sizeOf(m_desc.from) == sizeOf(m_desc.to);
         if (!inPlace)
-            requireSeparate(in, out, "astype");
+            detail::requireSeparate(in, out, "astype");
         m_backend.makeCurrent();
         if (m_desc.from == m_desc.to && m_desc.scale == 1.0 && m_desc.offset == 0.0) {
             if (!inPlace)

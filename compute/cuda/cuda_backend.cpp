@@ -341,12 +341,4 @@ void CudaBackend::fillRandom(const RandomDesc& desc, Array& out) { cuda::fillRan
 
 // ---- Shared by the ops ----------------------------------------------------------------
 
-void requireSeparate(const Array& in, const Array& out, const char* op)
-{
-    const auto inBegin = reinterpret_cast<std::uintptr_t>(in.data());
-    const auto outBegin = reinterpret_cast<std::uintptr_t>(out.data());
-    if (inBegin < outBegin + out.nbytes() && outBegin < inBegin + in.nbytes())
-        fail(ErrorCode::Unsupported, "input and output share memory; pass a separate output array", {.op = op});
-}
-
 } // namespace wb::cuda

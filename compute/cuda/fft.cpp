@@ -133,7 +133,7 @@ public:
         detail::checkOperand(out, m_desc.outputShape(), m_desc.outputDType(), place, "fft", "output");
         // cuFFT transforms C2C in place when both pointers are equal; any other overlap is wrong.
         if (!(m_desc.kind == FftKind::C2C && in.data() == out.data()))
-            requireSeparate(in, out, "fft");
+            detail::requireSeparate(in, out, "fft");
         if (!m_plan)
             return;
         m_backend.makeCurrent();

@@ -53,7 +53,7 @@ public:
         const Place place = m_backend.place();
         detail::checkOperand(in, m_desc.shape, m_desc.dtype, place, m_name, "input");
         detail::checkOperand(out, m_desc.shape, m_desc.dtype, place, m_name, "output");
-        requireSeparate(in, out, m_name);
+        detail::requireSeparate(in, out, m_name);
         if (m_rows == 0)
             return;
         m_backend.makeCurrent();

@@ -40,7 +40,7 @@ public:
         const Place place = m_backend.place();
         detail::checkOperand(in, m_desc.shape, m_desc.dtype, place, "grayscale", "input");
         detail::checkOperand(out, m_desc.outputShape(), m_desc.outputDType(), place, "grayscale", "output");
-        requireSeparate(in, out, "grayscale");
+        detail::requireSeparate(in, out, "grayscale");
         m_backend.makeCurrent();
         const int channels = static_cast<int>(m_desc.shape[2]);
         const std::int64_t pixels = m_desc.shape[0] * m_desc.shape[1];

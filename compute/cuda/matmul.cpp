@@ -76,8 +76,8 @@ public:
         detail::checkOperand(a, m_desc.a, m_desc.dtype, place, "matmul", "input A");
         detail::checkOperand(b, m_desc.b, m_desc.dtype, place, "matmul", "input B");
         detail::checkOperand(out, m_desc.outputShape(), m_desc.outputDType(), place, "matmul", "output");
-        requireSeparate(a, out, "matmul");
-        requireSeparate(b, out, "matmul");
+        detail::requireSeparate(a, out, "matmul");
+        detail::requireSeparate(b, out, "matmul");
         if (m_desc.batch() == 0)
             return;
         m_backend.makeCurrent();

@@ -20,8 +20,4 @@ std::unique_ptr<UnaryOp> prepareGrayscale(CudaBackend& backend, const GrayscaleD
 std::unique_ptr<UnaryOp> prepareConvert(CudaBackend& backend, const ConvertDesc& desc);
 void fillRandom(CudaBackend& backend, const RandomDesc& desc, Array& out);
 
-// Refuses an output that shares bytes with the input, for ops whose kernels read the
-// input out of order (in place would read values already overwritten).
-void requireSeparate(const Array& in, const Array& out, const char* op);
-
 } // namespace wb::cuda
