@@ -6,8 +6,10 @@
 
 #include <wb/error.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <vector>
 
 namespace wb::cpu {
 
@@ -46,6 +48,27 @@ private:
     bool m_measured = false;
 };
 
+class SteadyTimeline final : public Timeline {
+public:
+    explicit SteadyTimeline(int marks)
+        : m_marks(static_cast<std::size_t>(std::max(marks, 0)))
+    {
+    }
+
+    int size() const override { return static_cast<int>(m_marks.size()); }
+    void mark(int index) override { m_marks.at(static_cast<std::size_t>(index)) = Clock::now(); }
+    double elapsedMs(int from, int to) override
+    {
+        return std::chrono::duration<double, std::milli>(m_marks.at(static_cast<std::size_t>(to)) -
+                                                         m_marks.at(static_cast<std::size_t>(from)))
+            .count();
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    std::vector<Clock::time_point> m_marks;
+};
+
 class CpuBackend final : public Backend {
 public:
     Place place() const override { return Place::host(); }
@@ -54,6 +77,7 @@ public:
     // Every CPU op has finished when its run() returns.
     void synchronize() override {}
     std::unique_ptr<Timer> createTimer() override { return std::make_unique<SteadyTimer>(); }
+    std::unique_ptr<Timeline> createTimeline(int marks) override { return std::make_unique<SteadyTimeline>(marks); }
 
     void copy(const Array& src, Array& dst) override
     {
@@ -72,6 +96,11 @@ public:
         return cpu::prepareGrayscale(desc);
     }
     std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) override { return cpu::prepareConvert(desc); }
+    std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) override
+    {
+        return cpu::prepareElementwise(desc);
+    }
+    std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) override { return cpu::prepareReduce(desc); }
     void fillRandom(const RandomDesc& desc, Array& out) override { cpu::fillRandom(desc, out); }
 };
 

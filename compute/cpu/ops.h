@@ -19,6 +19,8 @@ std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc);
 std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc);
 std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc);
 std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc);
+std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc);
+std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc);
 void fillRandom(const RandomDesc& desc, Array& out);
 
 } // namespace wb::cpu

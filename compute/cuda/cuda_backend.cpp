@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 namespace wb::cuda {
 
@@ -76,6 +77,65 @@ private:
     Event m_stop;
     bool m_started = false;
     bool m_stopped = false;
+};
+
+// One event per mark; marks recorded during stream capture become event-record nodes of
+// the graph, and their times are read after the graph ran.
+class CudaTimeline final : public Timeline {
+public:
+    CudaTimeline(cudaStream_t stream, int marks)
+        : m_stream(stream)
+    {
+        for (int i = 0; i < marks; ++i)
+            m_events.push_back(createEvent());
+    }
+
+    int size() const override { return static_cast<int>(m_events.size()); }
+
+    void mark(int index) override { WB_CUDA_CHECK(cudaEventRecord(event(index), m_stream)); }
+
+    double elapsedMs(int from, int to) override
+    {
+        WB_CUDA_CHECK(cudaEventSynchronize(event(to)));
+        float ms = 0;
+        WB_CUDA_CHECK(cudaEventElapsedTime(&ms, event(from), event(to)));
+        return ms;
+    }
+
+private:
+    cudaEvent_t event(int index) const
+    {
+        if (index < 0 || index >= size())
+            fail(ErrorCode::InvalidArgument,
+                 "timeline mark " + std::to_string(index) + " of " + std::to_string(size()));
+        return m_events[static_cast<std::size_t>(index)].get();
+    }
+
+    cudaStream_t m_stream;
+    std::vector<Event> m_events;
+};
+
+class CudaRecording final : public Recording {
+public:
+    CudaRecording(const CudaBackend& backend, Graph graph)
+        : m_backend(backend)
+        , m_graph(std::move(graph))
+    {
+        cudaGraphExec_t exec = nullptr;
+        WB_CUDA_CHECK(cudaGraphInstantiate(&exec, m_graph.get(), 0));
+        m_exec = GraphExec(exec);
+    }
+
+    void replay() override
+    {
+        m_backend.makeCurrent();
+        WB_CUDA_CHECK(cudaGraphLaunch(m_exec.get(), m_backend.stream()));
+    }
+
+private:
+    const CudaBackend& m_backend;
+    Graph m_graph;
+    GraphExec m_exec;
 };
 
 } // namespace
@@ -262,9 +322,46 @@ std::unique_ptr<Timer> CudaBackend::createTimer()
     return std::make_unique<CudaTimer>(m_stream.get());
 }
 
+std::unique_ptr<Timeline> CudaBackend::createTimeline(int marks)
+{
+    makeCurrent();
+    return std::make_unique<CudaTimeline>(m_stream.get(), marks);
+}
+
+void CudaBackend::beginRecording()
+{
+    if (m_recording)
+        fail(ErrorCode::InvalidArgument, "beginRecording() while already recording");
+    makeCurrent();
+    WB_CUDA_CHECK(cudaStreamBeginCapture(m_stream.get(), cudaStreamCaptureModeThreadLocal));
+    m_recording = true;
+}
+
+std::unique_ptr<Recording> CudaBackend::endRecording()
+{
+    if (!m_recording)
+        fail(ErrorCode::InvalidArgument, "endRecording() without beginRecording()");
+    makeCurrent();
+    m_recording = false;
+    cudaGraph_t graph = nullptr;
+    const cudaError_t status = cudaStreamEndCapture(m_stream.get(), &graph);
+    Graph owned(graph);
+    if (status != cudaSuccess) {
+        // A call that cannot be captured invalidates the capture; the error it left is
+        // not sticky, so clear it and report why nothing was recorded.
+        cudaGetLastError();
+        fail(ErrorCode::Unsupported, std::string("the work could not be recorded as a CUDA graph: ") +
+                                         cudaGetErrorName(status) + ": " + cudaGetErrorString(status));
+    }
+    return std::make_unique<CudaRecording>(*this, std::move(owned));
+}
+
 void CudaBackend::copy(const Array& src, Array& dst)
 {
     OpScope scope("copy");
+    if (m_recording)
+        fail(ErrorCode::Unsupported, "copy() cannot be recorded into a graph; copy before or after recording",
+             {.op = "copy"});
     if (!src.valid() || !dst.valid())
         fail(ErrorCode::InvalidArgument, "copy of an empty array", {.op = "copy"});
     if (src.dtype() != dst.dtype())
@@ -336,6 +433,13 @@ std::unique_ptr<UnaryOp> CudaBackend::prepareConvert(const ConvertDesc& desc)
 {
     return cuda::prepareConvert(*this, desc);
 }
+
+std::unique_ptr<NaryOp> CudaBackend::prepareElementwise(const ElementwiseDesc& desc)
+{
+    return cuda::prepareElementwise(*this, desc);
+}
+
+std::unique_ptr<UnaryOp> CudaBackend::prepareReduce(const ReduceDesc& desc) { return cuda::prepareReduce(*this, desc); }
 
 void CudaBackend::fillRandom(const RandomDesc& desc, Array& out) { cuda::fillRandom(*this, desc, out); }
 

@@ -74,6 +74,12 @@ public:
     Allocator& allocator() override { return m_allocator; }
     void synchronize() override;
     std::unique_ptr<Timer> createTimer() override;
+    std::unique_ptr<Timeline> createTimeline(int marks) override;
+    bool canRecord() const override { return true; }
+    // Stream capture of the backend's stream (thread-local mode: other threads' CUDA calls
+    // are not affected) into a CUDA graph, instantiated once and launched by replay().
+    void beginRecording() override;
+    std::unique_ptr<Recording> endRecording() override;
     void copy(const Array& src, Array& dst) override;
 
     std::unique_ptr<BinaryOp> prepareMatmul(const MatmulDesc& desc) override;
@@ -82,6 +88,8 @@ public:
     std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) override;
+    std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) override;
+    std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) override;
     void fillRandom(const RandomDesc& desc, Array& out) override;
 
     // For the ops in this folder. The CUDA runtime's current device is per thread, so
@@ -112,6 +120,7 @@ private:
     Array m_cublasWorkspace;
     CurandGenerator m_curand;
     StagingBuffers m_staging;
+    bool m_recording = false;
 };
 
 } // namespace wb::cuda

@@ -62,6 +62,8 @@ using Stream = UniqueHandle<cudaStream_t, cudaStreamDestroy>;
 using Event = UniqueHandle<cudaEvent_t, cudaEventDestroy>;
 using CublasHandle = UniqueHandle<cublasHandle_t, cublasDestroy_v2>;
 using CufftPlan = UniqueHandle<cufftHandle, cufftDestroy>;
+using Graph = UniqueHandle<cudaGraph_t, cudaGraphDestroy>;
+using GraphExec = UniqueHandle<cudaGraphExec_t, cudaGraphExecDestroy>;
 using CurandGenerator = UniqueHandle<curandGenerator_t, curandDestroyGenerator>;
 using PinnedHostBlock = UniqueHandle<void*, cudaFreeHost>;
 // Device memory outside the backend's counting allocator: only the bare baseline uses it,

@@ -18,6 +18,8 @@ std::unique_ptr<UnaryOp> prepareFftShift(CudaBackend& backend, const FftShiftDes
 std::unique_ptr<UnaryOp> prepareGaussian(CudaBackend& backend, const GaussianDesc& desc);
 std::unique_ptr<UnaryOp> prepareGrayscale(CudaBackend& backend, const GrayscaleDesc& desc);
 std::unique_ptr<UnaryOp> prepareConvert(CudaBackend& backend, const ConvertDesc& desc);
+std::unique_ptr<NaryOp> prepareElementwise(CudaBackend& backend, const ElementwiseDesc& desc);
+std::unique_ptr<UnaryOp> prepareReduce(CudaBackend& backend, const ReduceDesc& desc);
 void fillRandom(CudaBackend& backend, const RandomDesc& desc, Array& out);
 
 } // namespace wb::cuda

@@ -15,6 +15,7 @@
 #include <wb/ops.h>
 
 #include <memory>
+#include <span>
 #include <string>
 
 namespace wb {
@@ -42,6 +43,33 @@ public:
     virtual void run(const Array& a, const Array& b, Array& out) = 0;
 };
 
+// An op with any number of inputs (elementwise expressions).
+class NaryOp {
+public:
+    virtual ~NaryOp() = default;
+    virtual void run(std::span<const Array* const> inputs, Array& out) = 0;
+};
+
+// Points in a backend's stream of work, marked one after another: elapsedMs(i, j) is the
+// time from mark i to mark j. On the GPU a mark is a CUDA event recorded on the backend's
+// stream (so marks can be recorded while the backend records a graph, and the time is the
+// GPU's); on the CPU it is a steady-clock reading. elapsedMs waits for mark j.
+class Timeline {
+public:
+    virtual ~Timeline() = default;
+    virtual int size() const = 0; // marks available, fixed at creation
+    virtual void mark(int index) = 0;
+    virtual double elapsedMs(int from, int to) = 0;
+};
+
+// Work recorded once and replayed many times with the host out of the loop (a CUDA graph).
+class Recording {
+public:
+    virtual ~Recording() = default;
+    // Queues the recorded work again on the backend's stream; asynchronous like any op.
+    virtual void replay() = 0;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -53,6 +81,17 @@ public:
     // Blocks until all work queued so far has finished. Throws on an asynchronous CUDA error.
     virtual void synchronize() = 0;
     virtual std::unique_ptr<Timer> createTimer() = 0;
+    virtual std::unique_ptr<Timeline> createTimeline(int marks) = 0;
+
+    // Graph recording. While recording, ops are queued but not run: only work that is
+    // stream-ordered may be recorded (kernels, library calls, marks of a Timeline; no
+    // copy() to or from pageable host memory, no synchronize()). endRecording() returns
+    // the recording, or throws Unsupported with the reason it could not be made (the
+    // backend is then usable again and nothing recorded ran). The CPU backend cannot
+    // record: canRecord() says so and beginRecording() throws Unsupported.
+    virtual bool canRecord() const { return false; }
+    virtual void beginRecording();
+    virtual std::unique_ptr<Recording> endRecording();
 
     // Uninitialised contiguous array in this backend's place.
     Array empty(const Shape& shape, DType dtype) { return Array::empty(shape, dtype, allocator()); }
@@ -68,6 +107,8 @@ public:
     virtual std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) = 0;
+    virtual std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) = 0;
     // Fills `out` (shape and dtype of desc) with random numbers.
     virtual void fillRandom(const RandomDesc& desc, Array& out) = 0;
 };

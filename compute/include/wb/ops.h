@@ -6,6 +6,7 @@
 #include <wb/array.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -170,6 +171,128 @@ struct RandomDesc {
     Shape outputShape() const { return shape; }
     DType outputDType() const { return dtype; }
     Cost cost() const;
+};
+
+// ---------------------------------------------------------------------------------------
+// Elementwise expressions: the unit of fusion. One desc is a small expression DAG over
+// `inputs.size()` arrays (zero for creation ops such as zeros() or arange()), evaluated
+// per element and stored in one output. The pipeline fuses a chain of elementwise steps
+// into one desc; each backend runs a desc in one pass over memory (a generated NVRTC
+// kernel on the GPU, one blocked loop on the CPU).
+//
+// Nodes are in topological order: a node's operands are earlier nodes; the last node is
+// the result. validate() computes every node's dtype by the promotion rules below
+// (docs/pipeline-language.md, "Arithmetic"), so both backends read node.dtype and never
+// decide a type themselves:
+//   - integers (u8, u16, i32) with integers: the wider one (u8+u8 -> u8, wrapping as NumPy);
+//     with i32 -> i32. Integer results wrap to their dtype at every node.
+//   - integers with a real float, or a float constant with an integer: the float (f32 for
+//     a constant); f16 with bf16 -> f32; reals widen to the wider (f32 with f64 -> f64).
+//   - real with complex -> complex of the wider width (f64 with c64 -> c128).
+//   - Constants are "weak" (as Python scalars in NumPy 2): they take the other operand's
+//     dtype unless they are a float meeting an integer (-> f32).
+//   - Div of integers, Pow, and the math functions of integers give f32.
+//   - Comparisons give u8 (0 or 1); Where takes its type from operands b and c.
+//   - Abs and Angle of complex give the real part's dtype; Real/Imag too; Conj keeps it.
+//   - f16 and bf16 nodes are computed in f32 and rounded once, where they are stored.
+// Shapes: every input has the output's shape, or holds one element (a 0-D reduction
+// result, a (1, 1) array), which is then used for every element.
+enum class ElemOp : std::uint8_t {
+    Input,    // inputs[node.input]
+    Constant, // node.constant (real); its dtype is decided by its use
+    Index,    // the element's flat row-major index, as f64 (for arange, unit_impulse)
+    // unary
+    Neg,
+    Abs,
+    Sqrt,
+    Exp,
+    Log,
+    Log1p,
+    Sin,
+    Cos,
+    Tan,
+    Tanh,
+    Floor,
+    Ceil,
+    Round, // half to even, as NumPy
+    Real,
+    Imag,
+    Conj,
+    Angle,
+    Cast, // to node.castTo (astype inside a fused chain: no scaling; integer targets round and saturate)
+    // binary
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Minimum,
+    Maximum,
+    Equal,
+    NotEqual,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    // ternary
+    Where, // a != 0 ? b : c
+};
+
+// "neg", "abs", ..., "where": the name the pipeline language and generated code use.
+std::string_view name(ElemOp op);
+int arity(ElemOp op); // operands taken: 0 for Input/Constant/Index, 1, 2 or 3
+
+struct ElemNode {
+    ElemOp op = ElemOp::Input;
+    int a = -1; // operand node indices, earlier than this node; -1 when unused
+    int b = -1;
+    int c = -1;
+    int input = -1;             // Input: index into ElementwiseDesc::inputs
+    double constant = 0;        // Constant
+    DType castTo = DType::F32;  // Cast
+    DType dtype = DType::F32;   // set by validate()
+};
+
+struct ElementwiseDesc {
+    Shape shape;               // of the output
+    std::vector<Shape> inputShapes;
+    std::vector<DType> inputs; // dtypes of the inputs, in the order Input nodes refer to them
+    std::vector<ElemNode> nodes;
+
+    // Sets every node's dtype; throws InvalidArgument for a malformed DAG,
+    // ShapeMismatch for an input that neither matches the shape nor holds one element,
+    // DTypeMismatch for an op its operand type does not support (Sin of c64, Less of
+    // complex, Minimum of complex, Floor of complex).
+    void validate();
+    Shape outputShape() const { return shape; }
+    DType outputDType() const; // the last node's dtype (validate() first)
+    // flops: one per arithmetic node per element (complex multiply 6, divide 11, math
+    // functions 1); bytes: each input once (one element for broadcast ones) plus the output.
+    Cost cost() const;
+    // Canonical text of the expression with inputs as x0, x1, ...: "sin(x0) * 2 + x1".
+    // Equal texts (with equal input dtypes) mean equal kernels: the GPU's code cache key.
+    std::string text() const;
+};
+
+// ---------------------------------------------------------------------------------------
+// Reductions over the whole array to one value, a 0-D output. Floating inputs are summed in
+// f64 on both backends (pairwise on the CPU, tree-shaped on the GPU); the results agree
+// within a few ulps of the output dtype.
+//   sum, mean: integers -> f64, reals -> same dtype, complex -> same dtype
+//   min, max:  integers and reals -> same dtype; complex refused
+//   norm:      the 2-norm sqrt(sum |x|^2); real or complex -> the real dtype (ints -> f64)
+enum class ReduceOp : std::uint8_t { Sum, Mean, Min, Max, Norm };
+std::string_view name(ReduceOp op); // "sum", "mean", "min", "max", "norm"
+
+struct ReduceDesc {
+    Shape shape;
+    DType dtype = DType::F32;
+    ReduceOp op = ReduceOp::Sum;
+
+    void validate() const; // DTypeMismatch (min/max of complex), InvalidArgument (empty input for min/max)
+    Shape outputShape() const { return Shape{}; }
+    DType outputDType() const;
+    Cost cost() const; // one read of the input; one flop per element (two for norm)
 };
 
 } // namespace wb
