@@ -205,7 +205,12 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
                             {"repeat", options.repeat},
                             {"warmup", options.warmup},
                             {"seed", options.seed},
-                            {"threads", Runtime::instance().cpuThreads()}};
+                            {"threads", options.threads > 0 ? options.threads : Runtime::instance().cpuThreads()},
+                            {"fuse", options.fuse},
+                            {"graph", options.graph}};
+    record["pipeline_hash"] = result.hash;
+    record["graph_replay"] = result.graphReplay;
+    record["notes"] = result.notes;
     json steps = json::array();
     for (const pipeline::StepFigures& step : result.steps)
         steps.push_back({{"step", step.step},
@@ -218,8 +223,13 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
                          {"max_ms", step.time.maxMs},
                          {"flops", step.cost.flops},
                          {"bytes", step.cost.bytes},
+                         {"fused", step.fused},
+                         {"max_rel_error", optional(step.maxRelError)},
+                         {"tolerance", optional(step.tolerance)},
+                         {"verified", step.verified},
                          {"speedup", optional(step.speedup)},
-                         {"max_rel_error", optional(step.maxRelError)}});
+                         {"peak_device_bytes", step.peakDeviceBytes},
+                         {"peak_host_bytes", step.peakHostBytes}});
     record["steps"] = steps;
     record["total_ms"] = result.totalMs;
     record["shown"] = result.shown;
@@ -240,6 +250,36 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
                                    : json(nullptr);
     record["cancelled"] = result.cancelled;
     record["ok"] = result.ok();
+    return dump(record);
+}
+
+std::string pipelineBenchJson(const std::optional<OverheadReport>& overhead, const std::optional<FusionReport>& fusion)
+{
+    json record = environmentJson("bench-pipeline");
+    record["overhead"] = overhead ? json{{"steps", overhead->config.steps},
+                                         {"elements", overhead->config.elements},
+                                         {"repeat", overhead->config.repeat},
+                                         {"warmup", overhead->config.warmup},
+                                         {"backend", overhead->backend},
+                                         {"graph_replayed", overhead->graphReplayed},
+                                         {"graph_us_per_step", number(overhead->graphUsPerStep)},
+                                         {"eager_us_per_step", number(overhead->eagerUsPerStep)},
+                                         {"note", overhead->note}}
+                                  : json(nullptr);
+    record["fusion"] = fusion ? json{{"elements", fusion->config.elements},
+                                     {"operations", fusion->operations},
+                                     {"repeat", fusion->config.repeat},
+                                     {"warmup", fusion->config.warmup},
+                                     {"backend", fusion->backend},
+                                     {"fused_ms", toJson(fusion->fused)},
+                                     {"unfused_ms", number(fusion->unfusedMs)},
+                                     {"copy_ms", toJson(fusion->copy)},
+                                     {"fused_gb_per_s", number(fusion->fusedGBs)},
+                                     {"copy_gb_per_s", number(fusion->copyGBs)},
+                                     {"ratio_to_copy", number(fusion->ratioToCopy)},
+                                     {"verified", fusion->verified},
+                                     {"max_rel_error", number(fusion->maxRelError)}}
+                              : json(nullptr);
     return dump(record);
 }
 

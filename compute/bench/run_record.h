@@ -6,6 +6,7 @@
 
 #include "bench_runner.h"
 #include "demo.h"
+#include "pipeline_bench.h"
 
 #include <wb/pipeline_run.h>
 
@@ -23,6 +24,9 @@ std::string demoJson(const DemoReport& report);
 // figures, the totals, the checks and the error, if any.
 std::string pipelineJson(const std::string& path, const pipeline::Program& program, const pipeline::RunOptions& options,
                          const pipeline::RunResult& result);
+
+// The executor benchmarks (pipeline_bench.h); either part may be missing.
+std::string pipelineBenchJson(const std::optional<OverheadReport>& overhead, const std::optional<FusionReport>& fusion);
 
 // CUDA's version numbers as text: 13000 -> "13.0"; 0 (unknown) -> "unknown".
 std::string cudaVersionText(int version);

@@ -166,6 +166,17 @@ double fftTolerance(DType dtype) { return realPart(dtype) == DType::F64 ? 1e-10 
 // noise peaks well below 255, so one level is close to 1% of the largest value.
 double gaussianTolerance(DType dtype) { return dtype == DType::U8 ? 1e-2 : 1e-5; }
 
+double dtypeTolerance(DType dtype)
+{
+    switch (realPart(dtype)) {
+    case DType::F64: return 1e-12;
+    case DType::F32: return 1e-5;
+    case DType::F16: return 2e-3;
+    case DType::BF16: return 1.6e-2;
+    default: return 1e-2;
+    }
+}
+
 Verification verdict(std::string reference, std::string description, double maxRelError, double tolerance)
 {
     Verification v;

@@ -34,6 +34,10 @@ double sampledRowsError(const Array& a, const Array& b, const Array& c, int rows
 double matmulTolerance(Precision precision);
 double fftTolerance(DType dtype);
 double gaussianTolerance(DType dtype);
+// For a result whose error comes only from rounding to its dtype (elementwise maths,
+// conversions, reductions summed in f64): f64 1e-12, f32 1e-5, f16 2e-3, bf16 1.6e-2, complex
+// as its real part; integers 1e-2 (one level of 255 where a .5 rounds differently).
+double dtypeTolerance(DType dtype);
 
 // Builds the verdict: passed when the error is a number no larger than the tolerance.
 Verification verdict(std::string reference, std::string description, double maxRelError, double tolerance);

@@ -14,6 +14,8 @@ inline constexpr int kExitUsage = 2;  // bad command line, or a request refused 
 
 int runDevices(const std::vector<std::string>& words);
 int runBench(const std::vector<std::string>& words);
+// The executor's overhead and fusion benchmarks on the GPU: a table, and --json FILE.
+int runBenchPipeline(const std::vector<std::string>& words);
 int runDemo(const std::vector<std::string>& words);
 int runOps(const std::vector<std::string>& words);
 // Parses and checks a pipeline: exit 0 when it has no errors (warnings allowed), 2 otherwise.

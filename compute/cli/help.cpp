@@ -41,13 +41,22 @@ usage:
       assigned. Diagnostics go to stderr as FILE:line:col: error: message.
 
   warpbench-cli run FILE.wbp [--backends cpu,gpu] [--repeat N] [--warmup N] [--seed N]
-                    [--json FILE]
+                    [--threads N] [--no-fuse] [--no-graph] [--json FILE]
       Checks, infers shapes and dtypes, then runs a pipeline on each backend (options
-      override the @backends, @repeat, @warmup and @seed directives). Prints every step's
-      median/min/max ms, GFLOP/s or GB/s, and with cpu,gpu the speedup and the max
-      relative error against the CPU; uploads and downloads are steps of their own.
-      --json FILE writes the run record. Exit 1 when a check() fails or a step fails,
-      2 when the pipeline has errors.
+      override the @backends, @repeat, @warmup, @seed and @threads directives). Prints
+      every step's median/min/max ms, GFLOP/s or GB/s, and with cpu,gpu the max relative
+      error against the CPU and, for steps within their tolerance, the speedup; uploads
+      and downloads are steps of their own. Chains of elementwise steps run fused as one
+      step (--no-fuse: each on its own); GPU repetitions after the first replay a CUDA
+      graph (--no-graph: launched one by one). --json FILE writes the run record. Exit 1
+      when a check() fails or a step fails, 2 when the pipeline has errors.
+
+  warpbench-cli bench-pipeline [--steps N] [--elements N] [--fusion-elements N] [--repeat N]
+                    [--overhead-only | --fusion-only] [--json FILE]
+      The executor's own benchmarks on the GPU: the time per step of a chain of tiny
+      elementwise steps kept apart (defaults 1000 steps of 1024 elements), replayed as a
+      CUDA graph and launched one by one; and a fused chain of 10 elementwise operations
+      over 2^28 f32 elements against a device-to-device copy of the same bytes.
 
   warpbench-cli --version | help
 

@@ -23,7 +23,7 @@ int dispatch(const std::vector<std::string>& args)
 {
     using namespace wb::cli;
     if (args.empty())
-        throw UsageError("no command given (expected devices, bench, demo, ops, check, run or help)");
+        throw UsageError("no command given (expected devices, bench, bench-pipeline, demo, ops, check, run or help)");
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "help" || command == "--help" || command == "-h") {
@@ -42,6 +42,8 @@ int dispatch(const std::vector<std::string>& args)
         return runDevices(rest);
     if (command == "bench")
         return runBench(rest);
+    if (command == "bench-pipeline")
+        return runBenchPipeline(rest);
     if (command == "demo")
         return runDemo(rest);
     if (command == "ops")
@@ -50,7 +52,8 @@ int dispatch(const std::vector<std::string>& args)
         return runCheck(rest);
     if (command == "run")
         return runPipeline(rest);
-    throw UsageError("unknown command '" + command + "' (expected devices, bench, demo, ops, check, run or help)");
+    throw UsageError("unknown command '" + command +
+                     "' (expected devices, bench, bench-pipeline, demo, ops, check, run or help)");
 }
 
 } // namespace

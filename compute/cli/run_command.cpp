@@ -28,9 +28,20 @@ std::string rate(const pipeline::StepFigures& row)
     return "-";
 }
 
+// "-" where nothing was compared; the error, marked when it is beyond the step's tolerance
+// (or when the backends compute different numbers by design), so no speedup is shown.
+std::string errorCell(const pipeline::StepFigures& row)
+{
+    if (!row.maxRelError)
+        return "-";
+    if (row.verified)
+        return formatError(*row.maxRelError);
+    return formatError(*row.maxRelError) + (row.tolerance ? " > tol" : " n/c");
+}
+
 std::vector<std::string> cells(const pipeline::StepFigures& row)
 {
-    return {row.step,
+    return {row.fused.empty() ? row.step : row.step + " (+" + std::to_string(row.fused.size()) + " fused)",
             std::to_string(row.line),
             row.backend,
             formatMs(row.time.medianMs),
@@ -38,7 +49,7 @@ std::vector<std::string> cells(const pipeline::StepFigures& row)
             formatMs(row.time.maxMs),
             rate(row),
             row.speedup ? formatSpeedup(*row.speedup) : "-",
-            row.maxRelError ? formatError(*row.maxRelError) : "-"};
+            errorCell(row)};
 }
 
 // Drops "gpu" with a note when there is no GPU and another backend remains; a GPU-only
@@ -61,7 +72,7 @@ void settleBackends(pipeline::RunOptions& options)
 
 void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& options)
 {
-    const Table table({{"step", 24, true},
+    const Table table({{"step", 28, true},
                        {"line", 4},
                        {"backend", 7, true},
                        {"median ms", 9},
@@ -70,12 +81,27 @@ void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& 
                        {"throughput", 16},
                        {"speedup", 8},
                        {"max rel err", 11}});
-    std::cout << "median of " << options.repeat << " after " << options.warmup << " warm-up runs\n\n";
+    std::cout << "median of " << options.repeat << " after " << options.warmup << " warm-up runs";
+    for (std::size_t i = 0; i < result.graphReplay.size(); ++i)
+        if (result.graphReplay[i])
+            std::cout << "; " << result.backends[i] << " replays a CUDA graph after the first run";
+    std::cout << "\n\n";
     table.printHeader(std::cout);
     for (const pipeline::StepFigures& row : result.steps)
         table.printRow(std::cout, cells(row));
     for (std::size_t i = 0; i < result.totalMs.size(); ++i)
         table.printRow(std::cout, {"total", "", result.backends[i], formatMs(result.totalMs[i])});
+    bool unverified = false, notComparable = false;
+    for (const pipeline::StepFigures& row : result.steps) {
+        unverified |= row.maxRelError && !row.verified && row.tolerance;
+        notComparable |= row.maxRelError && !row.tolerance;
+    }
+    if (unverified)
+        std::cout << "\n> tol: the results differ by more than the step's tolerance, so no speedup is shown\n";
+    if (notComparable)
+        std::cout << "n/c: the backends compute different numbers by design (randn), so no speedup is shown\n";
+    for (const std::string& note : result.notes)
+        std::cout << "note: " << note << '\n';
     if (!result.shown.empty()) {
         std::cout << "\nshown:";
         for (const std::string& name : result.shown)
@@ -100,7 +126,8 @@ int runPipeline(const std::vector<std::string>& words)
         throw UsageError("run needs a pipeline file: warpbench-cli run FILE.wbp [options]");
     const std::string& path = words.front();
     const Arguments args("run", std::vector<std::string>(words.begin() + 1, words.end()),
-                         {"--backends", "--repeat", "--warmup", "--seed", "--json"}, {});
+                         {"--backends", "--repeat", "--warmup", "--seed", "--threads", "--json"},
+                         {"--no-fuse", "--no-graph"});
     const std::optional<std::string> jsonPath = args.value("--json");
     if (jsonPath)
         checkOutputFolder(*jsonPath);
@@ -119,6 +146,9 @@ int runPipeline(const std::vector<std::string>& words)
     options.repeat = args.intValue("--repeat", options.repeat, 1, 100000);
     options.warmup = args.intValue("--warmup", options.warmup, 0, 100000);
     options.seed = static_cast<std::uint64_t>(args.intValue("--seed", static_cast<int>(options.seed), 0, 2147483647));
+    options.threads = args.intValue("--threads", options.threads, 0, 4096);
+    options.fuse = !args.has("--no-fuse");
+    options.graph = !args.has("--no-graph");
     options.baseDirectory = std::filesystem::path(path).parent_path().string();
     if (options.baseDirectory.empty())
         options.baseDirectory = ".";

@@ -319,6 +319,12 @@ private:
             else
                 checkValue(value);
             return;
+        case ParamType::Operand:
+            if (std::holds_alternative<String>(value.node) || std::holds_alternative<Tuple>(value.node))
+                wrongType(op, param, value, "an array or a number");
+            else
+                checkValue(value);
+            return;
         case ParamType::Int:
         case ParamType::Float: checkNumber(op, param, value); return;
         case ParamType::String:

@@ -7,8 +7,11 @@
 #include <wb/eager.h>
 #include <wb/error.h>
 
+#include <cmath>
 #include <complex>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -48,9 +51,24 @@ RunOptions defaultRunOptions(const Program& program)
             options.seed = static_cast<std::uint64_t>(value);
         } else if (directive.name == "device") {
             options.device = static_cast<int>(value);
+        } else if (directive.name == "threads") {
+            options.threads = static_cast<int>(value);
         }
     }
     return options;
+}
+
+std::string pipelineHash(const Program& program)
+{
+    // FNV-1a over the canonical text: formatting and comments do not change the hash.
+    std::uint64_t hash = 0xcbf29ce484222325ull;
+    for (const char c : toString(program)) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 0x100000001b3ull;
+    }
+    char text[17];
+    std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
+    return text;
 }
 
 namespace {
@@ -68,7 +86,9 @@ Backend& backendFor(const std::string& name, const RunOptions& options)
     return name == "cpu" ? Runtime::instance().cpu() : Runtime::instance().cuda(options.device);
 }
 
-// Every value in device memory at once: the executor keeps them all.
+std::uint64_t bytesOf(const PlanValue& value) { return value.shape.numel() * sizeOf(value.dtype); }
+
+// Every materialised value in device memory at once: the executor keeps them all.
 void checkDeviceMemory(const Plan& plan, const RunOptions& options, Inference& inference)
 {
     const CudaStatus& status = Runtime::instance().cudaStatus();
@@ -77,7 +97,9 @@ void checkDeviceMemory(const Plan& plan, const RunOptions& options, Inference& i
     const std::uint64_t free = status.gpus[static_cast<std::size_t>(options.device)].freeMemory;
     std::uint64_t bytes = 0;
     for (const PlanValue& value : plan.values) {
-        bytes += value.shape.numel() * sizeOf(value.dtype);
+        if (value.step < 0)
+            continue;
+        bytes += bytesOf(value);
         if (bytes <= free)
             continue;
         const PlanStep& step = plan.steps[static_cast<std::size_t>(value.step)];
@@ -95,10 +117,52 @@ Inference inferPlan(const Plan& plan, const RunOptions& options)
     inference.names = plan.names;
     inference.diagnostics = plan.diagnostics;
     for (const PlanValue& value : plan.values)
-        inference.deviceBytes += value.shape.numel() * sizeOf(value.dtype);
+        if (value.step >= 0)
+            inference.deviceBytes += bytesOf(value);
     if (inference.diagnostics.empty())
         checkDeviceMemory(plan, options, inference);
     return inference;
+}
+
+// How close the GPU's result of a step must come to the CPU's (max |gpu - cpu| / max |cpu|)
+// for its speedup to be shown: what the step's arithmetic allows, or the most any of its
+// inputs was allowed, since differences carry forward. nullopt: the backends compute
+// different things by design (randn draws different streams), so nothing downstream compares.
+std::vector<std::optional<double>> stepTolerances(const Plan& plan)
+{
+    std::vector<std::optional<double>> tolerances(plan.steps.size());
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+        const PlanStep& step = plan.steps[i];
+        const DType out = plan.values[static_cast<std::size_t>(step.output)].dtype;
+        std::optional<double> own = std::visit(
+            [&](const auto& desc) -> std::optional<double> {
+                using Desc = std::decay_t<decltype(desc)>;
+                if constexpr (std::is_same_v<Desc, MatmulDesc>)
+                    return bench::matmulTolerance(resolve(desc.precision, desc.dtype));
+                else if constexpr (std::is_same_v<Desc, FftDesc>)
+                    return bench::fftTolerance(desc.dtype);
+                else if constexpr (std::is_same_v<Desc, GaussianDesc>)
+                    return bench::gaussianTolerance(desc.dtype);
+                else if constexpr (std::is_same_v<Desc, RandomDesc>)
+                    return desc.distribution == Distribution::Normal ? std::nullopt
+                                                                     : std::optional(bench::dtypeTolerance(out));
+                else
+                    return bench::dtypeTolerance(out);
+            },
+            step.op);
+        for (const int input : step.inputs) {
+            const int producer = plan.values[static_cast<std::size_t>(input)].step;
+            const std::optional<double>& inherited = tolerances[static_cast<std::size_t>(producer)];
+            if (!inherited)
+                own.reset();
+            if (own)
+                own = std::max(*own, *inherited);
+            if (!own)
+                break;
+        }
+        tolerances[i] = own;
+    }
+    return tolerances;
 }
 
 // How a backend's run ends early: unwinding to run(), which reports it.
@@ -110,67 +174,116 @@ struct Failed {
 struct PreparedStep {
     std::unique_ptr<UnaryOp> unary;
     std::unique_ptr<BinaryOp> binary;
+    std::unique_ptr<NaryOp> nary;
+};
+
+// One row of the figures: a step, an upload or a download.
+struct Row {
+    std::string name{};
+    int line = 0;
+    int step = -1; // the plan step the row runs; for transfers, the step of the value moved
+    bool transfer = false;
+    Cost cost{};
+    std::vector<std::string> fused{};
+    int startMark = 0; // on the backend's timeline
+    int endMark = 0;
+    int value = -1; // transfers: the value moved
+    std::vector<double> samples{};
+    std::uint64_t peakDeviceBytes = 0;
+    std::uint64_t peakHostBytes = 0;
 };
 
 // One backend's prepared pipeline: an op and an output array per step, every array kept.
+// On a GPU the rows run as uploads, then the steps, then downloads, so the steps form one
+// stretch of stream work that can be recorded as a graph and replayed.
 class BackendRun {
 public:
-    BackendRun(const Plan& plan, Backend& backend, RunObserver& observer)
+    using RowDone = std::function<void(const Row&)>;
+
+    BackendRun(const Plan& plan, Backend& backend, RunObserver& observer, const RunOptions& options)
         : m_plan(plan)
         , m_backend(backend)
         , m_observer(observer)
         , m_onHost(backend.place().isHost())
+        , m_useGraph(options.graph && backend.canRecord() && options.warmup + options.repeat > 1)
         , m_values(plan.values.size())
         , m_prepared(plan.steps.size())
     {
         for (std::size_t i = 0; i < plan.steps.size(); ++i)
             prepare(plan.steps[i], m_prepared[i]);
-        for (const Sink& sink : plan.sinks)
-            if (!m_onHost && !m_hostCopies.count(sink.value))
-                m_hostCopies[sink.value] = Array::emptyHost(m_values[static_cast<std::size_t>(sink.value)].shape(),
-                                                            m_values[static_cast<std::size_t>(sink.value)].dtype());
+        layOutRows();
     }
 
-    // One pass over the pipeline; samples are recorded when `measured`.
-    void runOnce(bool measured, const std::atomic<bool>* cancel)
+    const std::string& graphNote() const { return m_graphNote; }
+    bool replayed() const { return m_recording != nullptr; }
+
+    // One pass over the pipeline; samples are recorded when `measured`. rowDone is called
+    // for each row once its last sample is in (the last repetition): on the CPU as each
+    // step ends, on a GPU once the repetition's stream work has finished.
+    void runOnce(int repetition, bool measured, bool last, const std::atomic<bool>* cancel, const RowDone& rowDone)
     {
-        std::size_t row = 0;
-        for (std::size_t i = 0; i < m_plan.steps.size(); ++i) {
-            const PlanStep& step = m_plan.steps[i];
-            if (const auto* load = std::get_if<LoadStep>(&step.op)) {
-                if (m_onHost)
-                    continue;
-                timed(row++, "upload " + step.label, true, step, measured, cancel,
-                      [&] { m_backend.copy(load->hostValue, m_values[static_cast<std::size_t>(step.output)]); });
+        const bool replay = m_recording != nullptr;
+        for (std::size_t r = 0; r < m_rows.size(); ++r) {
+            Row& row = m_rows[r];
+            const bool inGraph = replay && !row.transfer;
+            if (inGraph) {
+                if (r == m_firstComputeRow)
+                    guarded(row, [&] { m_recording->replay(); });
                 continue;
             }
-            timed(row++, step.label, false, step, measured, cancel, [&] { runStep(step, m_prepared[i]); });
+            if (cancel && cancel->load())
+                throw Cancelled{};
+            m_observer.stepStarted(m_backend.name(), row.name, row.line);
+            const bool trackMemory = repetition == 0;
+            if (trackMemory) {
+                m_backend.allocator().resetPeak();
+                hostAllocator().resetPeak();
+            }
+            guarded(row, [&] {
+                if (row.transfer || r == m_firstComputeRow)
+                    m_timeline->mark(row.startMark);
+                runRow(row);
+                m_timeline->mark(row.endMark);
+            });
+            if (trackMemory) {
+                row.peakDeviceBytes = m_onHost ? 0 : m_backend.allocator().stats().peakBytes;
+                row.peakHostBytes = hostAllocator().stats().peakBytes;
+            }
+            if (m_onHost) {
+                collect(row, measured);
+                if (last)
+                    rowDone(row);
+            }
         }
-        for (auto& [value, host] : m_hostCopies) {
-            const PlanStep& step = m_plan.steps[static_cast<std::size_t>(m_plan.values[value].step)];
-            timed(
-                row++, "download " + m_plan.values[static_cast<std::size_t>(value)].label, true, step, measured, cancel,
-                [&, value = value, &host = host] { m_backend.copy(m_values[static_cast<std::size_t>(value)], host); });
+        if (!m_onHost) {
+            for (Row& row : m_rows)
+                guarded(row, [&] { collect(row, measured); });
+            if (last)
+                for (const Row& row : m_rows)
+                    rowDone(row);
         }
+        if (repetition == 0 && m_useGraph && m_hasSteps)
+            record();
     }
 
-    // The figures of every row, in run order.
-    std::vector<StepFigures> figures() const
+    // A row's figures over the measured repetitions.
+    StepFigures figures(const Row& row) const
     {
-        std::vector<StepFigures> rows;
-        for (const Row& row : m_rows) {
-            const bench::Statistics stats = bench::summarize(row.samples);
-            rows.push_back({row.name,
-                            row.line,
-                            m_backend.name(),
-                            row.transfer,
-                            Timing{stats.n, stats.median, stats.min, stats.max},
-                            row.cost,
-                            {},
-                            {}});
-        }
-        return rows;
+        const bench::Statistics stats = bench::summarize(row.samples);
+        StepFigures figures;
+        figures.step = row.name;
+        figures.line = row.line;
+        figures.backend = m_backend.name();
+        figures.transfer = row.transfer;
+        figures.time = Timing{stats.n, stats.median, stats.min, stats.max};
+        figures.cost = row.cost;
+        figures.fused = row.fused;
+        figures.peakDeviceBytes = row.peakDeviceBytes;
+        figures.peakHostBytes = row.peakHostBytes;
+        return figures;
     }
+
+    const std::vector<Row>& rows() const { return m_rows; }
 
     // A value as a host array (downloaded when the backend is a GPU).
     Array hostValue(int value)
@@ -179,18 +292,50 @@ public:
         return m_onHost ? array : toHost(m_backend, array);
     }
 
-    bool isTransferRow(std::size_t row) const { return m_rows[row].transfer; }
-    int stepOfRow(std::size_t row) const { return m_rows[row].step; }
-
 private:
-    struct Row {
-        std::string name;
-        int line = 0;
-        int step = -1; // the plan step the row runs, -1 for transfers
-        bool transfer = false;
-        Cost cost;
-        std::vector<double> samples;
-    };
+    void layOutRows()
+    {
+        int marks = 0;
+        auto transferRow = [&](const std::string& name, const PlanStep& step, int value) {
+            const PlanValue& planned = m_plan.values[static_cast<std::size_t>(value)];
+            Row row{name, step.location.line, planned.step, true, Cost{0, static_cast<double>(bytesOf(planned))}, {}};
+            row.startMark = marks++;
+            row.endMark = marks++;
+            row.value = value;
+            m_rows.push_back(std::move(row));
+        };
+        if (!m_onHost)
+            for (const PlanStep& step : m_plan.steps)
+                if (std::holds_alternative<LoadStep>(step.op))
+                    transferRow("upload " + step.label, step, step.output);
+        m_firstComputeRow = m_rows.size();
+        // The steps share their boundaries: one mark between neighbours.
+        int previous = marks++;
+        for (std::size_t i = 0; i < m_plan.steps.size(); ++i) {
+            const PlanStep& step = m_plan.steps[i];
+            // A load has no work of its own: on the host its array is the value, on a GPU
+            // its upload row (above) fills the value.
+            if (std::holds_alternative<LoadStep>(step.op))
+                continue;
+            Row row{step.label, step.location.line, static_cast<int>(i), false, costOf(step.op), step.fused};
+            row.startMark = previous;
+            row.endMark = previous = marks++;
+            m_rows.push_back(std::move(row));
+        }
+        if (!m_onHost) {
+            std::vector<int> downloaded;
+            for (const Sink& sink : m_plan.sinks) {
+                if (std::find(downloaded.begin(), downloaded.end(), sink.value) != downloaded.end())
+                    continue;
+                downloaded.push_back(sink.value);
+                const PlanValue& value = m_plan.values[static_cast<std::size_t>(sink.value)];
+                m_hostCopies[sink.value] = Array::emptyHost(value.shape, value.dtype);
+                transferRow("download " + value.label, m_plan.steps[static_cast<std::size_t>(value.step)], sink.value);
+            }
+        }
+        m_timeline = m_backend.createTimeline(marks);
+        m_hasSteps = m_firstComputeRow < m_rows.size() && !m_rows[m_firstComputeRow].transfer;
+    }
 
     void prepare(const PlanStep& step, PreparedStep& prepared)
     {
@@ -213,45 +358,83 @@ private:
                     prepared.unary = m_backend.prepareGrayscale(desc);
                 else if constexpr (std::is_same_v<Desc, ConvertDesc>)
                     prepared.unary = m_backend.prepareConvert(desc);
+                else if constexpr (std::is_same_v<Desc, ElementwiseDesc>)
+                    prepared.nary = m_backend.prepareElementwise(desc);
+                else if constexpr (std::is_same_v<Desc, ReduceDesc>)
+                    prepared.unary = m_backend.prepareReduce(desc);
             },
             step.op);
     }
 
-    void runStep(const PlanStep& step, PreparedStep& prepared)
+    void runRow(const Row& row)
     {
+        if (row.transfer) {
+            Array& device = m_values[static_cast<std::size_t>(row.value)];
+            if (const auto host = m_hostCopies.find(row.value); host != m_hostCopies.end())
+                m_backend.copy(device, host->second);
+            else
+                m_backend.copy(std::get<LoadStep>(m_plan.steps[static_cast<std::size_t>(row.step)].op).hostValue,
+                               device);
+            return;
+        }
+        const PlanStep& step = m_plan.steps[static_cast<std::size_t>(row.step)];
+        PreparedStep& prepared = m_prepared[static_cast<std::size_t>(row.step)];
         Array& out = m_values[static_cast<std::size_t>(step.output)];
         auto input = [&](std::size_t i) -> const Array& { return m_values[static_cast<std::size_t>(step.inputs[i])]; };
-        if (const auto* random = std::get_if<RandomDesc>(&step.op))
+        if (const auto* random = std::get_if<RandomDesc>(&step.op)) {
             m_backend.fillRandom(*random, out);
-        else if (prepared.binary)
+        } else if (prepared.nary) {
+            std::vector<const Array*> inputs;
+            for (std::size_t i = 0; i < step.inputs.size(); ++i)
+                inputs.push_back(&input(i));
+            prepared.nary->run(inputs, out);
+        } else if (prepared.binary) {
             prepared.binary->run(input(0), input(1), out);
-        else
+        } else {
             prepared.unary->run(input(0), out);
+        }
     }
 
-    template <typename Work> void timed(std::size_t row, const std::string& name, bool transfer, const PlanStep& step,
-                                        bool measured, const std::atomic<bool>* cancel, Work work)
+    // The steps' stream work recorded once, after the first (eager) repetition; when it
+    // cannot be recorded, the run goes on eagerly and says why.
+    void record()
     {
-        if (cancel && cancel->load())
-            throw Cancelled{};
-        if (m_rows.size() <= row) {
-            const double bytes =
-                static_cast<double>(m_plan.values[static_cast<std::size_t>(step.output)].shape.numel() *
-                                    sizeOf(m_plan.values[static_cast<std::size_t>(step.output)].dtype));
-            const int index = transfer ? -1 : static_cast<int>(&step - m_plan.steps.data());
-            m_rows.push_back(
-                {name, step.location.line, index, transfer, transfer ? Cost{0, bytes} : costOf(step.op), {}});
-        }
-        m_observer.stepStarted(m_backend.name(), name, step.location.line);
         try {
-            m_timer->start();
-            work();
-            m_timer->stop();
-            const double ms = m_timer->elapsedMs();
-            if (measured)
-                m_rows[row].samples.push_back(ms);
+            m_backend.beginRecording();
+            try {
+                for (std::size_t r = m_firstComputeRow; r < m_rows.size() && !m_rows[r].transfer; ++r) {
+                    if (r == m_firstComputeRow)
+                        m_timeline->mark(m_rows[r].startMark);
+                    runRow(m_rows[r]);
+                    m_timeline->mark(m_rows[r].endMark);
+                }
+            } catch (const Error&) {
+                static_cast<void>(m_backend.endRecording());
+                throw;
+            }
+            m_recording = m_backend.endRecording();
         } catch (const Error& error) {
-            throw Failed{{step.location, error.message()}};
+            m_recording.reset();
+            m_graphNote = "graph replay off: " + error.message();
+        }
+    }
+
+    void collect(Row& row, bool measured)
+    {
+        const double ms = m_timeline->elapsedMs(row.startMark, row.endMark);
+        if (measured)
+            row.samples.push_back(ms);
+    }
+
+    template <typename Work> void guarded(const Row& row, Work work)
+    {
+        try {
+            work();
+        } catch (const Error& error) {
+            const int step = row.step;
+            const SourceLocation location =
+                step >= 0 ? m_plan.steps[static_cast<std::size_t>(step)].location : SourceLocation{row.line, 1};
+            throw Failed{{location, row.name + ": " + error.message()}};
         }
     }
 
@@ -259,11 +442,16 @@ private:
     Backend& m_backend;
     RunObserver& m_observer;
     bool m_onHost;
-    std::unique_ptr<Timer> m_timer = m_backend.createTimer();
+    bool m_useGraph;
     std::vector<Array> m_values;
     std::vector<PreparedStep> m_prepared;
     std::map<int, Array> m_hostCopies; // GPU only: where sinks' arrays are downloaded to
     std::vector<Row> m_rows;
+    std::size_t m_firstComputeRow = 0;
+    bool m_hasSteps = false;
+    std::unique_ptr<Timeline> m_timeline;
+    std::unique_ptr<Recording> m_recording;
+    std::string m_graphNote;
 };
 
 // Elementwise |result - reference| <= atol + rtol * |reference|, as numpy.allclose.
@@ -278,6 +466,29 @@ bool allClose(Backend& cpu, const Array& result, const Array& reference, double 
             return false;
     return true;
 }
+
+// Sets the CPU thread count for one run and puts the previous one back.
+class ThreadScope {
+public:
+    explicit ThreadScope(int threads)
+        : m_previous(Runtime::instance().cpuThreads())
+        , m_active(threads > 0)
+    {
+        if (m_active)
+            Runtime::instance().setCpuThreads(threads);
+    }
+    ~ThreadScope()
+    {
+        if (m_active)
+            Runtime::instance().setCpuThreads(m_previous);
+    }
+    ThreadScope(const ThreadScope&) = delete;
+    ThreadScope& operator=(const ThreadScope&) = delete;
+
+private:
+    int m_previous;
+    bool m_active;
+};
 
 } // namespace
 
@@ -295,21 +506,50 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
     if (!inference.ok())
         fail(ErrorCode::InvalidArgument,
              toString(inference.diagnostics.front().location) + ": " + inference.diagnostics.front().message);
+    const ThreadScope threads(options.threads);
     RunObserver silent;
     RunObserver& watcher = observer ? *observer : silent;
+    const std::vector<std::optional<double>> tolerances = stepTolerances(plan);
     RunResult result;
+    result.hash = pipelineHash(program);
     std::vector<std::unique_ptr<BackendRun>> runs;
+    std::vector<std::vector<StepFigures>> rows;
+    // With two backends the first is the reference of the second, row by matching step.
+    auto finish = [&](const Row& row) {
+        StepFigures figures = runs.back()->figures(row);
+        if (runs.size() == 2 && !row.transfer) {
+            for (const Row& reference : runs.front()->rows()) {
+                if (reference.transfer || reference.step != row.step)
+                    continue;
+                const int value = plan.steps[static_cast<std::size_t>(row.step)].output;
+                figures.maxRelError =
+                    bench::maxRelativeError(runs.back()->hostValue(value), runs.front()->hostValue(value));
+                figures.tolerance = tolerances[static_cast<std::size_t>(row.step)];
+                figures.verified = figures.tolerance && *figures.maxRelError <= *figures.tolerance;
+                const double median = figures.time.medianMs;
+                if (figures.verified && median > 0)
+                    figures.speedup = runs.front()->figures(reference).time.medianMs / median;
+            }
+        }
+        watcher.stepFinished(figures);
+        rows.back().push_back(std::move(figures));
+    };
     for (const std::string& name : options.backends) {
         try {
             Backend& backend = backendFor(name, options);
             result.backends.push_back(backend.name());
-            runs.push_back(std::make_unique<BackendRun>(plan, backend, watcher));
-            for (int i = 0; i < options.warmup + options.repeat; ++i) {
+            runs.push_back(std::make_unique<BackendRun>(plan, backend, watcher, options));
+            rows.emplace_back();
+            const int total = options.warmup + options.repeat;
+            for (int i = 0; i < total; ++i) {
                 if (cancel && cancel->load())
                     throw Cancelled{};
                 watcher.repetitionStarted(backend.name(), i, i < options.warmup);
-                runs.back()->runOnce(i >= options.warmup, cancel);
+                runs.back()->runOnce(i, i >= options.warmup, i + 1 == total, cancel, finish);
             }
+            result.graphReplay.push_back(runs.back()->replayed());
+            if (!runs.back()->graphNote().empty())
+                result.notes.push_back(backend.name() + ": " + runs.back()->graphNote());
         } catch (const Cancelled&) {
             result.cancelled = true;
         } catch (const Failed& failed) {
@@ -323,30 +563,14 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
     if (result.error)
         watcher.error(*result.error);
     if (result.cancelled || result.error) {
+        for (auto& backendRows : rows)
+            for (StepFigures& figures : backendRows)
+                result.steps.push_back(std::move(figures));
         watcher.runFinished(result);
         return result;
     }
 
-    std::vector<std::vector<StepFigures>> rows;
-    for (const auto& backendRun : runs)
-        rows.push_back(backendRun->figures());
     Backend& cpu = Runtime::instance().cpu();
-    // With two backends, the first is the reference of the second, row by matching step.
-    if (runs.size() == 2) {
-        for (std::size_t g = 0; g < rows[1].size(); ++g) {
-            if (runs[1]->isTransferRow(g))
-                continue;
-            const int step = runs[1]->stepOfRow(g);
-            for (std::size_t c = 0; c < rows[0].size(); ++c) {
-                if (runs[0]->stepOfRow(c) != step)
-                    continue;
-                if (rows[1][g].time.medianMs > 0)
-                    rows[1][g].speedup = rows[0][c].time.medianMs / rows[1][g].time.medianMs;
-                const int value = plan.steps[static_cast<std::size_t>(step)].output;
-                rows[1][g].maxRelError = bench::maxRelativeError(runs[1]->hostValue(value), runs[0]->hostValue(value));
-            }
-        }
-    }
     for (const Sink& sink : plan.sinks) {
         if (sink.kind == Sink::Kind::Show) {
             result.shown.push_back(sink.label);
@@ -375,7 +599,6 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
         double total = 0;
         for (StepFigures& figures : backendRows) {
             total += figures.time.medianMs;
-            watcher.stepFinished(figures);
             result.steps.push_back(std::move(figures));
         }
         result.totalMs.push_back(total);

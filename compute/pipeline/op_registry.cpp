@@ -38,6 +38,39 @@ OpInfo unary(std::string name, std::string returns, std::string doc, std::string
     return {std::move(name), {array("x", "the input")}, false, std::move(returns), std::move(doc), std::move(category)};
 }
 
+ParamInfo operand(std::string name, std::string doc)
+{
+    return required(std::move(name), ParamType::Operand, std::move(doc));
+}
+
+OpInfo elementwise(std::string name, std::string doc)
+{
+    return {std::move(name), {array("x", "the input")}, false, "same shape; dtype as in Arithmetic", std::move(doc),
+            "elementwise"};
+}
+
+OpInfo reduction(std::string name, std::string returns, std::string doc)
+{
+    return {std::move(name), {array("x", "the input")}, false, std::move(returns), std::move(doc), "reduction"};
+}
+
+// zeros, ones, unit_impulse: a shape and a dtype.
+OpInfo filled(std::string name, std::string doc)
+{
+    return {std::move(name),
+            {shape(), optional("dtype", ParamType::DType, "f32", "any dtype")},
+            true,
+            "array of the shape and dtype",
+            std::move(doc),
+            "creation"};
+}
+
+OpInfo filledLike(std::string name, std::string doc)
+{
+    return {std::move(name), {array("x", "gives the shape and dtype")}, false, "shape and dtype of x", std::move(doc),
+            "creation"};
+}
+
 // irfft and irfft2: the real array whose half spectrum rfft or rfft2 gave.
 OpInfo inverseRealFft(std::string name, const std::string& forward)
 {
@@ -70,6 +103,43 @@ std::vector<OpInfo> makeOps()
          "array of the shape and dtype",
          "normally distributed random numbers (the CPU and the GPU draw different streams)",
          "creation"},
+        filled("zeros", "an array of zeros"),
+        filled("ones", "an array of ones"),
+        {"full",
+         {shape(), required("value", ParamType::Float, "the value of every element (give it by keyword)"),
+          optional("dtype", ParamType::DType, "f32", "any dtype")},
+         true,
+         "array of the shape and dtype",
+         "an array with every element set to value: full(3, 4, value=2.5)",
+         "creation"},
+        filledLike("zeros_like", "zeros of the shape and dtype of x"),
+        filledLike("ones_like", "ones of the shape and dtype of x"),
+        {"full_like",
+         {array("x", "gives the shape and dtype"), required("value", ParamType::Float, "the value of every element")},
+         false,
+         "shape and dtype of x",
+         "value in every element, with the shape and dtype of x",
+         "creation"},
+        {"arange",
+         {required("stop", ParamType::Float, "the end, not included"),
+          optional("start", ParamType::Float, "0", "the first value"),
+          optional("step", ParamType::Float, "1", "the difference between neighbours, not 0"),
+          optional("dtype", ParamType::DType, "f32", "any real dtype")},
+         false,
+         "1-D, ceil((stop - start) / step) elements",
+         "evenly spaced values start, start + step, ... below stop (arange(10) is 0..9)",
+         "creation"},
+        {"linspace",
+         {required("start", ParamType::Float, "the first value"),
+          required("stop", ParamType::Float, "the last value, included"),
+          optional("num", ParamType::Int, "50", "number of values, >= 1", 1),
+          optional("dtype", ParamType::DType, "f32", "any real dtype")},
+         false,
+         "1-D, num elements",
+         "num evenly spaced values from start to stop, both included",
+         "creation"},
+        filled("unit_impulse",
+               "1 at the centre (index size//2 on every axis), 0 elsewhere, as scipy.signal's idx='mid'"),
         {"load",
          {required("path", ParamType::String, "image (.png, .jpg, .tif) or NumPy .npy file, by extension"),
           choice("mode", {"unchanged", "gray", "color"}, "images only: as stored, (H, W) gray or (H, W, 3) RGB")},
@@ -113,6 +183,53 @@ std::vector<OpInfo> makeOps()
          "same shape, the new dtype",
          "x * scale + offset in a new dtype; integer targets round and saturate",
          "conversion"},
+        elementwise("abs", "|x|; complex -> the real magnitude"),
+        elementwise("sqrt", "square root (NaN below 0)"),
+        elementwise("exp", "e to the power x; complex too"),
+        elementwise("log", "natural logarithm"),
+        elementwise("log1p", "log(1 + x), exact near 0"),
+        elementwise("sin", "sine, x in radians"),
+        elementwise("cos", "cosine, x in radians"),
+        elementwise("tan", "tangent, x in radians"),
+        elementwise("tanh", "hyperbolic tangent"),
+        elementwise("floor", "the largest integer <= x"),
+        elementwise("ceil", "the smallest integer >= x"),
+        elementwise("round", "nearest integer, halves to even as NumPy"),
+        elementwise("real", "real part; x itself for real x"),
+        elementwise("imag", "imaginary part; 0 for real x"),
+        elementwise("conj", "complex conjugate; x itself for real x"),
+        elementwise("angle", "argument of complex x in radians, in (-pi, pi]"),
+        {"minimum",
+         {operand("a", "array or number"), operand("b", "array or number")},
+         false,
+         "the promoted dtype of a and b",
+         "elementwise smaller of a and b; NaN if either is NaN",
+         "elementwise"},
+        {"maximum",
+         {operand("a", "array or number"), operand("b", "array or number")},
+         false,
+         "the promoted dtype of a and b",
+         "elementwise larger of a and b; NaN if either is NaN",
+         "elementwise"},
+        {"clip",
+         {array("x", "the input"), required("low", ParamType::Float, "the smallest value kept"),
+          required("high", ParamType::Float, "the largest value kept")},
+         false,
+         "same shape, dtype of x",
+         "x limited to [low, high]: minimum(maximum(x, low), high)",
+         "elementwise"},
+        {"where",
+         {operand("cond", "non-zero where b is taken"), operand("a", "taken where cond is non-zero"),
+          operand("b", "taken where cond is 0")},
+         false,
+         "the promoted dtype of a and b",
+         "a where cond is non-zero, else b, element by element",
+         "elementwise"},
+        reduction("sum", "0-D; f64 for integers, else the dtype of x", "sum of all elements (accumulated in f64)"),
+        reduction("mean", "0-D; f64 for integers, else the dtype of x", "mean of all elements"),
+        reduction("min", "0-D, the dtype of x", "smallest element; NaN if any is NaN; real dtypes only"),
+        reduction("max", "0-D, the dtype of x", "largest element; NaN if any is NaN; real dtypes only"),
+        reduction("norm", "0-D, real", "2-norm: sqrt of the sum of |x|^2 over all elements"),
         {"show", {array("x", "an array to display")}, true, "", "marks arrays for display after the run", "sinks"},
         {"save",
          {array("x", "the array to write"),
@@ -159,6 +276,7 @@ std::string_view name(ParamType type)
 {
     switch (type) {
     case ParamType::Array: return "array";
+    case ParamType::Operand: return "array or number";
     case ParamType::Int: return "int";
     case ParamType::Float: return "float";
     case ParamType::String: return "string";

@@ -3,6 +3,8 @@
 #include <wb/error.h>
 #include <wb/op_registry.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -17,6 +19,10 @@ struct Refusal {
     SourceLocation location;
     std::string message;
 };
+
+// A statement that uses the name of an earlier statement that could not be lowered: the
+// earlier diagnostic says it all.
+struct Skipped {};
 
 // Arguments of a call by parameter name; the variadic first parameter keeps all of its
 // positional arguments. The checker has already refused every mismatch.
@@ -82,6 +88,7 @@ public:
         for (const Statement& statement : program.statements) {
             try {
                 lowerStatement(statement);
+            } catch (const Skipped&) {
             } catch (const Refusal& refusal) {
                 m_plan.diagnostics.push_back({Severity::Error, refusal.location, 1, refusal.message});
             } catch (const Error& error) {
@@ -134,55 +141,323 @@ private:
 
     int lower(const Expression& expression, const std::string& label)
     {
-        if (const auto* name = std::get_if<Name>(&expression.node))
-            return m_names.at(name->name);
+        if (const auto* name = std::get_if<Name>(&expression.node)) {
+            const auto found = m_names.find(name->name);
+            if (found == m_names.end())
+                throw Skipped{}; // its statement failed and has its own diagnostic
+            return found->second;
+        }
         if (const auto* binary = std::get_if<Binary>(&expression.node)) {
-            if (binary->op != BinaryOperator::MatMul)
-                throw Refusal{binary->operatorLocation, "operator '" + std::string(symbol(binary->op)) +
-                                                            "' is not supported by the executor yet"};
-            const int a = lowerNamed(*binary->left);
-            const int b = lowerNamed(*binary->right);
-            return addStep(label, matmul(a, b, Precision::Default), {a, b});
+            if (binary->op == BinaryOperator::MatMul) {
+                const int a = lowerNamed(*binary->left);
+                const int b = lowerNamed(*binary->right);
+                return addStep(label, matmul(a, b, Precision::Default), {a, b}, binary->operatorLocation);
+            }
+            return elementwise(label, binaryOp(binary->op), {binary->left.get(), binary->right.get()},
+                               binary->operatorLocation);
+        }
+        if (const auto* number = std::get_if<Number>(&expression.node))
+            return constantStep(label, number->value, expression.location);
+        if (const auto* negation = std::get_if<Negation>(&expression.node)) {
+            const Operand inner = operand(*negation->operand);
+            if (const double* number = std::get_if<double>(&inner))
+                return constantStep(label, -*number, expression.location);
+            return lowerElementwise(label, ElemOp::Neg, {inner}, expression.location);
         }
         const auto* call = std::get_if<Call>(&expression.node);
         if (!call)
-            throw Refusal{expression.location, "'" + toString(expression) + "' is not supported by the executor yet"};
+            throw Refusal{expression.location, "'" + toString(expression) + "' is not an array"};
         const OpInfo& op = *findOp(call->function);
         const BoundArguments args = bind(*call, op);
         const std::string& f = call->function;
+        const SourceLocation at = expression.location;
         if (f == "rand" || f == "randn")
-            return addStep(label, random(f == "randn", args), {});
+            return addStep(label, random(f == "randn", args), {}, at);
         if (f == "load")
-            return addStep(label, load(args), {});
+            return addStep(label, load(args), {}, at);
+        if (const auto creation = creationOp(f, args))
+            return addStep(label, *creation, {}, at);
+        if (const auto unaryCode = unaryElemOp(f))
+            return elementwise(label, *unaryCode, {args.find("x")}, at);
+        if (f == "minimum" || f == "maximum")
+            return elementwise(label, f == "minimum" ? ElemOp::Minimum : ElemOp::Maximum,
+                               {args.find("a"), args.find("b")}, at);
+        if (f == "where")
+            return elementwise(label, ElemOp::Where, {args.find("cond"), args.find("a"), args.find("b")}, at);
         const int x = lowerNamed(*args.find(op.params[0].name));
         const PlanValue& in = m_plan.values[static_cast<std::size_t>(x)];
+        if (f == "zeros_like" || f == "ones_like" || f == "full_like") {
+            const double value = f == "zeros_like" ? 0.0 : f == "ones_like" ? 1.0 : numberOf(*args.find("value"));
+            return addStep(label, filled(in.shape, value, in.dtype), {}, at);
+        }
+        if (f == "clip") {
+            ElementwiseDesc desc = oneInput(in);
+            desc.nodes.push_back(constantNode(numberOf(*args.find("low"))));
+            desc.nodes.push_back({.op = ElemOp::Maximum, .a = 0, .b = 1});
+            desc.nodes.push_back(constantNode(numberOf(*args.find("high"))));
+            desc.nodes.push_back({.op = ElemOp::Minimum, .a = 2, .b = 3});
+            return addStep(label, desc, {x}, at);
+        }
+        if (f == "sum" || f == "mean" || f == "min" || f == "max" || f == "norm") {
+            const ReduceOp reduce = f == "sum"    ? ReduceOp::Sum
+                                    : f == "mean" ? ReduceOp::Mean
+                                    : f == "min"  ? ReduceOp::Min
+                                    : f == "max"  ? ReduceOp::Max
+                                                  : ReduceOp::Norm;
+            return addStep(label, ReduceDesc{in.shape, in.dtype, reduce}, {x}, at);
+        }
         if (f == "matmul") {
             const int b = lowerNamed(*args.find("b"));
             const Expression* precision = args.find("precision");
             return addStep(label, matmul(x, b, precision ? parsePrecision(wordOf(*precision)) : Precision::Default),
-                           {x, b});
+                           {x, b}, at);
         }
         if (f == "fftshift" || f == "ifftshift")
-            return addStep(label, FftShiftDesc{in.shape, in.dtype, f == "ifftshift"}, {x});
+            return addStep(label, FftShiftDesc{in.shape, in.dtype, f == "ifftshift"}, {x}, at);
         if (f.find("fft") != std::string::npos)
-            return addStep(label, fft(f, in, args), {x});
+            return addStep(label, fft(f, in, args), {x}, at);
         if (f == "gaussian") {
             const Expression* ksize = args.find("ksize");
             const Expression* border = args.find("border");
             GaussianDesc desc{.shape = in.shape, .dtype = in.dtype, .sigmaX = numberOf(*args.find("sigma"))};
             desc.ksizeX = desc.ksizeY = ksize ? static_cast<int>(numberOf(*ksize)) : 0;
             desc.border = border ? parseBorderMode(wordOf(*border)) : BorderMode::Reflect101;
-            return addStep(label, desc, {x});
+            return addStep(label, desc, {x}, at);
         }
         if (f == "grayscale")
-            return addStep(label, GrayscaleDesc{in.shape, in.dtype}, {x});
-        // astype, the last op the registry has.
+            return addStep(label, GrayscaleDesc{in.shape, in.dtype}, {x}, at);
+        if (f != "astype")
+            throw Refusal{at, f + "() cannot be run yet"};
         const Expression* scale = args.find("scale");
         const Expression* offset = args.find("offset");
-        return addStep(label,
-                       ConvertDesc{in.shape, in.dtype, *parseDType(wordOf(*args.find("dtype"))),
-                                   scale ? numberOf(*scale) : 1.0, offset ? numberOf(*offset) : 0.0},
-                       {x});
+        const DType to = *parseDType(wordOf(*args.find("dtype")));
+        if (!scale && !offset) {
+            // A plain conversion is elementwise, so it fuses with its neighbours.
+            ElementwiseDesc desc = oneInput(in);
+            desc.nodes.push_back({.op = ElemOp::Cast, .a = 0, .castTo = to});
+            return addStep(label, desc, {x}, at);
+        }
+        return addStep(
+            label,
+            ConvertDesc{in.shape, in.dtype, to, scale ? numberOf(*scale) : 1.0, offset ? numberOf(*offset) : 0.0}, {x},
+            at);
+    }
+
+    // ---- Elementwise ----------------------------------------------------------------
+
+    // A number literal (folded at plan time) or a value.
+    using Operand = std::variant<int, double>;
+
+    Operand operand(const Expression& expression)
+    {
+        if (const auto* number = std::get_if<Number>(&expression.node))
+            return number->value;
+        if (const auto* negation = std::get_if<Negation>(&expression.node)) {
+            const Operand inner = operand(*negation->operand);
+            if (const double* number = std::get_if<double>(&inner))
+                return -*number;
+            return lowerElementwise(toString(expression), ElemOp::Neg, {inner}, expression.location);
+        }
+        if (const auto* binary = std::get_if<Binary>(&expression.node);
+            binary && binary->op != BinaryOperator::MatMul) {
+            const Operand left = operand(*binary->left);
+            const Operand right = operand(*binary->right);
+            if (std::holds_alternative<double>(left) && std::holds_alternative<double>(right))
+                return fold(binary->op, std::get<double>(left), std::get<double>(right));
+            return lowerElementwise(toString(expression), binaryOp(binary->op), {left, right},
+                                    binary->operatorLocation);
+        }
+        return lowerNamed(expression);
+    }
+
+    static double fold(BinaryOperator op, double a, double b)
+    {
+        switch (op) {
+        case BinaryOperator::Add: return a + b;
+        case BinaryOperator::Subtract: return a - b;
+        case BinaryOperator::Multiply: return a * b;
+        case BinaryOperator::Divide: return a / b;
+        case BinaryOperator::Power: return std::pow(a, b);
+        case BinaryOperator::Equal: return a == b;
+        case BinaryOperator::NotEqual: return a != b;
+        case BinaryOperator::Less: return a < b;
+        case BinaryOperator::LessEqual: return a <= b;
+        case BinaryOperator::Greater: return a > b;
+        case BinaryOperator::GreaterEqual: return a >= b;
+        case BinaryOperator::MatMul: break;
+        }
+        fail(ErrorCode::Internal, "fold of '@'");
+    }
+
+    static ElemOp binaryOp(BinaryOperator op)
+    {
+        switch (op) {
+        case BinaryOperator::Add: return ElemOp::Add;
+        case BinaryOperator::Subtract: return ElemOp::Sub;
+        case BinaryOperator::Multiply: return ElemOp::Mul;
+        case BinaryOperator::Divide: return ElemOp::Div;
+        case BinaryOperator::Power: return ElemOp::Pow;
+        case BinaryOperator::Equal: return ElemOp::Equal;
+        case BinaryOperator::NotEqual: return ElemOp::NotEqual;
+        case BinaryOperator::Less: return ElemOp::Less;
+        case BinaryOperator::LessEqual: return ElemOp::LessEqual;
+        case BinaryOperator::Greater: return ElemOp::Greater;
+        case BinaryOperator::GreaterEqual: return ElemOp::GreaterEqual;
+        case BinaryOperator::MatMul: break;
+        }
+        fail(ErrorCode::Internal, "'@' is not elementwise");
+    }
+
+    static std::optional<ElemOp> unaryElemOp(const std::string& f)
+    {
+        static const std::map<std::string, ElemOp> table{
+            {"abs", ElemOp::Abs},     {"sqrt", ElemOp::Sqrt},   {"exp", ElemOp::Exp},   {"log", ElemOp::Log},
+            {"log1p", ElemOp::Log1p}, {"sin", ElemOp::Sin},     {"cos", ElemOp::Cos},   {"tan", ElemOp::Tan},
+            {"tanh", ElemOp::Tanh},   {"floor", ElemOp::Floor}, {"ceil", ElemOp::Ceil}, {"round", ElemOp::Round},
+            {"real", ElemOp::Real},   {"imag", ElemOp::Imag},   {"conj", ElemOp::Conj}, {"angle", ElemOp::Angle},
+        };
+        const auto it = table.find(f);
+        return it == table.end() ? std::nullopt : std::optional<ElemOp>(it->second);
+    }
+
+    static ElemNode constantNode(double value) { return {.op = ElemOp::Constant, .constant = value}; }
+
+    static ElementwiseDesc oneInput(const PlanValue& in)
+    {
+        ElementwiseDesc desc{.shape = in.shape, .inputShapes = {in.shape}, .inputs = {in.dtype}};
+        desc.nodes.push_back({.op = ElemOp::Input, .input = 0});
+        return desc;
+    }
+
+    // value in every element, converted to dtype: zeros, ones, full and their _like forms.
+    static ElementwiseDesc filled(const Shape& shape, double value, DType dtype)
+    {
+        ElementwiseDesc desc{.shape = shape};
+        desc.nodes.push_back(constantNode(value));
+        desc.nodes.push_back({.op = ElemOp::Cast, .a = 0, .castTo = dtype});
+        return desc;
+    }
+
+    std::optional<ElementwiseDesc> creationOp(const std::string& f, const BoundArguments& args) const
+    {
+        const Expression* dtypeArgument = args.find("dtype");
+        const DType dtype = dtypeArgument ? *parseDType(wordOf(*dtypeArgument)) : DType::F32;
+        Shape shape;
+        for (const Expression* size : args.variadic)
+            shape.append(std::get<Number>(size->node).integer);
+        if (f == "zeros" || f == "ones")
+            return filled(shape, f == "ones" ? 1.0 : 0.0, dtype);
+        if (f == "full")
+            return filled(shape, numberOf(*args.find("value")), dtype);
+        if (f == "unit_impulse") {
+            double centre = 0;
+            const auto strides = contiguousStrides(shape);
+            for (int axis = 0; axis < shape.ndim(); ++axis)
+                centre += static_cast<double>(shape[axis] / 2 * strides[static_cast<std::size_t>(axis)]);
+            ElementwiseDesc desc{.shape = shape};
+            desc.nodes = {{.op = ElemOp::Index},
+                          constantNode(centre),
+                          {.op = ElemOp::Equal, .a = 0, .b = 1},
+                          {.op = ElemOp::Cast, .a = 2, .castTo = dtype}};
+            return desc;
+        }
+        if (f != "arange" && f != "linspace")
+            return std::nullopt;
+        double start = 0, step = 1;
+        std::int64_t count = 0;
+        if (f == "arange") {
+            const Expression* startArgument = args.find("start");
+            const Expression* stepArgument = args.find("step");
+            start = startArgument ? numberOf(*startArgument) : 0.0;
+            step = stepArgument ? numberOf(*stepArgument) : 1.0;
+            if (step == 0)
+                fail(ErrorCode::InvalidArgument, "arange() needs a step other than 0");
+            count = std::max<std::int64_t>(
+                0, static_cast<std::int64_t>(std::ceil((numberOf(*args.find("stop")) - start) / step)));
+        } else {
+            const Expression* num = args.find("num");
+            count = num ? static_cast<std::int64_t>(numberOf(*num)) : 50;
+            start = numberOf(*args.find("start"));
+            step = count > 1 ? (numberOf(*args.find("stop")) - start) / static_cast<double>(count - 1) : 0.0;
+        }
+        if (isComplex(dtype))
+            fail(ErrorCode::DTypeMismatch, f + "() makes real arrays, not " + std::string(name(dtype)));
+        ElementwiseDesc desc{.shape = Shape{count}};
+        desc.nodes = {{.op = ElemOp::Index},
+                      constantNode(step),
+                      {.op = ElemOp::Mul, .a = 0, .b = 1},
+                      constantNode(start),
+                      {.op = ElemOp::Add, .a = 2, .b = 3},
+                      {.op = ElemOp::Cast, .a = 4, .castTo = dtype}};
+        return desc;
+    }
+
+    // A 0-D array holding a number: `x = 2 * 3`, or a number given where an array is needed.
+    int constantStep(const std::string& label, double value, SourceLocation at)
+    {
+        ElementwiseDesc desc{.shape = Shape{}};
+        desc.nodes.push_back(constantNode(value));
+        return addStep(label, desc, {}, at);
+    }
+
+    int elementwise(const std::string& label, ElemOp op, const std::vector<const Expression*>& operands,
+                    SourceLocation at)
+    {
+        std::vector<Operand> lowered;
+        for (const Expression* expression : operands)
+            lowered.push_back(operand(*expression));
+        return lowerElementwise(label, op, lowered, at);
+    }
+
+    // One step of one node over its operands; fuseElementwise() merges chains afterwards.
+    int lowerElementwise(const std::string& label, ElemOp op, const std::vector<Operand>& operands, SourceLocation at)
+    {
+        ElementwiseDesc desc;
+        std::vector<int> inputs;
+        std::vector<int> operandNodes;
+        for (const Operand& value : operands) {
+            if (const double* number = std::get_if<double>(&value)) {
+                operandNodes.push_back(static_cast<int>(desc.nodes.size()));
+                desc.nodes.push_back(constantNode(*number));
+                continue;
+            }
+            const int index = std::get<int>(value);
+            auto slot = std::find(inputs.begin(), inputs.end(), index);
+            if (slot == inputs.end()) {
+                const PlanValue& planned = m_plan.values[static_cast<std::size_t>(index)];
+                inputs.push_back(index);
+                desc.inputs.push_back(planned.dtype);
+                desc.inputShapes.push_back(planned.shape);
+                slot = inputs.end() - 1;
+            }
+            operandNodes.push_back(static_cast<int>(desc.nodes.size()));
+            desc.nodes.push_back({.op = ElemOp::Input, .input = static_cast<int>(slot - inputs.begin())});
+        }
+        ElemNode node{.op = op};
+        node.a = operandNodes.size() > 0 ? operandNodes[0] : -1;
+        node.b = operandNodes.size() > 1 ? operandNodes[1] : -1;
+        node.c = operandNodes.size() > 2 ? operandNodes[2] : -1;
+        desc.nodes.push_back(node);
+        desc.shape = broadcastShape(desc.inputShapes, op, at);
+        return addStep(label, desc, std::move(inputs), at);
+    }
+
+    // The shape all operands share; one-element operands are used for every element.
+    static Shape broadcastShape(const std::vector<Shape>& shapes, ElemOp op, SourceLocation at)
+    {
+        Shape result;
+        bool any = false;
+        for (const Shape& shape : shapes) {
+            if (!any || (result.numel() == 1 && shape.numel() != 1)) {
+                result = shape;
+                any = true;
+            } else if (shape != result && shape.numel() != 1) {
+                throw Refusal{at, "shapes " + result.toString() + " and " + shape.toString() + " do not match in '" +
+                                      std::string(name(op)) +
+                                      "': operands need the same shape, or one of them a single element"};
+            }
+        }
+        return result;
     }
 
     MatmulDesc matmul(int a, int b, Precision precision) const
@@ -243,7 +518,9 @@ private:
         return desc;
     }
 
-    template <typename Desc> int addStep(const std::string& label, const Desc& desc, std::vector<int> inputs)
+    // Validates the desc; its errors point at `at`, the call or the operator.
+    template <typename Desc>
+    int addStep(const std::string& label, Desc desc, std::vector<int> inputs, SourceLocation at)
     {
         Shape shape;
         DType dtype;
@@ -251,7 +528,11 @@ private:
             shape = desc.hostValue.shape();
             dtype = desc.hostValue.dtype();
         } else {
-            desc.validate();
+            try {
+                desc.validate();
+            } catch (const Error& error) {
+                throw Refusal{at, error.message()};
+            }
             shape = desc.outputShape();
             dtype = desc.outputDType();
         }
@@ -275,7 +556,115 @@ private:
 
 } // namespace
 
-Plan makePlan(const Program& program, const RunOptions& options) { return Planner(options).take(program); }
+namespace {
+
+// Consumer `into` takes the nodes of `from`, whose output is its input `value`: that input's
+// Input nodes are replaced by `from`'s expression, whose inputs join `into`'s.
+void inlineProducer(PlanStep& into, const PlanStep& from, int value, const Plan& plan)
+{
+    auto& consumer = std::get<ElementwiseDesc>(into.op);
+    const auto& producer = std::get<ElementwiseDesc>(from.op);
+    std::vector<int> inputs;
+    ElementwiseDesc merged{.shape = consumer.shape};
+    auto slotOf = [&](int input) {
+        const auto it = std::find(inputs.begin(), inputs.end(), input);
+        if (it != inputs.end())
+            return static_cast<int>(it - inputs.begin());
+        const PlanValue& planned = plan.values[static_cast<std::size_t>(input)];
+        inputs.push_back(input);
+        merged.inputs.push_back(planned.dtype);
+        merged.inputShapes.push_back(planned.shape);
+        return static_cast<int>(inputs.size()) - 1;
+    };
+    auto copyNodes = [&](const ElementwiseDesc& desc, const std::vector<int>& slots, auto&& replaceInput) {
+        std::vector<int> map(desc.nodes.size());
+        for (std::size_t i = 0; i < desc.nodes.size(); ++i) {
+            ElemNode node = desc.nodes[i];
+            if (node.op == ElemOp::Input) {
+                const int input = slots[static_cast<std::size_t>(node.input)];
+                if (const std::optional<int> replaced = replaceInput(input)) {
+                    map[i] = *replaced;
+                    continue;
+                }
+                node.input = slotOf(input);
+            }
+            for (int* operand : {&node.a, &node.b, &node.c})
+                if (*operand >= 0)
+                    *operand = map[static_cast<std::size_t>(*operand)];
+            map[i] = static_cast<int>(merged.nodes.size());
+            merged.nodes.push_back(node);
+        }
+        return map;
+    };
+    std::optional<int> producerResult;
+    copyNodes(consumer, into.inputs, [&](int input) -> std::optional<int> {
+        if (input != value)
+            return std::nullopt;
+        if (!producerResult)
+            producerResult =
+                copyNodes(producer, from.inputs, [](int) -> std::optional<int> { return std::nullopt; }).back();
+        return producerResult;
+    });
+    merged.validate();
+    into.op = std::move(merged);
+    into.inputs = std::move(inputs);
+    std::vector<std::string> fused = from.fused;
+    fused.push_back(from.label);
+    fused.insert(fused.end(), into.fused.begin(), into.fused.end());
+    into.fused = std::move(fused);
+}
+
+} // namespace
+
+void fuseElementwise(Plan& plan)
+{
+    std::vector<int> uses(plan.values.size(), 0);
+    for (const PlanStep& step : plan.steps) {
+        std::vector<int> distinct = step.inputs;
+        std::sort(distinct.begin(), distinct.end());
+        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+        for (int input : distinct)
+            ++uses[static_cast<std::size_t>(input)];
+    }
+    for (const Sink& sink : plan.sinks)
+        ++uses[static_cast<std::size_t>(sink.value)];
+    std::vector<bool> absorbed(plan.steps.size(), false);
+    for (PlanStep& step : plan.steps) {
+        if (!std::holds_alternative<ElementwiseDesc>(step.op))
+            continue;
+        for (bool merged = true; merged;) {
+            merged = false;
+            for (const int input : step.inputs) {
+                const int producer = plan.values[static_cast<std::size_t>(input)].step;
+                if (producer < 0 || uses[static_cast<std::size_t>(input)] != 1 ||
+                    !std::holds_alternative<ElementwiseDesc>(plan.steps[static_cast<std::size_t>(producer)].op))
+                    continue;
+                inlineProducer(step, plan.steps[static_cast<std::size_t>(producer)], input, plan);
+                absorbed[static_cast<std::size_t>(producer)] = true;
+                merged = true;
+                break;
+            }
+        }
+    }
+    std::vector<PlanStep> kept;
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+        if (absorbed[i]) {
+            plan.values[static_cast<std::size_t>(plan.steps[i].output)].step = -1;
+            continue;
+        }
+        plan.values[static_cast<std::size_t>(plan.steps[i].output)].step = static_cast<int>(kept.size());
+        kept.push_back(std::move(plan.steps[i]));
+    }
+    plan.steps = std::move(kept);
+}
+
+Plan makePlan(const Program& program, const RunOptions& options)
+{
+    Plan plan = Planner(options).take(program);
+    if (options.fuse && plan.diagnostics.empty())
+        fuseElementwise(plan);
+    return plan;
+}
 
 Cost costOf(const StepOp& op)
 {

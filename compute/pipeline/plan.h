@@ -17,22 +17,23 @@ struct LoadStep {
     Array hostValue{}; // read while planning: file I/O is not what a run measures
 };
 
-using StepOp =
-    std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, GrayscaleDesc, ConvertDesc>;
+using StepOp = std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, GrayscaleDesc,
+                            ConvertDesc, ElementwiseDesc, ReduceDesc>;
 
 struct PlanStep {
     std::string label{}; // the assigned name, or the expression's text for a nested call
     SourceLocation location{};
     StepOp op{};
-    std::vector<int> inputs{}; // value indices
+    std::vector<int> inputs{}; // value indices; for an elementwise step, one per input slot of its desc
     int output = 0;
+    std::vector<std::string> fused{}; // labels of the elementwise steps fused into this one, in order
 };
 
 struct PlanValue {
     std::string label{};
     Shape shape{};
     DType dtype = DType::F32;
-    int step = 0; // the step that produces it
+    int step = 0; // the step that produces it; -1 once fusion computes it inside a later step
 };
 
 struct Sink {
@@ -54,7 +55,12 @@ struct Plan {
     std::vector<Diagnostic> diagnostics{}; // a plan with diagnostics must not run
 };
 
+// Lowers the program; with options.fuse, chains of elementwise steps whose intermediate
+// values are used once (and not by a sink) become one step.
 Plan makePlan(const Program& program, const RunOptions& options);
+
+// Merges elementwise producers into their only consumer, as makePlan does with fusion on.
+void fuseElementwise(Plan& plan);
 
 Cost costOf(const StepOp& op);
 

@@ -16,12 +16,13 @@ namespace wb::pipeline {
 // What a parameter accepts. Scalars (Int, Float, String) take literals, a leading minus
 // included; Choice and DType take a bare name (`f32`, `gray`) or the same as a string.
 enum class ParamType {
-    Array,  // any expression giving an array: a name, a call, arithmetic
-    Int,    // an integer literal
-    Float,  // a number literal; integers are accepted
-    String, // a string literal, such as a path
-    DType,  // a dtype name: u8, u16, i32, f16, bf16, f32, f64, c64, c128 (or NumPy's float32, ...)
-    Choice, // one of ParamInfo::choices
+    Array,   // any expression giving an array: a name, a call, arithmetic
+    Operand, // an array or a number: the operands of minimum(), maximum(), where()
+    Int,     // an integer literal
+    Float,   // a number literal; integers are accepted
+    String,  // a string literal, such as a path
+    DType,   // a dtype name: u8, u16, i32, f16, bf16, f32, f64, c64, c128 (or NumPy's float32, ...)
+    Choice,  // one of ParamInfo::choices
 };
 
 // "array", "int", "float", "string", "dtype", "choice"

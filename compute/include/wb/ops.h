@@ -247,17 +247,17 @@ struct ElemNode {
     int a = -1; // operand node indices, earlier than this node; -1 when unused
     int b = -1;
     int c = -1;
-    int input = -1;             // Input: index into ElementwiseDesc::inputs
-    double constant = 0;        // Constant
-    DType castTo = DType::F32;  // Cast
-    DType dtype = DType::F32;   // set by validate()
+    int input = -1;            // Input: index into ElementwiseDesc::inputs
+    double constant = 0;       // Constant
+    DType castTo = DType::F32; // Cast
+    DType dtype = DType::F32;  // set by validate()
 };
 
 struct ElementwiseDesc {
-    Shape shape;               // of the output
-    std::vector<Shape> inputShapes;
-    std::vector<DType> inputs; // dtypes of the inputs, in the order Input nodes refer to them
-    std::vector<ElemNode> nodes;
+    Shape shape{};                    // of the output
+    std::vector<Shape> inputShapes{}; // one per input
+    std::vector<DType> inputs{};      // dtypes of the inputs, in the order Input nodes refer to them
+    std::vector<ElemNode> nodes{};
 
     // Sets every node's dtype; throws InvalidArgument for a malformed DAG,
     // ShapeMismatch for an input that neither matches the shape nor holds one element,

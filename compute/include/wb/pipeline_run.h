@@ -28,10 +28,17 @@ struct RunOptions {
     int warmup = 1;                           // runs before them, not counted
     std::uint64_t seed = 0;                   // for rand/randn without seed=
     int device = 0;                           // CUDA device for "gpu"
+    int threads = 0;                          // CPU threads for the run; 0: as the process is set
+    bool fuse = true;                         // merge chains of elementwise steps into one
+    bool graph = true;                        // replay GPU repetitions after the first as a CUDA graph
     std::string baseDirectory = ".";          // relative paths of load() and save() start here
 };
 
 RunOptions defaultRunOptions(const Program& program);
+
+// 16 hex digits (FNV-1a, 64 bits) of the program's canonical text, so reformatting or
+// comments keep the hash and any change of a step changes it.
+std::string pipelineHash(const Program& program);
 
 // One assigned name and what it holds.
 struct InferredName {
@@ -69,8 +76,18 @@ struct StepFigures {
     bool transfer = false;
     Timing time{};
     Cost cost{};                         // per run; GFLOP/s and GB/s follow from time.medianMs
-    std::optional<double> speedup{};     // CPU median / GPU median, when both ran the step
-    std::optional<double> maxRelError{}; // GPU against CPU, max |gpu - cpu| / max |cpu|
+    std::vector<std::string> fused{};    // the elementwise steps computed inside this one, in order
+    std::optional<double> maxRelError{}; // second backend against the first: max |gpu - cpu| / max |cpu|
+    // What the error may be for the step to count as verified: the arithmetic's own
+    // tolerance or the largest of its inputs'. nullopt where the backends compute different
+    // things by design (randn, and everything computed from it).
+    std::optional<double> tolerance{};
+    bool verified = false;           // maxRelError <= tolerance
+    std::optional<double> speedup{}; // first backend's median / this one's, only for verified steps
+    // Peak bytes held by the backend's allocator (device) and by host arrays while the step
+    // ran in the first repetition: every array of the pipeline plus the step's workspaces.
+    std::uint64_t peakDeviceBytes = 0;
+    std::uint64_t peakHostBytes = 0;
 };
 
 struct CheckOutcome {
@@ -96,12 +113,19 @@ struct RunResult {
     std::vector<CheckOutcome> checks{};
     std::optional<RunError> error{};
     bool cancelled = false;
+    std::string hash{};               // pipelineHash() of the program
+    std::vector<bool> graphReplay{};  // per backend that finished: repetitions after the first replayed a graph
+    std::vector<std::string> notes{}; // things a user should know about how the run went
 
     // No error, not cancelled, and every check passed.
     bool ok() const;
 };
 
 // Progress. Every call comes from run()'s thread; the default implementations do nothing.
+// stepFinished arrives once per row when its last repetition is measured: on the CPU as
+// each step ends, on a GPU when the last repetition's stream work is done (the steps of a
+// replayed graph finish together). stepStarted is not called for steps inside a replayed
+// graph; cancellation is seen between steps, and between repetitions when a graph replays.
 class RunObserver {
 public:
     virtual ~RunObserver() = default;
