@@ -8,7 +8,7 @@
 # The machine has CUDA, CMake, g++, OpenBLAS, FFTW and GoogleTest but no OpenCV C++ and no
 # nlohmann-json: carry .devdeps, made here by scripts/pack-device-deps.sh.
 #
-#   scripts/device-check.sh [all|tests|bench|demo]...   (default: all)
+#   scripts/device-check.sh [all|tests|bench|pipeline|demo]...   (default: all)
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -85,6 +85,23 @@ if want bench; then
     bench "fft2-$d-cpu-gpu" --op fft2 --dtype "$d" --sizes 1024,4096 --backends cpu,gpu --repeat 5
   done
   bench gaussian --op gaussian --dtype f32 --sigma 3 --sizes 1024,2048,4096 --backends cpu,gpu --repeat 20
+fi
+
+if want pipeline; then
+  # The executor's benchmarks (overhead per step with graph replay, a fused chain against
+  # the copy bandwidth), then every sample pipeline on both backends with its run record.
+  note "== bench-pipeline"
+  "$cli" bench-pipeline --json "$logs/bench-pipeline.json" >"$logs/bench-pipeline.txt" 2>&1 || status=1
+  cat "$logs/bench-pipeline.txt" | tee -a "$summary"
+  for wbp in resources/pipelines/*.wbp; do
+    name=$(basename "$wbp" .wbp)
+    note "== run $name"
+    # Samples that read images cannot run where the build has no imgcodecs (this machine).
+    if ! "$cli" run "$wbp" --backends cpu,gpu --json "$logs/run-$name.json" >"$logs/run-$name.txt" 2>&1; then
+      grep -qi imgcodecs "$logs/run-$name.txt" || status=1
+    fi
+    cat "$logs/run-$name.txt" | tee -a "$summary"
+  done
 fi
 
 if want demo; then

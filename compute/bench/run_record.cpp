@@ -233,9 +233,11 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
     record["steps"] = steps;
     record["total_ms"] = result.totalMs;
     record["shown"] = result.shown;
+    record["shown_values"] = result.shownValues;
     json checks = json::array();
     for (const pipeline::CheckOutcome& check : result.checks)
         checks.push_back({{"name", check.name},
+                          {"reference", check.reference.empty() ? json(nullptr) : json(check.reference)},
                           {"line", check.location.line},
                           {"column", check.location.column},
                           {"compared", check.compared},

@@ -104,12 +104,16 @@ void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& 
         std::cout << "note: " << note << '\n';
     if (!result.shown.empty()) {
         std::cout << "\nshown:";
-        for (const std::string& name : result.shown)
-            std::cout << ' ' << name;
+        for (std::size_t i = 0; i < result.shown.size(); ++i) {
+            std::cout << ' ' << result.shown[i];
+            if (i < result.shownValues.size() && !result.shownValues[i].empty())
+                std::cout << " = " << result.shownValues[i];
+        }
         std::cout << '\n';
     }
     for (const pipeline::CheckOutcome& check : result.checks) {
-        std::cout << "check " << check.name << " (line " << check.location.line << "): ";
+        std::cout << "check " << check.name << (check.reference.empty() ? "" : " against " + check.reference)
+                  << " (line " << check.location.line << "): ";
         if (!check.compared)
             std::cout << "not compared, only one backend ran\n";
         else

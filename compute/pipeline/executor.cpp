@@ -325,12 +325,14 @@ private:
         if (!m_onHost) {
             std::vector<int> downloaded;
             for (const Sink& sink : m_plan.sinks) {
-                if (std::find(downloaded.begin(), downloaded.end(), sink.value) != downloaded.end())
-                    continue;
-                downloaded.push_back(sink.value);
-                const PlanValue& value = m_plan.values[static_cast<std::size_t>(sink.value)];
-                m_hostCopies[sink.value] = Array::emptyHost(value.shape, value.dtype);
-                transferRow("download " + value.label, m_plan.steps[static_cast<std::size_t>(value.step)], sink.value);
+                for (const int index : {sink.value, sink.reference}) {
+                    if (index < 0 || std::find(downloaded.begin(), downloaded.end(), index) != downloaded.end())
+                        continue;
+                    downloaded.push_back(index);
+                    const PlanValue& value = m_plan.values[static_cast<std::size_t>(index)];
+                    m_hostCopies[index] = Array::emptyHost(value.shape, value.dtype);
+                    transferRow("download " + value.label, m_plan.steps[static_cast<std::size_t>(value.step)], index);
+                }
             }
         }
         m_timeline = m_backend.createTimeline(marks);
@@ -467,6 +469,18 @@ bool allClose(Backend& cpu, const Array& result, const Array& reference, double 
     return true;
 }
 
+// A one-element array as people read it: "0.000123", "(1.5+2j)".
+std::string scalarText(Backend& cpu, const Array& array)
+{
+    const std::complex<double> value = *convert(cpu, array, DType::C128).data<std::complex<double>>();
+    char text[64];
+    if (isComplex(array.dtype()))
+        std::snprintf(text, sizeof(text), "(%.6g%+.6gj)", value.real(), value.imag());
+    else
+        std::snprintf(text, sizeof(text), "%.6g", value.real());
+    return text;
+}
+
 // Sets the CPU thread count for one run and puts the previous one back.
 class ThreadScope {
 public:
@@ -574,6 +588,8 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
     for (const Sink& sink : plan.sinks) {
         if (sink.kind == Sink::Kind::Show) {
             result.shown.push_back(sink.label);
+            const Array array = runs.front()->hostValue(sink.value);
+            result.shownValues.push_back(array.numel() == 1 ? scalarText(cpu, array) : "");
         } else if (sink.kind == Sink::Kind::Save) {
             const Array array = runs.front()->hostValue(sink.value);
             try {
@@ -584,8 +600,20 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
             } catch (const Error& error) {
                 result.error = RunError{sink.location, error.message()};
             }
+        } else if (sink.reference >= 0) {
+            // Against a reference: on every backend, x with ref.
+            CheckOutcome check{sink.label, {}, sink.location, true, true, 0, sink.rtol, sink.atol};
+            check.reference = plan.values[static_cast<std::size_t>(sink.reference)].label;
+            for (const auto& backendRun : runs) {
+                const Array x = backendRun->hostValue(sink.value);
+                const Array reference = backendRun->hostValue(sink.reference);
+                const double error = bench::maxRelativeError(x, reference);
+                check.maxRelError = std::isnan(error) ? error : std::max(check.maxRelError, error);
+                check.passed = check.passed && allClose(cpu, x, reference, sink.rtol, sink.atol);
+            }
+            result.checks.push_back(check);
         } else {
-            CheckOutcome check{sink.label, sink.location, runs.size() == 2, true, 0, sink.rtol, sink.atol};
+            CheckOutcome check{sink.label, {}, sink.location, runs.size() == 2, true, 0, sink.rtol, sink.atol};
             if (check.compared) {
                 const Array gpu = runs[1]->hostValue(sink.value);
                 const Array reference = runs[0]->hostValue(sink.value);

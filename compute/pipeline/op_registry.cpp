@@ -241,10 +241,19 @@ std::vector<OpInfo> makeOps()
         {"check",
          {array("x", "the result to compare"),
           optional("rtol", ParamType::Float, "0.001", "relative tolerance, >= 0", 0),
-          optional("atol", ParamType::Float, "0", "absolute tolerance, >= 0", 0)},
+          optional("atol", ParamType::Float, "0", "absolute tolerance, >= 0", 0),
+          {"ref",
+           ParamType::Array,
+           false,
+           "none",
+           "a reference of x's shape: compare x with it on every backend instead of the GPU with the CPU",
+           {},
+           {},
+           {}}},
          false,
          "",
-         "fails the run when the GPU result differs from the CPU result by more than atol + rtol*|cpu|",
+         "fails the run when the GPU result differs from the CPU's (or x from ref) by more than atol + "
+         "rtol*|reference|",
          "sinks"},
     };
 }

@@ -133,6 +133,14 @@ private:
             const Expression* atol = args.find("atol");
             sink.rtol = rtol ? numberOf(*rtol) : 1e-3;
             sink.atol = atol ? numberOf(*atol) : 0.0;
+            if (const Expression* reference = args.find("ref")) {
+                sink.reference = lowerNamed(*reference);
+                const PlanValue& of = m_plan.values[static_cast<std::size_t>(sink.value)];
+                const PlanValue& ref = m_plan.values[static_cast<std::size_t>(sink.reference)];
+                if (of.shape != ref.shape)
+                    throw Refusal{reference->location, "check() compares arrays of one shape: " + of.shape.toString() +
+                                                           " against ref " + ref.shape.toString()};
+            }
         }
         m_plan.sinks.push_back(sink);
     }
@@ -626,8 +634,11 @@ void fuseElementwise(Plan& plan)
         for (int input : distinct)
             ++uses[static_cast<std::size_t>(input)];
     }
-    for (const Sink& sink : plan.sinks)
+    for (const Sink& sink : plan.sinks) {
         ++uses[static_cast<std::size_t>(sink.value)];
+        if (sink.reference >= 0)
+            ++uses[static_cast<std::size_t>(sink.reference)];
+    }
     std::vector<bool> absorbed(plan.steps.size(), false);
     for (PlanStep& step : plan.steps) {
         if (!std::holds_alternative<ElementwiseDesc>(step.op))

@@ -43,6 +43,7 @@ struct Sink {
     SourceLocation location{};
     int value = 0;
     std::string path{}; // save: resolved against the base directory
+    int reference = -1; // check with ref=: the value x is compared with on each backend
     double rtol = 0;
     double atol = 0;
 };

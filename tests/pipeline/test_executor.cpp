@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -182,6 +183,12 @@ TEST(Samples, EveryPipelineRunsOnTheCpu)
         SCOPED_TRACE(entry.path().string());
         std::ifstream in(entry.path());
         const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // Builds without OpenCV imgcodecs (the GPU machine's) cannot read the sample images;
+        // CI and every Debian build can.
+        if (!wb::imageFilesAvailable() && text.find("load(\"") != std::string::npos) {
+            std::cout << "[ NOTE     ] " << entry.path().filename() << " loads an image: no imgcodecs here\n";
+            continue;
+        }
         const Program program = programOf(text);
         RunOptions options = defaultRunOptions(program);
         options.backends = {"cpu"};
@@ -190,7 +197,7 @@ TEST(Samples, EveryPipelineRunsOnTheCpu)
         EXPECT_TRUE(result.ok()) << (result.error ? result.error->message : "a check failed");
         EXPECT_FALSE(result.steps.empty());
     }
-    EXPECT_GE(count, 2);
+    EXPECT_GE(count, 6);
 }
 
 TEST(GpuExecutor, CpuAndGpuAgreeWithTransfersAsSteps)

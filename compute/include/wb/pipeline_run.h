@@ -91,9 +91,10 @@ struct StepFigures {
 };
 
 struct CheckOutcome {
-    std::string name{}; // the checked expression
+    std::string name{};      // the checked expression
+    std::string reference{}; // check(x, ref=...): the reference's expression; empty: the GPU against the CPU
     SourceLocation location{};
-    bool compared = false; // false with a single backend: nothing to compare against
+    bool compared = false; // false with a single backend and no ref: nothing to compare against
     bool passed = true;
     double maxRelError = 0;
     double rtol = 0;
@@ -106,10 +107,11 @@ struct RunError {
 };
 
 struct RunResult {
-    std::vector<std::string> backends{}; // as named by the backends: "cpu", "cuda:0"
-    std::vector<StepFigures> steps{};    // backend by backend, steps in run order
-    std::vector<double> totalMs{};       // per backend: the sum of its steps' medians
-    std::vector<std::string> shown{};    // the expressions passed to show(), in order
+    std::vector<std::string> backends{};    // as named by the backends: "cpu", "cuda:0"
+    std::vector<StepFigures> steps{};       // backend by backend, steps in run order
+    std::vector<double> totalMs{};          // per backend: the sum of its steps' medians
+    std::vector<std::string> shown{};       // the expressions passed to show(), in order
+    std::vector<std::string> shownValues{}; // per shown: its value as text when it holds one element, else ""
     std::vector<CheckOutcome> checks{};
     std::optional<RunError> error{};
     bool cancelled = false;

@@ -1,0 +1,139 @@
+// Pipelines on cpu,gpu (skipped, with the reason, without a GPU): CUDA graph replay after
+// the first repetition, speedups only for verified steps, randn marked as not comparable,
+// and every sample pipeline passing its checks on both backends.
+
+#include <wb/device.h>
+#include <wb/io.h>
+#include <wb/pipeline_check.h>
+#include <wb/pipeline_run.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+using namespace wb::pipeline;
+
+namespace {
+
+Program programOf(const std::string& source)
+{
+    ParseResult parsed = parseAndCheck(source);
+    EXPECT_TRUE(parsed.ok()) << source;
+    return std::move(parsed.program);
+}
+
+RunOptions both(int repeat = 4, int warmup = 1)
+{
+    RunOptions options;
+    options.backends = {"cpu", "gpu"};
+    options.repeat = repeat;
+    options.warmup = warmup;
+    return options;
+}
+
+#define REQUIRE_GPU()                                                                                                  \
+    do {                                                                                                               \
+        const wb::CudaStatus& cuda = wb::Runtime::instance().cudaStatus();                                             \
+        if (!cuda.available)                                                                                           \
+            GTEST_SKIP() << cuda.reason;                                                                               \
+    } while (false)
+
+constexpr const char* kChain = "x = rand(1000003, seed=4)\n"
+                               "y = 2 * x + sin(x) * cos(x) - sqrt(x + 1)\n"
+                               "s = sum(y)\n"
+                               "m = max(abs(y - 1))\n"
+                               "check(y, rtol=1e-5)\n"
+                               "check(s, rtol=1e-5)\n";
+
+} // namespace
+
+TEST(GpuRun, RepetitionsReplayAGraphAndEveryStepIsVerified)
+{
+    REQUIRE_GPU();
+    const RunResult result = run(programOf(kChain), both());
+    ASSERT_FALSE(result.error) << result.error->message;
+    ASSERT_EQ(result.graphReplay, (std::vector<bool>{false, true}));
+    EXPECT_TRUE(result.notes.empty()) << result.notes.front();
+    for (const CheckOutcome& check : result.checks)
+        EXPECT_TRUE(check.passed) << check.name << " " << check.maxRelError;
+    int gpuSteps = 0;
+    for (const StepFigures& step : result.steps) {
+        if (step.backend == "cpu" || step.transfer)
+            continue;
+        ++gpuSteps;
+        EXPECT_EQ(step.time.n, 4) << step.step;
+        EXPECT_GT(step.time.medianMs, 0) << step.step;
+        EXPECT_TRUE(step.verified) << step.step << " " << step.maxRelError.value_or(-1);
+        EXPECT_TRUE(step.speedup) << step.step;
+        EXPECT_GT(step.peakDeviceBytes, 0u) << step.step;
+    }
+    EXPECT_EQ(gpuSteps, 5); // x, y (fused), s, abs(y - 1) (fused), m
+}
+
+TEST(GpuRun, GraphReplayAndOneByOneLaunchesAgree)
+{
+    REQUIRE_GPU();
+    RunOptions options = both(3, 1);
+    options.graph = false;
+    const RunResult eager = run(programOf(kChain), options);
+    ASSERT_FALSE(eager.error) << eager.error->message;
+    EXPECT_EQ(eager.graphReplay, (std::vector<bool>{false, false}));
+    options.graph = true;
+    options.fuse = false;
+    const RunResult unfused = run(programOf(kChain), options);
+    ASSERT_FALSE(unfused.error) << unfused.error->message;
+    EXPECT_TRUE(unfused.ok());
+    EXPECT_TRUE(eager.ok());
+}
+
+TEST(GpuRun, RandnIsNotComparedAsASpeedup)
+{
+    REQUIRE_GPU();
+    const RunResult result = run(programOf("a = randn(4096, seed=1)\nb = a * 2\nc = rand(4096)\n"), both(2, 1));
+    ASSERT_FALSE(result.error) << result.error->message;
+    for (const StepFigures& step : result.steps) {
+        if (step.backend == "cpu" || step.transfer)
+            continue;
+        if (step.step == "c") {
+            EXPECT_TRUE(step.verified);
+            EXPECT_TRUE(step.speedup);
+        } else {
+            EXPECT_FALSE(step.tolerance) << step.step;
+            EXPECT_FALSE(step.verified) << step.step;
+            EXPECT_FALSE(step.speedup) << step.step;
+        }
+    }
+}
+
+TEST(GpuRun, EverySamplePipelinePassesOnBothBackends)
+{
+    REQUIRE_GPU();
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(WARPBENCH_PIPELINES_DIR)) {
+        if (entry.path().extension() != ".wbp")
+            continue;
+        ++count;
+        SCOPED_TRACE(entry.path().string());
+        std::ifstream in(entry.path());
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // The GPU machine's build has no OpenCV imgcodecs; those samples run in CI's CPU pass.
+        if (!wb::imageFilesAvailable() && text.find("load(\"") != std::string::npos) {
+            std::cout << "[ NOTE     ] " << entry.path().filename() << " loads an image: no imgcodecs here\n";
+            continue;
+        }
+        const Program program = programOf(text);
+        RunOptions options = defaultRunOptions(program);
+        options.backends = {"cpu", "gpu"};
+        options.baseDirectory = entry.path().parent_path().string();
+        const RunResult result = run(program, options);
+        ASSERT_FALSE(result.error) << result.error->message;
+        for (const CheckOutcome& check : result.checks)
+            EXPECT_TRUE(check.passed) << check.name << " max rel err " << check.maxRelError;
+        for (const std::string& note : result.notes)
+            ADD_FAILURE() << note;
+    }
+    EXPECT_GE(count, 6);
+}
