@@ -14,7 +14,7 @@
 
 namespace wb::bench {
 
-inline constexpr int kRunRecordVersion = 1;
+inline constexpr int kRunRecordVersion = 2;
 
 // Each returns a complete JSON document, pretty-printed, ending in a newline.
 std::string devicesJson();

@@ -39,9 +39,21 @@ std::string errorCell(const pipeline::StepFigures& row)
     return formatError(*row.maxRelError) + (row.tolerance ? " > tol" : " n/c");
 }
 
+// Long expressions are cut to the column so the table stays aligned; the run record and
+// the check lines keep them whole.
+std::string stepCell(const pipeline::StepFigures& row)
+{
+    const std::string fused = row.fused.empty() ? "" : " (+" + std::to_string(row.fused.size()) + " fused)";
+    constexpr std::size_t kWidth = 34;
+    std::string name = row.step;
+    if (name.size() + fused.size() > kWidth)
+        name = name.substr(0, kWidth - fused.size() - 3) + "...";
+    return name + fused;
+}
+
 std::vector<std::string> cells(const pipeline::StepFigures& row)
 {
-    return {row.fused.empty() ? row.step : row.step + " (+" + std::to_string(row.fused.size()) + " fused)",
+    return {stepCell(row),
             std::to_string(row.line),
             row.backend,
             formatMs(row.time.medianMs),
@@ -52,27 +64,29 @@ std::vector<std::string> cells(const pipeline::StepFigures& row)
             errorCell(row)};
 }
 
-// Drops "gpu" with a note when there is no GPU and another backend remains; a GPU-only
-// run without a GPU is refused before it starts.
-void settleBackends(pipeline::RunOptions& options)
+// Drops "gpu" with a note (returned, for the run record) when there is no GPU and another
+// backend remains; a GPU-only run without a GPU is refused before it starts.
+std::optional<std::string> settleBackends(pipeline::RunOptions& options)
 {
     const CudaStatus& cuda = Runtime::instance().cudaStatus();
     if (cuda.available)
-        return;
+        return std::nullopt;
     std::vector<std::string> kept;
     for (const std::string& backend : options.backends)
         if (backend == "cpu")
             kept.push_back(backend);
     if (kept.empty())
         throw UsageError("no GPU to run on: " + cuda.reason);
+    std::optional<std::string> note;
     if (kept.size() != options.backends.size())
-        std::cout << "note: running on the CPU only: " << cuda.reason << '\n';
+        note = "running on the CPU only: " + cuda.reason;
     options.backends = kept;
+    return note;
 }
 
 void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& options)
 {
-    const Table table({{"step", 28, true},
+    const Table table({{"step", 34, true},
                        {"line", 4},
                        {"backend", 7, true},
                        {"median ms", 9},
@@ -156,7 +170,7 @@ int runPipeline(const std::vector<std::string>& words)
     options.baseDirectory = std::filesystem::path(path).parent_path().string();
     if (options.baseDirectory.empty())
         options.baseDirectory = ".";
-    settleBackends(options);
+    const std::optional<std::string> backendNote = settleBackends(options);
 
     const pipeline::Inference inference = pipeline::infer(parsed.program, options);
     for (const pipeline::Diagnostic& diagnostic : inference.diagnostics)
@@ -164,7 +178,9 @@ int runPipeline(const std::vector<std::string>& words)
     if (!inference.ok())
         return kExitUsage;
 
-    const pipeline::RunResult result = pipeline::run(parsed.program, options);
+    pipeline::RunResult result = pipeline::run(parsed.program, options);
+    if (backendNote)
+        result.notes.insert(result.notes.begin(), *backendNote);
     printResult(result, options);
     if (jsonPath) {
         bench::writeTextFile(*jsonPath, bench::pipelineJson(path, parsed.program, options, result));

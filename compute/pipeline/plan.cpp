@@ -147,7 +147,17 @@ private:
 
     int lowerNamed(const Expression& expression) { return lower(expression, toString(expression)); }
 
+    // Errors of an op (a dtype it does not take, a bad size) point at its call.
     int lower(const Expression& expression, const std::string& label)
+    {
+        try {
+            return lowerExpression(expression, label);
+        } catch (const Error& error) {
+            throw Refusal{expression.location, error.message()};
+        }
+    }
+
+    int lowerExpression(const Expression& expression, const std::string& label)
     {
         if (const auto* name = std::get_if<Name>(&expression.node)) {
             const auto found = m_names.find(name->name);
@@ -161,15 +171,19 @@ private:
                 const int b = lowerNamed(*binary->right);
                 return addStep(label, matmul(a, b, Precision::Default), {a, b}, binary->operatorLocation);
             }
-            return elementwise(label, binaryOp(binary->op), {binary->left.get(), binary->right.get()},
-                               binary->operatorLocation);
+            const Operand left = operand(*binary->left);
+            const Operand right = operand(*binary->right);
+            if (std::holds_alternative<Literal>(left) && std::holds_alternative<Literal>(right))
+                return constantStep(label, fold(binary->op, std::get<Literal>(left), std::get<Literal>(right)),
+                                    expression.location);
+            return lowerElementwise(label, binaryOp(binary->op), {left, right}, binary->operatorLocation);
         }
         if (const auto* number = std::get_if<Number>(&expression.node))
-            return constantStep(label, number->value, expression.location);
+            return constantStep(label, Literal{number->value, !number->isInteger}, expression.location);
         if (const auto* negation = std::get_if<Negation>(&expression.node)) {
             const Operand inner = operand(*negation->operand);
-            if (const double* number = std::get_if<double>(&inner))
-                return constantStep(label, -*number, expression.location);
+            if (const Literal* number = std::get_if<Literal>(&inner))
+                return constantStep(label, Literal{-number->value, number->isFloat}, expression.location);
             return lowerElementwise(label, ElemOp::Neg, {inner}, expression.location);
         }
         const auto* call = std::get_if<Call>(&expression.node);
@@ -200,9 +214,9 @@ private:
         }
         if (f == "clip") {
             ElementwiseDesc desc = oneInput(in);
-            desc.nodes.push_back(constantNode(numberOf(*args.find("low"))));
+            desc.nodes.push_back(literalNode(*args.find("low")));
             desc.nodes.push_back({.op = ElemOp::Maximum, .a = 0, .b = 1});
-            desc.nodes.push_back(constantNode(numberOf(*args.find("high"))));
+            desc.nodes.push_back(literalNode(*args.find("high")));
             desc.nodes.push_back({.op = ElemOp::Minimum, .a = 2, .b = 3});
             return addStep(label, desc, {x}, at);
         }
@@ -253,45 +267,55 @@ private:
 
     // ---- Elementwise ----------------------------------------------------------------
 
+    // A number as written: 2 is an integer, 2.0 a float (they type differently against
+    // integer arrays, as Python scalars do in NumPy).
+    struct Literal {
+        double value = 0;
+        bool isFloat = false;
+    };
     // A number literal (folded at plan time) or a value.
-    using Operand = std::variant<int, double>;
+    using Operand = std::variant<int, Literal>;
 
     Operand operand(const Expression& expression)
     {
         if (const auto* number = std::get_if<Number>(&expression.node))
-            return number->value;
+            return Literal{number->value, !number->isInteger};
         if (const auto* negation = std::get_if<Negation>(&expression.node)) {
             const Operand inner = operand(*negation->operand);
-            if (const double* number = std::get_if<double>(&inner))
-                return -*number;
+            if (const Literal* number = std::get_if<Literal>(&inner))
+                return Literal{-number->value, number->isFloat};
             return lowerElementwise(toString(expression), ElemOp::Neg, {inner}, expression.location);
         }
         if (const auto* binary = std::get_if<Binary>(&expression.node);
             binary && binary->op != BinaryOperator::MatMul) {
             const Operand left = operand(*binary->left);
             const Operand right = operand(*binary->right);
-            if (std::holds_alternative<double>(left) && std::holds_alternative<double>(right))
-                return fold(binary->op, std::get<double>(left), std::get<double>(right));
+            if (std::holds_alternative<Literal>(left) && std::holds_alternative<Literal>(right))
+                return fold(binary->op, std::get<Literal>(left), std::get<Literal>(right));
             return lowerElementwise(toString(expression), binaryOp(binary->op), {left, right},
                                     binary->operatorLocation);
         }
         return lowerNamed(expression);
     }
 
-    static double fold(BinaryOperator op, double a, double b)
+    // Python's arithmetic on numbers: integers stay integers except under '/' and a
+    // negative power; comparisons give integers (0, 1).
+    static Literal fold(BinaryOperator op, Literal left, Literal right)
     {
+        const double a = left.value, b = right.value;
+        const bool isFloat = left.isFloat || right.isFloat;
         switch (op) {
-        case BinaryOperator::Add: return a + b;
-        case BinaryOperator::Subtract: return a - b;
-        case BinaryOperator::Multiply: return a * b;
-        case BinaryOperator::Divide: return a / b;
-        case BinaryOperator::Power: return std::pow(a, b);
-        case BinaryOperator::Equal: return a == b;
-        case BinaryOperator::NotEqual: return a != b;
-        case BinaryOperator::Less: return a < b;
-        case BinaryOperator::LessEqual: return a <= b;
-        case BinaryOperator::Greater: return a > b;
-        case BinaryOperator::GreaterEqual: return a >= b;
+        case BinaryOperator::Add: return {a + b, isFloat};
+        case BinaryOperator::Subtract: return {a - b, isFloat};
+        case BinaryOperator::Multiply: return {a * b, isFloat};
+        case BinaryOperator::Divide: return {a / b, true};
+        case BinaryOperator::Power: return {std::pow(a, b), isFloat || b < 0};
+        case BinaryOperator::Equal: return {a == b ? 1.0 : 0.0, false};
+        case BinaryOperator::NotEqual: return {a != b ? 1.0 : 0.0, false};
+        case BinaryOperator::Less: return {a < b ? 1.0 : 0.0, false};
+        case BinaryOperator::LessEqual: return {a <= b ? 1.0 : 0.0, false};
+        case BinaryOperator::Greater: return {a > b ? 1.0 : 0.0, false};
+        case BinaryOperator::GreaterEqual: return {a >= b ? 1.0 : 0.0, false};
         case BinaryOperator::MatMul: break;
         }
         fail(ErrorCode::Internal, "fold of '@'");
@@ -328,7 +352,18 @@ private:
         return it == table.end() ? std::nullopt : std::optional<ElemOp>(it->second);
     }
 
-    static ElemNode constantNode(double value) { return {.op = ElemOp::Constant, .constant = value}; }
+    static ElemNode constantNode(double value, bool isFloat = true)
+    {
+        return {.op = ElemOp::Constant, .constant = value, .floatConstant = isFloat};
+    }
+
+    static ElemNode literalNode(const Expression& expression)
+    {
+        const Number* number = std::get_if<Number>(&expression.node);
+        if (!number)
+            number = &std::get<Number>(std::get<Negation>(expression.node).operand->node);
+        return constantNode(numberOf(expression), !number->isInteger);
+    }
 
     static ElementwiseDesc oneInput(const PlanValue& in)
     {
@@ -401,10 +436,10 @@ private:
     }
 
     // A 0-D array holding a number: `x = 2 * 3`, or a number given where an array is needed.
-    int constantStep(const std::string& label, double value, SourceLocation at)
+    int constantStep(const std::string& label, Literal value, SourceLocation at)
     {
         ElementwiseDesc desc{.shape = Shape{}};
-        desc.nodes.push_back(constantNode(value));
+        desc.nodes.push_back(constantNode(value.value, value.isFloat));
         return addStep(label, desc, {}, at);
     }
 
@@ -424,9 +459,9 @@ private:
         std::vector<int> inputs;
         std::vector<int> operandNodes;
         for (const Operand& value : operands) {
-            if (const double* number = std::get_if<double>(&value)) {
+            if (const Literal* number = std::get_if<Literal>(&value)) {
                 operandNodes.push_back(static_cast<int>(desc.nodes.size()));
-                desc.nodes.push_back(constantNode(*number));
+                desc.nodes.push_back(constantNode(number->value, number->isFloat));
                 continue;
             }
             const int index = std::get<int>(value);
@@ -567,8 +602,10 @@ private:
 namespace {
 
 // Consumer `into` takes the nodes of `from`, whose output is its input `value`: that input's
-// Input nodes are replaced by `from`'s expression, whose inputs join `into`'s.
-void inlineProducer(PlanStep& into, const PlanStep& from, int value, const Plan& plan)
+// Input nodes are replaced by `from`'s expression, whose inputs join `into`'s. False (and
+// nothing changed) where the merged expression would not validate, e.g. one constant
+// needed in two dtypes.
+bool inlineProducer(PlanStep& into, const PlanStep& from, int value, const Plan& plan)
 {
     auto& consumer = std::get<ElementwiseDesc>(into.op);
     const auto& producer = std::get<ElementwiseDesc>(from.op);
@@ -608,18 +645,29 @@ void inlineProducer(PlanStep& into, const PlanStep& from, int value, const Plan&
     copyNodes(consumer, into.inputs, [&](int input) -> std::optional<int> {
         if (input != value)
             return std::nullopt;
-        if (!producerResult)
+        if (!producerResult) {
             producerResult =
                 copyNodes(producer, from.inputs, [](int) -> std::optional<int> { return std::nullopt; }).back();
+            // Without inputs, the producer's constants would become "weak" beside the
+            // consumer's arrays (NumPy's rule for Python scalars) and could change dtype:
+            // keep the dtype its array had.
+            if (producer.inputs.empty()) {
+                merged.nodes.push_back({.op = ElemOp::Cast, .a = *producerResult, .castTo = producer.outputDType()});
+                producerResult = static_cast<int>(merged.nodes.size()) - 1;
+            }
+        }
         return producerResult;
     });
-    merged.validate();
+    try {
+        merged.validate();
+    } catch (const Error&) {
+        return false;
+    }
+    if (merged.outputDType() != consumer.outputDType())
+        return false;
     into.op = std::move(merged);
     into.inputs = std::move(inputs);
-    std::vector<std::string> fused = from.fused;
-    fused.push_back(from.label);
-    fused.insert(fused.end(), into.fused.begin(), into.fused.end());
-    into.fused = std::move(fused);
+    return true;
 }
 
 } // namespace
@@ -640,22 +688,36 @@ void fuseElementwise(Plan& plan)
             ++uses[static_cast<std::size_t>(sink.reference)];
     }
     std::vector<bool> absorbed(plan.steps.size(), false);
-    for (PlanStep& step : plan.steps) {
+    std::vector<std::vector<int>> fusedSteps(plan.steps.size()); // step indices, for the labels
+    for (std::size_t s = 0; s < plan.steps.size(); ++s) {
+        PlanStep& step = plan.steps[s];
         if (!std::holds_alternative<ElementwiseDesc>(step.op))
             continue;
+        std::vector<int> refused;
         for (bool merged = true; merged;) {
             merged = false;
             for (const int input : step.inputs) {
                 const int producer = plan.values[static_cast<std::size_t>(input)].step;
                 if (producer < 0 || uses[static_cast<std::size_t>(input)] != 1 ||
+                    std::find(refused.begin(), refused.end(), producer) != refused.end() ||
                     !std::holds_alternative<ElementwiseDesc>(plan.steps[static_cast<std::size_t>(producer)].op))
                     continue;
-                inlineProducer(step, plan.steps[static_cast<std::size_t>(producer)], input, plan);
+                if (!inlineProducer(step, plan.steps[static_cast<std::size_t>(producer)], input, plan)) {
+                    refused.push_back(producer);
+                    continue;
+                }
                 absorbed[static_cast<std::size_t>(producer)] = true;
+                std::vector<int>& into = fusedSteps[s];
+                const std::vector<int>& from = fusedSteps[static_cast<std::size_t>(producer)];
+                into.insert(into.end(), from.begin(), from.end());
+                into.push_back(producer);
                 merged = true;
                 break;
             }
         }
+        std::sort(fusedSteps[s].begin(), fusedSteps[s].end());
+        for (const int fused : fusedSteps[s])
+            step.fused.push_back(plan.steps[static_cast<std::size_t>(fused)].label);
     }
     std::vector<PlanStep> kept;
     for (std::size_t i = 0; i < plan.steps.size(); ++i) {

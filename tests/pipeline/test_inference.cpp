@@ -71,13 +71,13 @@ TEST(Inference, DirectivesGiveTheDefaultOptions)
     EXPECT_EQ(options.seed, 9u);
 }
 
-TEST(Inference, ShapeMismatchIsReportedAtTheStatement)
+TEST(Inference, ShapeMismatchIsReportedAtTheOperator)
 {
     EXPECT_EQ(diagnosticsOf("A = rand(4, 3)\nB = rand(4, 3)\n  C = A @ B\n"),
-              (std::vector<std::string>{"3:3: shapes (4, 3) and (4, 3) do not fit: 3 columns against 4 rows"}));
+              (std::vector<std::string>{"3:9: shapes (4, 3) and (4, 3) do not fit: 3 columns against 4 rows"}));
 }
 
-TEST(Inference, DTypeMismatchesAreReportedAtTheirStatements)
+TEST(Inference, DTypeMismatchesAreReportedAtTheirCalls)
 {
     const std::vector<std::string> lines = diagnosticsOf("A = rand(4, 4)\n"
                                                          "B = rand(4, 4, f64)\n"
@@ -85,9 +85,9 @@ TEST(Inference, DTypeMismatchesAreReportedAtTheirStatements)
                                                          "F = fft2(A)\n"
                                                          "G = gaussian(B, sigma=1)\n");
     ASSERT_EQ(lines.size(), 3u);
-    EXPECT_EQ(lines[0], "3:1: matmul of f32 and f64: convert one with astype()");
-    EXPECT_EQ(lines[1].rfind("4:1: ", 0), 0u) << lines[1];
-    EXPECT_EQ(lines[2].rfind("5:1: ", 0), 0u) << lines[2];
+    EXPECT_EQ(lines[0], "3:5: matmul of f32 and f64: convert one with astype()");
+    EXPECT_EQ(lines[1].rfind("4:5: ", 0), 0u) << lines[1];
+    EXPECT_EQ(lines[2].rfind("5:5: ", 0), 0u) << lines[2];
 }
 
 TEST(Inference, AStatementAfterAnErrorIsStillInferred)
@@ -115,8 +115,10 @@ TEST(Inference, LoadReadsTheNpyHeaderRelativeToTheBaseDirectory)
     EXPECT_EQ(typeOf(inference.names[1]), "f64 (3, 2)");
 }
 
-TEST(Inference, ArithmeticOtherThanMatmulIsRefusedAtTheOperator)
+TEST(Inference, ElementwiseShapesMustMatchOrBeOneElement)
 {
-    EXPECT_EQ(diagnosticsOf("A = rand(4)\nB = A + A\n"),
-              (std::vector<std::string>{"2:7: operator '+' is not supported by the executor yet"}));
+    EXPECT_TRUE(diagnosticsOf("A = rand(4)\nB = A + A * sum(A)\n").empty());
+    const std::vector<std::string> lines = diagnosticsOf("A = rand(4)\nB = rand(5)\nC = A + B\n");
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].rfind("3:7: shapes (4,) and (5,) do not match in 'add'", 0), 0u) << lines[0];
 }
