@@ -188,15 +188,46 @@ struct RandomDesc {
 //     with i32 -> i32. Integer results wrap to their dtype at every node.
 //   - integers with a real float, or a float constant with an integer: the float (f32 for
 //     a constant); f16 with bf16 -> f32; reals widen to the wider (f32 with f64 -> f64).
-//   - real with complex -> complex of the wider width (f64 with c64 -> c128).
+//   - real with complex -> complex of the wider width (f64 with c64 -> c128); integers
+//     with complex -> the complex (i32 with c64 -> c64).
 //   - Constants are "weak" (as Python scalars in NumPy 2): they take the other operand's
 //     dtype unless they are a float meeting an integer (-> f32).
 //   - Div of integers, Pow, and the math functions of integers give f32.
 //   - Comparisons give u8 (0 or 1); Where takes its type from operands b and c.
 //   - Abs and Angle of complex give the real part's dtype; Real/Imag too; Conj keeps it.
 //   - f16 and bf16 nodes are computed in f32 and rounded once, where they are stored.
+// What the rules above leave open is decided so:
+//   - Constants. A Constant is a float constant when node.floatConstant is set or its value
+//     is not a finite integer; otherwise an integer constant. An integer constant meeting
+//     an integer dtype must fit it (u8 + 300, u8 + -1 and i32 + 3e9 are InvalidArgument, as
+//     NumPy 2's OverflowError). A Constant that meets no other operand (alone as the
+//     result, under a unary op or a Cast, as Where's condition, or with another Constant)
+//     is f64: fold constant subexpressions into one Constant, since neg(2) is a strong f64.
+//     A Constant's node.dtype is the dtype it took; one Constant node used by nodes that
+//     need it in different dtypes is InvalidArgument (give each use its own node). A
+//     constant in an f16 or bf16 node is the f32 nearest the double (not rounded to 16
+//     bits first), like every other f16/bf16 value before it is stored.
+//   - Operands are converted to the node's dtype before the op (Div of u8 divides two f32),
+//     except: comparisons compare in promoteTypes(a, b); Cast, Where's condition and Abs,
+//     Angle, Real, Imag of complex read their operand as it is. An f16/bf16 node converts
+//     an integer operand to f32, never to 16 bits.
+//   - Integers: Neg and Abs wrap (abs of i32 -2^31 is -2^31); Floor, Ceil, Round, Real and
+//     Conj of an integer are the integer, Imag is 0; Sqrt ... Tanh and Angle give f32.
+//   - Real floats: Real and Conj are x, Imag is 0, Angle is atan2(0, x) (0 or pi). Round is
+//     half to even. Minimum/Maximum propagate NaN as NumPy (the first NaN operand wins).
+//   - Complex: accepted by Neg, Abs (hypot), Real, Imag, Conj, Angle (atan2(im, re)), Cast
+//     to complex, Add, Sub, Mul, Div (Smith's algorithm, as NumPy), Equal, NotEqual and
+//     Where; refused (DTypeMismatch) by the math functions Sqrt ... Tanh, Floor, Ceil,
+//     Round, Pow, Minimum, Maximum, the order comparisons and a Cast to a real dtype.
+//   - Where: a is true when it is not 0 (NaN is true; a complex one when either part is not 0).
+//   - Cast rounds and saturates exactly as ConvertDesc (integer targets round half to even
+//     and saturate, NaN gives 0; i32 -> u8 saturates too); a Cast to f16/bf16 rounds to 16
+//     bits there (Cast of an f16 node to f16 rounds the f32 value the node holds).
+//   - Nodes the result does not depend on are checked but not computed; an operand field
+//     (a, b, c, input) a node does not use must be -1.
 // Shapes: every input has the output's shape, or holds one element (a 0-D reduction
-// result, a (1, 1) array), which is then used for every element.
+// result, a (1, 1) array), which is then used for every element. A non-broadcast input may
+// be the output array itself when its elements have the output's size.
 enum class ElemOp : std::uint8_t {
     Input,    // inputs[node.input]
     Constant, // node.constant (real); its dtype is decided by its use
@@ -247,10 +278,11 @@ struct ElemNode {
     int a = -1; // operand node indices, earlier than this node; -1 when unused
     int b = -1;
     int c = -1;
-    int input = -1;            // Input: index into ElementwiseDesc::inputs
-    double constant = 0;       // Constant
-    DType castTo = DType::F32; // Cast
-    DType dtype = DType::F32;  // set by validate()
+    int input = -1;             // Input: index into ElementwiseDesc::inputs
+    double constant = 0;        // Constant
+    DType castTo = DType::F32;  // Cast
+    DType dtype = DType::F32;   // set by validate()
+    bool floatConstant = false; // Constant: written as a float (2.0), not an integer (2); see above
 };
 
 struct ElementwiseDesc {
@@ -259,20 +291,36 @@ struct ElementwiseDesc {
     std::vector<DType> inputs{};      // dtypes of the inputs, in the order Input nodes refer to them
     std::vector<ElemNode> nodes{};
 
-    // Sets every node's dtype; throws InvalidArgument for a malformed DAG,
-    // ShapeMismatch for an input that neither matches the shape nor holds one element,
-    // DTypeMismatch for an op its operand type does not support (Sin of c64, Less of
-    // complex, Minimum of complex, Floor of complex).
+    // Sets every node's dtype; throws InvalidArgument for a malformed DAG (an operand that
+    // is not an earlier node, a set operand field a node does not use, an unknown op or
+    // dtype, no nodes) and for the constants refused above, ShapeMismatch for an input that
+    // neither matches the shape nor holds one element, DTypeMismatch for an op its operand
+    // type does not support (Sin of c64, Less of complex, Minimum of complex, Floor of
+    // complex, a Cast from complex to real).
     void validate();
     Shape outputShape() const { return shape; }
     DType outputDType() const; // the last node's dtype (validate() first)
-    // flops: one per arithmetic node per element (complex multiply 6, divide 11, math
-    // functions 1); bytes: each input once (one element for broadcast ones) plus the output.
+    // flops: one per arithmetic node per element (complex multiply 6, divide 11, add,
+    // subtract, negate and compare 2, math functions 1), counting floating-point work only
+    // (integer arithmetic, casts, Real/Imag/Conj and Where are 0); nodes that depend on no
+    // per-element data (constants, broadcast inputs) count once, not per element. bytes:
+    // each input the result uses, once (one element for broadcast ones), plus the output.
     Cost cost() const;
     // Canonical text of the expression with inputs as x0, x1, ...: "sin(x0) * 2 + x1".
     // Equal texts (with equal input dtypes) mean equal kernels: the GPU's code cache key.
+    // Python precedence with the fewest parentheses; a broadcast input is "x1[0]"; Index is
+    // "index()"; Cast is "astype(x0, f16)"; integer constants print as integers ("2", "-0"),
+    // float ones in shortest round-trip form with a point or exponent ("2.0", "0.1",
+    // "1e-07", "inf", "nan"); the negation of a constant is "-(2)", unlike the constant -2.
+    // A node used more than once is printed once and named: "t0 = sin(x0); t0 * t0".
+    // Nodes the result does not depend on are left out. validate() first.
     std::string text() const;
 };
+
+// The dtype two operands that are not weak constants meet in, by the rules above: the
+// dtype arithmetic on them gives before the Div/Pow rule, and the dtype comparisons compare
+// in. Symmetric; promoteTypes(x, x) == x.
+DType promoteTypes(DType a, DType b);
 
 // ---------------------------------------------------------------------------------------
 // Reductions over the whole array to one value, a 0-D output. Floating inputs are summed in
