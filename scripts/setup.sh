@@ -19,6 +19,7 @@ packages=(
   nlohmann-json3-dev libgtest-dev
   qt6-base-dev libqscintilla2-qt6-dev libqcustomplot-dev libsqlite3-dev
   xvfb xauth clang-format
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -7,12 +7,13 @@
 #include <wb/backend.h>
 #include <wb/device.h>
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
 namespace wb::detail {
 
-inline constexpr int kCudaModuleAbi = 1;
+inline constexpr int kCudaModuleAbi = 2;
 
 // Times bare library calls (cuBLAS, cuFFT) with nothing of Warpbench around them, the same
 // way Warpbench times its own ops, so benchmarks can show what our layers cost.
@@ -27,6 +28,14 @@ public:
     virtual std::vector<double> timeFft(const FftDesc& desc, int warmup, int repeat, int runsPerSample) = 0;
 };
 
+// How the module's run-time compiled kernels (NVRTC) were obtained since it was loaded,
+// over all its backends: tests assert on these, and they explain a slow first prepare.
+struct KernelCacheCounts {
+    std::uint64_t compiles = 0;   // NVRTC compilations
+    std::uint64_t diskHits = 0;   // programs read from the disk cache instead
+    std::uint64_t memoryHits = 0; // prepares that found the kernel loaded already
+};
+
 class CudaModule {
 public:
     virtual ~CudaModule() = default;
@@ -34,6 +43,7 @@ public:
     virtual CudaStatus discover() = 0;
     virtual std::unique_ptr<Backend> createBackend(int device) = 0;
     virtual std::unique_ptr<BareBaseline> createBaseline(int device) = 0;
+    virtual KernelCacheCounts kernelCacheCounts() = 0;
 };
 
 // The loaded module, or nullptr with Runtime::cudaStatus().reason saying why.

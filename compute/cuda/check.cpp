@@ -11,6 +11,8 @@ thread_local const char* t_currentOp = nullptr;
 
 // cuFFT and cuRAND have no function that names their codes, and cuBLAS's only covers the
 // codes of the library that is loaded; these tables follow the headers of CUDA 13.0.
+// NVRTC names its codes (nvrtcGetErrorString gives "NVRTC_ERROR_INVALID_INPUT") but says
+// nothing more, so its table holds only the messages.
 struct StatusText {
     int code;
     const char* name;
@@ -68,6 +70,33 @@ constexpr StatusText kCurandStatus[] = {
     {CURAND_STATUS_INITIALIZATION_FAILED, "CURAND_STATUS_INITIALIZATION_FAILED", "CUDA initialisation failed"},
     {CURAND_STATUS_ARCH_MISMATCH, "CURAND_STATUS_ARCH_MISMATCH", "the device lacks a feature the call needs"},
     {CURAND_STATUS_INTERNAL_ERROR, "CURAND_STATUS_INTERNAL_ERROR", "an internal cuRAND error"},
+};
+
+constexpr StatusText kNvrtcStatus[] = {
+    {NVRTC_SUCCESS, "NVRTC_SUCCESS", "success"},
+    {NVRTC_ERROR_OUT_OF_MEMORY, "NVRTC_ERROR_OUT_OF_MEMORY", "NVRTC could not allocate host memory"},
+    {NVRTC_ERROR_PROGRAM_CREATION_FAILURE, "NVRTC_ERROR_PROGRAM_CREATION_FAILURE", "the program could not be created"},
+    {NVRTC_ERROR_INVALID_INPUT, "NVRTC_ERROR_INVALID_INPUT", "an argument is invalid"},
+    {NVRTC_ERROR_INVALID_PROGRAM, "NVRTC_ERROR_INVALID_PROGRAM", "the program handle is invalid"},
+    {NVRTC_ERROR_INVALID_OPTION, "NVRTC_ERROR_INVALID_OPTION", "a compile option is invalid"},
+    {NVRTC_ERROR_COMPILATION, "NVRTC_ERROR_COMPILATION", "the program did not compile"},
+    {NVRTC_ERROR_BUILTIN_OPERATION_FAILURE, "NVRTC_ERROR_BUILTIN_OPERATION_FAILURE",
+     "NVRTC's built-in code failed (libnvrtc-builtins missing or from another version?)"},
+    {NVRTC_ERROR_NO_NAME_EXPRESSIONS_AFTER_COMPILATION, "NVRTC_ERROR_NO_NAME_EXPRESSIONS_AFTER_COMPILATION",
+     "name expressions must be added before compiling"},
+    {NVRTC_ERROR_NO_LOWERED_NAMES_BEFORE_COMPILATION, "NVRTC_ERROR_NO_LOWERED_NAMES_BEFORE_COMPILATION",
+     "lowered names exist only after compiling"},
+    {NVRTC_ERROR_NAME_EXPRESSION_NOT_VALID, "NVRTC_ERROR_NAME_EXPRESSION_NOT_VALID",
+     "the name expression was not added to the program"},
+    {NVRTC_ERROR_INTERNAL_ERROR, "NVRTC_ERROR_INTERNAL_ERROR", "an internal NVRTC error"},
+    {NVRTC_ERROR_TIME_FILE_WRITE_FAILED, "NVRTC_ERROR_TIME_FILE_WRITE_FAILED", "the timing file could not be written"},
+    {NVRTC_ERROR_NO_PCH_CREATE_ATTEMPTED, "NVRTC_ERROR_NO_PCH_CREATE_ATTEMPTED", "no precompiled header was made"},
+    {NVRTC_ERROR_PCH_CREATE_HEAP_EXHAUSTED, "NVRTC_ERROR_PCH_CREATE_HEAP_EXHAUSTED",
+     "the precompiled header heap is exhausted"},
+    {NVRTC_ERROR_PCH_CREATE, "NVRTC_ERROR_PCH_CREATE", "the precompiled header could not be made"},
+    {NVRTC_ERROR_CANCELLED, "NVRTC_ERROR_CANCELLED", "the compilation was cancelled"},
+    {NVRTC_ERROR_TIME_TRACE_FILE_WRITE_FAILED, "NVRTC_ERROR_TIME_TRACE_FILE_WRITE_FAILED",
+     "the time trace file could not be written"},
 };
 
 template <std::size_t N> const StatusText* find(const StatusText (&table)[N], int code)
@@ -173,6 +202,16 @@ void failCufft(cufftResult status, const CallSite& site)
 void failCurand(curandStatus_t status, const CallSite& site)
 {
     failLibrary("cuRAND", kCurandStatus, status, status == CURAND_STATUS_ALLOCATION_FAILED, site);
+}
+
+// NVRTC runs on the host and never touches the CUDA context, so no status of it is sticky.
+void failNvrtc(nvrtcResult status, const CallSite& site)
+{
+    const StatusText* text = find(kNvrtcStatus, static_cast<int>(status));
+    const std::string message = std::string("NVRTC call failed: ") +
+                                (text ? text->message : "unknown status " + std::to_string(static_cast<int>(status)));
+    throw Error(status == NVRTC_ERROR_OUT_OF_MEMORY ? ErrorCode::OutOfMemory : ErrorCode::CudaCallFailed, message,
+                contextFor("NVRTC", site, nvrtcGetErrorString(status), static_cast<long long>(status)));
 }
 
 void failOutOfMemory(std::size_t bytes, std::size_t freeBytes, std::size_t totalBytes, const CallSite& site)

@@ -92,7 +92,17 @@ public:
 
     int size() const override { return static_cast<int>(m_events.size()); }
 
-    void mark(int index) override { WB_CUDA_CHECK(cudaEventRecord(event(index), m_stream)); }
+    // A plain cudaEventRecord during stream capture only marks a point for cross-stream
+    // waits; an external record makes it an event-record node that the graph runs.
+    void mark(int index) override
+    {
+        cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+        WB_CUDA_CHECK(cudaStreamIsCapturing(m_stream, &capture));
+        if (capture == cudaStreamCaptureStatusActive)
+            WB_CUDA_CHECK(cudaEventRecordWithFlags(event(index), m_stream, cudaEventRecordExternal));
+        else
+            WB_CUDA_CHECK(cudaEventRecord(event(index), m_stream));
+    }
 
     double elapsedMs(int from, int to) override
     {

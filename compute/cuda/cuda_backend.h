@@ -6,6 +6,7 @@
 // constructor, so nothing of it lands in a timed run.
 
 #include "handles.h"
+#include "jit_kernel.h"
 
 #include <wb/backend.h>
 
@@ -80,6 +81,7 @@ public:
     // are not affected) into a CUDA graph, instantiated once and launched by replay().
     void beginRecording() override;
     std::unique_ptr<Recording> endRecording() override;
+    bool recording() const { return m_recording; }
     void copy(const Array& src, Array& dst) override;
 
     std::unique_ptr<BinaryOp> prepareMatmul(const MatmulDesc& desc) override;
@@ -105,6 +107,8 @@ public:
     // The cuFFT plan for desc, shared by every prepared op of the same transform on this
     // backend while one of them lives (fft.cpp): planning costs milliseconds and a work area.
     std::shared_ptr<const PlannedFft> fftPlan(const FftDesc& desc);
+    // Run-time compiled kernels of this device (elementwise expressions), loaded once.
+    JitKernelCache& jitKernels() { return m_jitKernels; }
     // Scratch space from the counting allocator, freed in stream order when dropped.
     Array scratch(std::size_t bytes) { return empty(Shape{static_cast<std::int64_t>(bytes)}, DType::U8); }
 
@@ -121,6 +125,7 @@ private:
     CurandGenerator m_curand;
     StagingBuffers m_staging;
     bool m_recording = false;
+    JitKernelCache m_jitKernels{m_device};
 };
 
 } // namespace wb::cuda

@@ -1,6 +1,7 @@
 #pragma once
 // Move-only owners for the CUDA-family handles: streams, events, cuBLAS handles, cuFFT
-// plans, cuRAND generators, pinned host blocks and plain device blocks. Each owner
+// plans, cuRAND generators, loaded code libraries, pinned host blocks and plain device
+// blocks. Each owner
 // destroys its handle exactly once; destruction ignores errors, since a destructor may run
 // while an exception (possibly DeviceLost) is already on its way.
 
@@ -65,6 +66,8 @@ using CufftPlan = UniqueHandle<cufftHandle, cufftDestroy>;
 using Graph = UniqueHandle<cudaGraph_t, cudaGraphDestroy>;
 using GraphExec = UniqueHandle<cudaGraphExec_t, cudaGraphExecDestroy>;
 using CurandGenerator = UniqueHandle<curandGenerator_t, curandDestroyGenerator>;
+// Code loaded with cudaLibraryLoadData (NVRTC output); its kernels are valid until unloaded.
+using Library = UniqueHandle<cudaLibrary_t, cudaLibraryUnload>;
 using PinnedHostBlock = UniqueHandle<void*, cudaFreeHost>;
 // Device memory outside the backend's counting allocator: only the bare baseline uses it,
 // so that nothing of Warpbench sits between the library call and its buffers.

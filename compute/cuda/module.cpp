@@ -3,6 +3,8 @@
 #include "baseline.h"
 #include "check.h"
 #include "cuda_backend.h"
+#include "kernel_disk_cache.h"
+#include "nvrtc_compiler.h"
 
 #include "core/cuda_module.h"
 
@@ -108,6 +110,12 @@ CudaStatus discoverDevices()
     status.libraries["cuBLAS"] = libraryVersion(cublasGetProperty);
     status.libraries["cuFFT"] = libraryVersion(cufftGetProperty);
     status.libraries["cuRAND"] = libraryVersion(curandGetProperty);
+    try {
+        const NvrtcVersion nvrtc = nvrtcVersion();
+        status.libraries["NVRTC"] = std::to_string(nvrtc.major) + "." + std::to_string(nvrtc.minor);
+    } catch (const Error&) {
+        status.libraries["NVRTC"] = "unknown";
+    }
     for (int device = 0; device < count; ++device)
         status.gpus.push_back(describeDevice(device));
     status.available = true;
@@ -134,6 +142,12 @@ public:
     std::unique_ptr<Backend> createBackend(int device) override { return std::make_unique<CudaBackend>(device); }
 
     std::unique_ptr<detail::BareBaseline> createBaseline(int device) override { return createBareBaseline(device); }
+
+    detail::KernelCacheCounts kernelCacheCounts() override
+    {
+        const KernelCacheCounters counters = cuda::kernelCacheCounters();
+        return {counters.compiles, counters.diskHits, counters.memoryHits};
+    }
 };
 
 } // namespace

@@ -129,10 +129,15 @@ void fillRandom(CudaBackend& backend, const RandomDesc& desc, Array& out)
     backend.makeCurrent();
     WB_CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(backend.curand(), desc.seed));
     WB_CURAND_CHECK(curandSetGeneratorOffset(backend.curand(), 0));
-    if (uniform)
+    if (uniform) {
         fillUniform(backend, desc, out, n);
-    else
-        fillNormal(backend, desc, out, n);
+        return;
+    }
+    // cuRAND's host generator does work of its own around the kernels it queues (it
+    // re-seeds on the host and may set up state), which does not replay from a graph.
+    if (backend.recording())
+        fail(ErrorCode::Unsupported, "randn (cuRAND's host generator) cannot be recorded into a CUDA graph");
+    fillNormal(backend, desc, out, n);
 }
 
 } // namespace wb::cuda

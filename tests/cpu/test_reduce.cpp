@@ -335,6 +335,50 @@ TEST(Reduce, WhichNanDoesNotDependOnOrder)
     }
 }
 
+// A one-element sum is the element itself: every f16 and bf16 pattern read and rounded
+// back exactly (the CPU reads f16 with its own branch-free conversion).
+TEST(Reduce, EveryHalfValueSumsToItself)
+{
+    for (DType dtype : {DType::F16, DType::BF16}) {
+        SCOPED_TRACE(std::string(name(dtype)));
+        auto sum = cpuBackend().prepareReduce({Shape{1}, dtype, ReduceOp::Sum});
+        Array x = Array::emptyHost(Shape{1}, dtype);
+        Array out = Array::emptyHost(Shape{}, dtype);
+        const std::uint32_t infinity = dtype == DType::F16 ? 0x7c00u : 0x7f80u;
+        int failures = 0;
+        for (std::uint32_t bits = 0; bits <= 0xffffu; ++bits) {
+            x.data<std::uint16_t>()[0] = static_cast<std::uint16_t>(bits);
+            sum->run(x, out);
+            const std::uint16_t got = out.data<std::uint16_t>()[0];
+            const bool isNan = (bits & 0x7fffu) > infinity;
+            const bool ok = isNan ? std::isnan(test::realAt(out, 0)) : got == bits;
+            if (!ok && ++failures <= 5)
+                ADD_FAILURE() << "pattern 0x" << std::hex << bits << " summed to 0x" << got;
+        }
+    }
+}
+
+TEST(Reduce, SignedZeroSums)
+{
+    for (DType dtype : {DType::F16, DType::BF16, DType::F32, DType::F64, DType::C64}) {
+        SCOPED_TRACE(std::string(name(dtype)));
+        for (std::int64_t n : {std::int64_t{1}, std::int64_t{9}, (std::int64_t{1} << 15) + 1}) {
+            Array zeros = Array::emptyHost(Shape{n}, dtype);
+            for (std::int64_t i = 0; i < n; ++i)
+                test::setAt(zeros, i, {-0.0, -0.0});
+            const std::complex<double> sum = test::complexAt(reduce(ReduceOp::Sum, zeros), 0);
+            EXPECT_TRUE(std::signbit(sum.real())) << "a sum of -0 is -0, n=" << n;
+            if (isComplex(dtype)) {
+                EXPECT_TRUE(std::signbit(sum.imag())) << "n=" << n;
+            }
+            test::setAt(zeros, n / 2, 0.0);
+            EXPECT_FALSE(std::signbit(test::complexAt(reduce(ReduceOp::Sum, zeros), 0).real())) << "-0 + +0 is +0";
+        }
+        const Array empty = Array::emptyHost(Shape{0}, dtype);
+        EXPECT_FALSE(std::signbit(test::complexAt(reduce(ReduceOp::Sum, empty), 0).real())) << "an empty sum is +0";
+    }
+}
+
 TEST(Reduce, ComplexSumMeanAndNorm)
 {
     const Array x = fromValues(DType::C128, {{1.0, 2.0}, {3.0, -4.0}, {-0.5, 0.25}});

@@ -45,10 +45,16 @@ template <typename Compute, typename T> __device__ __forceinline__ Compute widen
 }
 
 // Rounds a float or double into T. The float-to-integer instructions (cvt.rni) saturate
-// to the 32-bit range and turn NaN into 0, so only the upper bound of u8 and u16 is left.
+// to the 32-bit range, so only the upper bound of u8 and u16 is left; NaN is not 0 there
+// (an H200 gives INT_MIN for __float2int_rn and __double2int_rn, UINT_MAX for
+// __double2uint_rn), so it is tested first.
 template <typename T, typename Compute> __device__ __forceinline__ T narrow(Compute value)
 {
     constexpr bool kDouble = std::is_same_v<Compute, double>;
+    if constexpr (std::is_integral_v<T>) {
+        if (isnan(value))
+            return T(0);
+    }
     if constexpr (std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::uint16_t>) {
         unsigned rounded;
         if constexpr (kDouble)
