@@ -46,6 +46,15 @@ pipeline::RunResult runOrThrow(const pipeline::Program& program, const pipeline:
     return result;
 }
 
+// The GPU's time for all steps together, per step.
+double perStepUs(const pipeline::RunResult& result, const OverheadConfig& config)
+{
+    const std::optional<pipeline::Timing>& steps = result.stepsTiming.back();
+    if (!steps)
+        fail(ErrorCode::Internal, "benchmark pipeline has no steps");
+    return steps->medianMs * 1e3 / (config.steps + 1);
+}
+
 const pipeline::StepFigures& lastStep(const pipeline::RunResult& result, const std::string& backend)
 {
     const auto it = std::find_if(result.steps.rbegin(), result.steps.rend(),
@@ -89,9 +98,12 @@ OverheadReport benchOverhead(const OverheadConfig& config)
     const pipeline::RunResult graph = runOrThrow(program, options);
     report.graphReplayed = !graph.graphReplay.empty() && graph.graphReplay.front();
     report.note = graph.notes.empty() ? "" : graph.notes.front();
-    report.graphUsPerStep = stepsMs(graph, gpu.name(), true) * 1e3 / config.steps;
+    report.graphTimedUsPerStep = perStepUs(graph, config);
+    options.stepTiming = false;
+    report.graphUsPerStep = perStepUs(runOrThrow(program, options), config);
+    options.stepTiming = true;
     options.graph = false;
-    report.eagerUsPerStep = stepsMs(runOrThrow(program, options), gpu.name(), true) * 1e3 / config.steps;
+    report.eagerUsPerStep = perStepUs(runOrThrow(program, options), config);
     return report;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // The pipeline executor's own benchmarks (issue 3, docs/benchmarks.md):
 //   - overhead: a chain of tiny elementwise steps that are kept apart (fusion off), so
-//     each is one kernel; per step the GPU time of the chain divided by its steps, with
-//     the repetitions replayed as a CUDA graph and, for contrast, launched one by one.
+//     each is one kernel; per step the GPU time of the chain (first step's start to last
+//     step's end, RunResult::stepsTiming) divided by its steps (the rand that makes the
+//     input counts as one), replayed as a CUDA graph with and without a timing mark between
+//     steps, and, for contrast, launched one by one.
 //   - fusion: a chain of 10 elementwise operations over one large f32 array, fused into
 //     one kernel, against one device-to-device copy of the same bytes (the bandwidth the
 //     fused kernel cannot beat: it reads and writes each element once) and unfused.
@@ -27,8 +29,9 @@ struct OverheadConfig {
 struct OverheadReport {
     OverheadConfig config;
     std::string backend;
-    double graphUsPerStep = 0; // sum of the steps' medians / steps, graph replay
-    double eagerUsPerStep = 0; // the same, launched one by one
+    double graphUsPerStep = 0;      // graph replay, no marks between the steps
+    double graphTimedUsPerStep = 0; // graph replay with a timing mark (event node) after each step
+    double eagerUsPerStep = 0;      // launched one by one, with the marks
     bool graphReplayed = false;
     std::string note; // why graph replay was off, if it was
 };

@@ -265,6 +265,7 @@ std::string pipelineBenchJson(const std::optional<OverheadReport>& overhead, con
                                          {"backend", overhead->backend},
                                          {"graph_replayed", overhead->graphReplayed},
                                          {"graph_us_per_step", number(overhead->graphUsPerStep)},
+                                         {"graph_timed_us_per_step", number(overhead->graphTimedUsPerStep)},
                                          {"eager_us_per_step", number(overhead->eagerUsPerStep)},
                                          {"note", overhead->note}}
                                   : json(nullptr);

@@ -208,6 +208,7 @@ public:
         , m_observer(observer)
         , m_onHost(backend.place().isHost())
         , m_useGraph(options.graph && backend.canRecord() && options.warmup + options.repeat > 1)
+        , m_stepTiming(options.stepTiming)
         , m_values(plan.values.size())
         , m_prepared(plan.steps.size())
     {
@@ -264,13 +265,29 @@ public:
         }
         if (!m_onHost) {
             for (Row& row : m_rows)
-                guarded(row, [&] { collect(row, measured); });
+                if (row.transfer || !replay || m_stepTiming)
+                    guarded(row, [&] { collect(row, measured); });
             if (last)
                 for (const Row& row : m_rows)
                     rowDone(row);
         }
+        if (m_hasSteps && measured) {
+            const Row& first = m_rows[m_firstComputeRow];
+            const Row& lastStep = m_rows[m_lastComputeRow];
+            guarded(first, [&] { m_stepsSamples.push_back(m_timeline->elapsedMs(first.startMark, lastStep.endMark)); });
+        }
         if (repetition == 0 && m_useGraph && m_hasSteps)
             record();
+    }
+
+    // The steps together (no transfers), per measured repetition: from the first step's
+    // start to the last one's end, so it includes whatever lies between them.
+    std::optional<Timing> stepsTiming() const
+    {
+        if (m_stepsSamples.empty())
+            return std::nullopt;
+        const bench::Statistics stats = bench::summarize(m_stepsSamples);
+        return Timing{stats.n, stats.median, stats.min, stats.max};
     }
 
     // A row's figures over the measured repetitions.
@@ -291,6 +308,16 @@ public:
     }
 
     const std::vector<Row>& rows() const { return m_rows; }
+
+    // Every materialised value by its label; a label given twice keeps the later value.
+    std::map<std::string, Array> values() const
+    {
+        std::map<std::string, Array> byLabel;
+        for (std::size_t i = 0; i < m_plan.values.size(); ++i)
+            if (m_values[i].valid())
+                byLabel[m_plan.values[i].label] = m_values[i];
+        return byLabel;
+    }
 
     // A value as a host array (downloaded when the backend is a GPU).
     Array hostValue(int value)
@@ -346,6 +373,8 @@ private:
         }
         m_timeline = m_backend.createTimeline(marks);
         m_hasSteps = m_firstComputeRow < m_rows.size() && !m_rows[m_firstComputeRow].transfer;
+        for (std::size_t r = m_firstComputeRow; r < m_rows.size() && !m_rows[r].transfer; ++r)
+            m_lastComputeRow = r;
     }
 
     void prepare(const PlanStep& step, PreparedStep& prepared)
@@ -413,11 +442,14 @@ private:
         try {
             m_backend.beginRecording();
             try {
-                for (std::size_t r = m_firstComputeRow; r < m_rows.size() && !m_rows[r].transfer; ++r) {
+                // Without step timing only the ends of the stretch are marked, so the graph
+                // holds the steps' kernels and nothing else.
+                for (std::size_t r = m_firstComputeRow; r <= m_lastComputeRow; ++r) {
                     if (r == m_firstComputeRow)
                         m_timeline->mark(m_rows[r].startMark);
                     runRow(m_rows[r]);
-                    m_timeline->mark(m_rows[r].endMark);
+                    if (m_stepTiming || r == m_lastComputeRow)
+                        m_timeline->mark(m_rows[r].endMark);
                 }
             } catch (const Error&) {
                 static_cast<void>(m_backend.endRecording());
@@ -454,11 +486,14 @@ private:
     RunObserver& m_observer;
     bool m_onHost;
     bool m_useGraph;
+    bool m_stepTiming;
+    std::vector<double> m_stepsSamples;
     std::vector<Array> m_values;
     std::vector<PreparedStep> m_prepared;
     std::map<int, Array> m_hostCopies; // GPU only: where sinks' arrays are downloaded to
     std::vector<Row> m_rows;
     std::size_t m_firstComputeRow = 0;
+    std::size_t m_lastComputeRow = 0;
     bool m_hasSteps = false;
     std::unique_ptr<Timeline> m_timeline;
     std::unique_ptr<Recording> m_recording;
@@ -574,6 +609,7 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
                 runs.back()->runOnce(i, i >= options.warmup, i + 1 == total, cancel, finish);
             }
             result.graphReplay.push_back(runs.back()->replayed());
+            result.stepsTiming.push_back(runs.back()->stepsTiming());
             if (!runs.back()->graphNote().empty())
                 result.notes.push_back(backend.name() + ": " + runs.back()->graphNote());
         } catch (const Cancelled&) {
@@ -635,6 +671,9 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
             result.checks.push_back(check);
         }
     }
+    if (options.keepValues)
+        for (const auto& backendRun : runs)
+            result.values.push_back(backendRun->values());
     for (auto& backendRows : rows) {
         double total = 0;
         for (StepFigures& figures : backendRows) {

@@ -392,7 +392,7 @@ TEST(Cli, RunRefusesAPipelineWithErrors)
     const std::string shapes = dir.write("shapes.wbp", "A = rand(4, 3)\nB = A @ A\n");
     const CliRun run = runCli(dir, "run " + shapes + " --backends cpu");
     EXPECT_EQ(run.status, 2);
-    EXPECT_TRUE(contains(run.err, shapes + ":2:1: error: shapes (4, 3) and (4, 3) do not fit")) << run.err;
+    EXPECT_TRUE(contains(run.err, shapes + ":2:7: error: shapes (4, 3) and (4, 3) do not fit")) << run.err;
     EXPECT_TRUE(run.out.empty()) << run.out;
 }
 

@@ -141,3 +141,20 @@ TEST(GpuRun, EverySamplePipelinePassesOnBothBackends)
     }
     EXPECT_GE(count, 6);
 }
+
+TEST(GpuRun, WithoutStepTimingTheGraphHoldsOnlyTheSteps)
+{
+    REQUIRE_GPU();
+    RunOptions options = both(4, 1);
+    options.stepTiming = false;
+    const RunResult result = run(programOf(kChain), options);
+    ASSERT_FALSE(result.error) << result.error->message;
+    ASSERT_EQ(result.graphReplay, (std::vector<bool>{false, true}));
+    ASSERT_EQ(result.stepsTiming.size(), 2u);
+    ASSERT_TRUE(result.stepsTiming[1]);
+    EXPECT_EQ(result.stepsTiming[1]->n, 4);
+    EXPECT_GT(result.stepsTiming[1]->medianMs, 0);
+    for (const StepFigures& step : result.steps)
+        if (step.backend != "cpu" && !step.transfer)
+            EXPECT_EQ(step.time.n, 0) << step.step; // the one eager repetition was the warm-up
+}

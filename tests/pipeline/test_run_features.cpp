@@ -135,3 +135,29 @@ TEST(RunFeatures, TheCpuNeverReplaysAGraph)
     EXPECT_EQ(result.graphReplay, std::vector<bool>{false});
     EXPECT_TRUE(result.notes.empty());
 }
+
+TEST(RunFeatures, StepsTogetherAreTimedPerRepetition)
+{
+    const RunResult result = run(programOf("x = rand(64, 64)\ny = x @ x\n"), options(3, 1));
+    ASSERT_TRUE(result.ok());
+    ASSERT_EQ(result.stepsTiming.size(), 1u);
+    ASSERT_TRUE(result.stepsTiming[0]);
+    EXPECT_EQ(result.stepsTiming[0]->n, 3);
+    EXPECT_GE(result.stepsTiming[0]->medianMs, result.steps[0].time.minMs);
+}
+
+TEST(RunFeatures, KeptValuesAreTheStepsOutputsByLabel)
+{
+    RunOptions o = options(1, 0);
+    o.keepValues = true;
+    const RunResult result = run(programOf("x = arange(4)\ny = x * 2\nz = y + 1\ns = sum(z)\n"), o);
+    ASSERT_TRUE(result.ok());
+    ASSERT_EQ(result.values.size(), 1u);
+    const auto& values = result.values[0];
+    EXPECT_EQ(values.count("y"), 0u); // computed inside z's fused step
+    ASSERT_EQ(values.count("z"), 1u);
+    const float* z = values.at("z").data<float>();
+    EXPECT_EQ(std::vector<float>(z, z + 4), (std::vector<float>{1, 3, 5, 7}));
+    EXPECT_EQ(values.count("s"), 1u);
+    EXPECT_TRUE(run(programOf("x = arange(4)\n"), options(1, 0)).values.empty());
+}

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +32,14 @@ struct RunOptions {
     int threads = 0;                          // CPU threads for the run; 0: as the process is set
     bool fuse = true;                         // merge chains of elementwise steps into one
     bool graph = true;                        // replay GPU repetitions after the first as a CUDA graph
-    std::string baseDirectory = ".";          // relative paths of load() and save() start here
+    // Time each step. Off, a replayed graph holds only the steps' work and two marks around
+    // it, so per-step figures come from the repetitions that were not replayed and only
+    // RunResult::stepsTiming covers the replays: for measuring the executor's own overhead.
+    bool stepTiming = true;
+    // Keep every step's output after the run in RunResult::values (the engine serves them
+    // to the GUI); off, they are freed when run() returns.
+    bool keepValues = false;
+    std::string baseDirectory = "."; // relative paths of load() and save() start here
 };
 
 RunOptions defaultRunOptions(const Program& program);
@@ -115,9 +123,16 @@ struct RunResult {
     std::vector<CheckOutcome> checks{};
     std::optional<RunError> error{};
     bool cancelled = false;
-    std::string hash{};               // pipelineHash() of the program
-    std::vector<bool> graphReplay{};  // per backend that finished: repetitions after the first replayed a graph
+    std::string hash{};              // pipelineHash() of the program
+    std::vector<bool> graphReplay{}; // per backend that finished: repetitions after the first replayed a graph
+    // Per backend that finished: all steps together (transfers excluded), first step's start
+    // to last step's end, over the measured repetitions; nullopt for a pipeline of no steps.
+    std::vector<std::optional<Timing>> stepsTiming{};
     std::vector<std::string> notes{}; // things a user should know about how the run went
+    // With RunOptions::keepValues, per backend that finished: each step's output by its
+    // label (the assigned name or the expression), as the backend holds it (device arrays
+    // on a GPU). Values computed inside a fused step have no array and are not here.
+    std::vector<std::map<std::string, Array>> values{};
 
     // No error, not cancelled, and every check passed.
     bool ok() const;
