@@ -216,7 +216,8 @@ public:
             try {
                 prepare(plan.steps[i], m_prepared[i]);
             } catch (const Error& error) {
-                throw Failed{{plan.steps[i].location, plan.steps[i].label + ": " + error.message()}};
+                throw Failed{{plan.steps[i].location, plan.steps[i].label + ": " + error.message(), error.code(),
+                              plan.steps[i].label}};
             }
         }
         layOutRows();
@@ -477,7 +478,7 @@ private:
             const int step = row.step;
             const SourceLocation location =
                 step >= 0 ? m_plan.steps[static_cast<std::size_t>(step)].location : SourceLocation{row.line, 1};
-            throw Failed{{location, row.name + ": " + error.message()}};
+            throw Failed{{location, row.name + ": " + error.message(), error.code(), row.name}};
         }
     }
 
@@ -617,7 +618,7 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
         } catch (const Failed& failed) {
             result.error = failed.error;
         } catch (const Error& error) {
-            result.error = RunError{{}, error.message()};
+            result.error = RunError{{}, error.message(), error.code(), {}};
         }
         if (result.cancelled || result.error)
             break;
@@ -646,7 +647,7 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
                 else
                     saveImage(sink.path, array);
             } catch (const Error& error) {
-                result.error = RunError{sink.location, error.message()};
+                result.error = RunError{sink.location, error.message(), error.code(), {}};
             }
         } else if (sink.reference >= 0) {
             // Against a reference: on every backend, x with ref.

@@ -10,6 +10,7 @@
 // reported in RunResult::error, never thrown.
 
 #include <wb/array.h>
+#include <wb/error.h>
 #include <wb/ops.h>
 #include <wb/pipeline.h>
 
@@ -112,6 +113,8 @@ struct CheckOutcome {
 struct RunError {
     SourceLocation location{};
     std::string message{};
+    ErrorCode code = ErrorCode::Internal; // DeviceLost: the GPU's context is unusable, end the process
+    std::string step{};                   // the row that failed; empty when no step was running
 };
 
 struct RunResult {
