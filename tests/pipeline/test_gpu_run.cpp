@@ -155,7 +155,8 @@ TEST(GpuRun, WithoutStepTimingTheGraphHoldsOnlyTheSteps)
     EXPECT_EQ(result.stepsTiming[1]->n, 4);
     EXPECT_GT(result.stepsTiming[1]->medianMs, 0);
     for (const StepFigures& step : result.steps) {
-        if (step.backend != "cpu" && !step.transfer) // the one eager repetition was the warm-up
+        if (step.backend != "cpu" && !step.transfer) { // the one eager repetition was the warm-up
             EXPECT_EQ(step.time.n, 0) << step.step;
+        }
     }
 }
