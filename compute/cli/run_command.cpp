@@ -120,8 +120,11 @@ void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& 
         std::cout << "\nshown:";
         for (std::size_t i = 0; i < result.shown.size(); ++i) {
             std::cout << ' ' << result.shown[i];
-            if (i < result.shownValues.size() && !result.shownValues[i].empty())
-                std::cout << " = " << result.shownValues[i];
+            const std::vector<std::string> none;
+            const std::vector<std::string>& values = i < result.shownValues.size() ? result.shownValues[i] : none;
+            for (std::size_t b = 0; b < values.size(); ++b)
+                std::cout << (b == 0 ? " = " : ", ") << values[b]
+                          << (values.size() > 1 ? " (" + result.backends[b] + ")" : "");
         }
         std::cout << '\n';
     }

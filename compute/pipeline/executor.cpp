@@ -637,8 +637,13 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
     for (const Sink& sink : plan.sinks) {
         if (sink.kind == Sink::Kind::Show) {
             result.shown.push_back(sink.label);
-            const Array array = runs.front()->hostValue(sink.value);
-            result.shownValues.push_back(array.numel() == 1 ? scalarText(cpu, array) : "");
+            std::vector<std::string> values;
+            for (const auto& backendRun : runs) {
+                const Array array = backendRun->hostValue(sink.value);
+                if (array.numel() == 1)
+                    values.push_back(scalarText(cpu, array));
+            }
+            result.shownValues.push_back(std::move(values));
         } else if (sink.kind == Sink::Kind::Save) {
             const Array array = runs.front()->hostValue(sink.value);
             try {

@@ -79,7 +79,7 @@ TEST(RunFeatures, OneElementResultsAreShownWithTheirValue)
 {
     const RunResult result = run(programOf("a = arange(5)\ns = sum(a)\nm = max(a)\nshow(s, m, a)\n"), options(1, 0));
     ASSERT_TRUE(result.ok()) << (result.error ? result.error->message : "");
-    EXPECT_EQ(result.shownValues, (std::vector<std::string>{"10", "4", ""}));
+    EXPECT_EQ(result.shownValues, (std::vector<std::vector<std::string>>{{"10"}, {"4"}, {}}));
 }
 
 TEST(RunFeatures, CheckAgainstAReferencePassesAndFails)

@@ -118,11 +118,13 @@ struct RunError {
 };
 
 struct RunResult {
-    std::vector<std::string> backends{};    // as named by the backends: "cpu", "cuda:0"
-    std::vector<StepFigures> steps{};       // backend by backend, steps in run order
-    std::vector<double> totalMs{};          // per backend: the sum of its steps' medians
-    std::vector<std::string> shown{};       // the expressions passed to show(), in order
-    std::vector<std::string> shownValues{}; // per shown: its value as text when it holds one element, else ""
+    std::vector<std::string> backends{}; // as named by the backends: "cpu", "cuda:0"
+    std::vector<StepFigures> steps{};    // backend by backend, steps in run order
+    std::vector<double> totalMs{};       // per backend: the sum of its steps' medians
+    std::vector<std::string> shown{};    // the expressions passed to show(), in order
+    // Per shown: when it holds one element, its value as text on each backend (in the
+    // order of `backends`); empty otherwise.
+    std::vector<std::vector<std::string>> shownValues{};
     std::vector<CheckOutcome> checks{};
     std::optional<RunError> error{};
     bool cancelled = false;
