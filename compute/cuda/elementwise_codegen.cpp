@@ -2,6 +2,7 @@
 
 #include <wb/error.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -139,6 +140,18 @@ template <typename C> __device__ __forceinline__ bool wb_ceq(C a, C b) { return 
 template <typename C> __device__ __forceinline__ bool wb_cnonzero(C a) { return a.x != 0 || a.y != 0; }
 template <typename C> __device__ __forceinline__ auto wb_cabs(C a) { return wb_hypot(a.x, a.y); }
 template <typename C> __device__ __forceinline__ auto wb_carg(C a) { return wb_atan2(a.y, a.x); }
+
+// ---- N consecutive elements moved with one load or store (16 bytes at most) ----
+template <typename T, int N> struct alignas(sizeof(T) * N) wb_vector { T v[N]; };
+// Vector k of p: elements k * N ... k * N + N - 1; p + k * N must be aligned to the vector.
+template <int N, typename T, typename Index> __device__ __forceinline__ wb_vector<T, N> wb_load(const T* p, Index k)
+{
+    return *reinterpret_cast<const wb_vector<T, N>*>(p + k * N);
+}
+template <int N, typename T, typename Index> __device__ __forceinline__ void wb_store(T* p, Index k, const wb_vector<T, N>& value)
+{
+    *reinterpret_cast<wb_vector<T, N>*>(p + k * N) = value;
+}
 )";
 
 std::string opName(ElemOp op) { return std::string(name(op)); }
@@ -246,6 +259,79 @@ std::string constantLiteral(double value, DType dtype)
 
 std::string zeroOf(DType dtype) { return constantLiteral(0.0, dtype); }
 
+// Checks the desc's structure and marks the nodes the result depends on; only those are
+// generated (a dead node would be a "never referenced" warning) and only the inputs they
+// read are loaded.
+std::vector<bool> liveNodes(const ElementwiseDesc& desc)
+{
+    const auto nodeCount = static_cast<int>(desc.nodes.size());
+    const auto inputCount = static_cast<int>(desc.inputs.size());
+    if (nodeCount == 0)
+        fail(ErrorCode::InvalidArgument, "an elementwise expression without nodes", {.op = "elementwise"});
+    if (desc.inputShapes.size() != desc.inputs.size())
+        fail(ErrorCode::InvalidArgument,
+             std::to_string(desc.inputShapes.size()) + " input shapes for " + std::to_string(inputCount) + " inputs",
+             {.op = "elementwise"});
+    if (inputCount > kMaxElementwiseInputs)
+        fail(ErrorCode::Unsupported,
+             std::to_string(inputCount) + " inputs; a GPU kernel takes at most " +
+                 std::to_string(kMaxElementwiseInputs),
+             {.op = "elementwise"});
+    std::vector<bool> live(static_cast<std::size_t>(nodeCount), false);
+    live.back() = true;
+    for (int index = nodeCount - 1; index >= 0; --index) {
+        const ElemNode& node = desc.nodes[static_cast<std::size_t>(index)];
+        if (!live[static_cast<std::size_t>(index)])
+            continue;
+        const int operands[] = {node.a, node.b, node.c};
+        for (int k = 0; k < arity(node.op); ++k) {
+            if (operands[k] < 0 || operands[k] >= index)
+                fail(ErrorCode::InvalidArgument,
+                     "node " + std::to_string(index) + " (" + opName(node.op) + ") refers to node " +
+                         std::to_string(operands[k]),
+                     {.op = "elementwise"});
+            // Imag of a real value is 0 whatever the value.
+            const DType operandType = desc.nodes[static_cast<std::size_t>(operands[k])].dtype;
+            if (!(node.op == ElemOp::Imag && !isComplex(operandType)))
+                live[static_cast<std::size_t>(operands[k])] = true;
+        }
+        if (node.op == ElemOp::Input && (node.input < 0 || node.input >= inputCount))
+            fail(ErrorCode::InvalidArgument,
+                 "node " + std::to_string(index) + " reads input " + std::to_string(node.input) + " of " +
+                     std::to_string(inputCount),
+                 {.op = "elementwise"});
+    }
+    return live;
+}
+
+ElementwiseLayout layoutOf(const ElementwiseDesc& desc, const std::vector<bool>& live)
+{
+    ElementwiseLayout layout;
+    const std::size_t inputCount = desc.inputs.size();
+    for (std::size_t input = 0; input < inputCount; ++input)
+        layout.broadcast.push_back(isBroadcastInput(desc, static_cast<int>(input)));
+    std::vector<bool> streamed(inputCount, false);
+    for (std::size_t index = 0; index < desc.nodes.size(); ++index) {
+        const ElemNode& node = desc.nodes[index];
+        if (live[index] && node.op == ElemOp::Input && !layout.broadcast[static_cast<std::size_t>(node.input)])
+            streamed[static_cast<std::size_t>(node.input)] = true;
+    }
+    // One 16-byte vector of the widest array the kernel streams; narrower ones move
+    // vectorWidth elements in fewer bytes.
+    const DType outputType = desc.nodes.back().dtype;
+    std::size_t widest = sizeOf(outputType);
+    for (std::size_t input = 0; input < inputCount; ++input) {
+        if (streamed[input])
+            widest = std::max(widest, sizeOf(desc.inputs[input]));
+    }
+    layout.vectorWidth = static_cast<int>(std::max<std::size_t>(1, kElementwiseVectorBytes / widest));
+    const auto width = static_cast<std::size_t>(layout.vectorWidth);
+    for (std::size_t input = 0; input < inputCount; ++input)
+        layout.inputAlignment.push_back(streamed[input] ? width * sizeOf(desc.inputs[input]) : 0);
+    layout.outputAlignment = width * sizeOf(outputType);
+    return layout;
+}
+
 class Generator {
 public:
     explicit Generator(const ElementwiseDesc& desc)
@@ -270,14 +356,15 @@ private:
     std::string cast(const std::string& value, DType from, DType to) const;
     std::string castReal(const std::string& value, DType from, DType to) const;
 
-    std::string load(int input, const std::string& index) const;
+    // Input `input`'s value at the element (in[0] for a broadcast input) in its compute type.
+    std::string load(int input) const;
     std::string store(const std::string& value, DType dtype) const;
 
     // The expression for a node in its dtype's compute type.
     std::string expression(int index) const;
 
     const ElementwiseDesc& m_desc;
-    std::vector<bool> m_broadcast;
+    ElementwiseLayout m_layout;
     int m_current = 0; // the node being generated, for messages
 };
 
@@ -354,10 +441,11 @@ std::string Generator::cast(const std::string& value, DType from, DType to) cons
     return castReal(value, from, to);
 }
 
-std::string Generator::load(int input, const std::string& index) const
+std::string Generator::load(int input) const
 {
     const DType dtype = m_desc.inputs[static_cast<std::size_t>(input)];
-    const std::string element = "in" + std::to_string(input) + "[" + index + "]";
+    const std::string k = std::to_string(input);
+    const std::string element = m_layout.broadcast[static_cast<std::size_t>(input)] ? "in" + k + "[0]" : "x" + k;
     if (dtype == DType::F16)
         return "wb_f16_to_f32(" + element + ")";
     if (dtype == DType::BF16)
@@ -429,7 +517,7 @@ std::string Generator::expression(int index) const
     switch (node.op) {
     case ElemOp::Input: {
         const DType dtype = m_desc.inputs[static_cast<std::size_t>(node.input)];
-        return promote(load(node.input, m_broadcast[static_cast<std::size_t>(node.input)] ? "0" : "i"), dtype, type);
+        return promote(load(node.input), dtype, type);
     }
     case ElemOp::Constant: return constantLiteral(node.constant, type);
     case ElemOp::Index:
@@ -511,81 +599,144 @@ std::string Generator::expression(int index) const
 
 ElementwiseKernelSource Generator::generate()
 {
+    const std::vector<bool> live = liveNodes(m_desc);
+    m_layout = layoutOf(m_desc, live);
     const auto nodeCount = static_cast<int>(m_desc.nodes.size());
     const auto inputCount = static_cast<int>(m_desc.inputs.size());
-    if (nodeCount == 0)
-        fail(ErrorCode::InvalidArgument, "an elementwise expression without nodes", {.op = "elementwise"});
-    if (m_desc.inputShapes.size() != m_desc.inputs.size())
-        fail(ErrorCode::InvalidArgument,
-             std::to_string(m_desc.inputShapes.size()) + " input shapes for " + std::to_string(inputCount) + " inputs",
-             {.op = "elementwise"});
-    if (inputCount > kMaxElementwiseInputs)
-        fail(ErrorCode::Unsupported,
-             std::to_string(inputCount) + " inputs; a GPU kernel takes at most " +
-                 std::to_string(kMaxElementwiseInputs),
-             {.op = "elementwise"});
-    for (int input = 0; input < inputCount; ++input)
-        m_broadcast.push_back(isBroadcastInput(m_desc, input));
 
-    // Only nodes the result depends on: a dead node would be a "never referenced" warning.
-    std::vector<bool> live(static_cast<std::size_t>(nodeCount), false);
-    live.back() = true;
-    for (int index = nodeCount - 1; index >= 0; --index) {
-        const ElemNode& node = m_desc.nodes[static_cast<std::size_t>(index)];
-        if (!live[static_cast<std::size_t>(index)])
-            continue;
-        const int operands[] = {node.a, node.b, node.c};
-        for (int k = 0; k < arity(node.op); ++k) {
-            if (operands[k] < 0 || operands[k] >= index)
-                fail(ErrorCode::InvalidArgument,
-                     "node " + std::to_string(index) + " (" + opName(node.op) + ") refers to node " +
-                         std::to_string(operands[k]),
-                     {.op = "elementwise"});
-            // Imag of a real value is 0 whatever the value.
-            if (!(node.op == ElemOp::Imag && !isComplex(dtypeOf(operands[k]))))
-                live[static_cast<std::size_t>(operands[k])] = true;
-        }
-        if (node.op == ElemOp::Input && (node.input < 0 || node.input >= inputCount))
-            fail(ErrorCode::InvalidArgument,
-                 "node " + std::to_string(index) + " reads input " + std::to_string(node.input) + " of " +
-                     std::to_string(inputCount),
-                 {.op = "elementwise"});
-    }
-
-    // Constants and broadcast inputs are computed once per thread, before the loop.
+    // Constants and broadcast inputs are computed once per thread, before the loop; the
+    // other nodes once per element, in `element`.
     std::string before, inside;
+    bool usesIndex = false;
     for (int index = 0; index < nodeCount; ++index) {
         if (!live[static_cast<std::size_t>(index)])
             continue;
         m_current = index;
         const ElemNode& node = m_desc.nodes[static_cast<std::size_t>(index)];
         const bool once = node.op == ElemOp::Constant ||
-                          (node.op == ElemOp::Input && m_broadcast[static_cast<std::size_t>(node.input)]);
+                          (node.op == ElemOp::Input && m_layout.broadcast[static_cast<std::size_t>(node.input)]);
+        usesIndex = usesIndex || node.op == ElemOp::Index;
         const std::string line = "const " + computeType(node.dtype) + " " + var(index) + " = " + expression(index) +
                                  "; // " + opName(node.op) + ", " + std::string(name(node.dtype)) + "\n";
         (once ? before : inside) += (once ? "    " : "        ") + line;
     }
     const DType outputType = m_desc.nodes.back().dtype;
+    const std::string outStorage = storageType(outputType);
+
+    // The inputs read at every element, and what `element` takes: their values there.
+    std::vector<int> streamed;
+    for (int input = 0; input < inputCount; ++input) {
+        if (m_layout.inputAlignment[static_cast<std::size_t>(input)] != 0)
+            streamed.push_back(input);
+    }
+    auto inputType = [&](int input) { return storageType(m_desc.inputs[static_cast<std::size_t>(input)]); };
+    auto number = [](int value) { return std::to_string(value); };
+    std::string parameters, arguments, tailArguments;
+    for (int input : streamed) {
+        const std::string k = number(input);
+        parameters += (parameters.empty() ? "const " : ", const ") + inputType(input) + " x" + k;
+        arguments += (arguments.empty() ? "a" : ", a") + k + "[u].v[e]";
+        tailArguments += (tailArguments.empty() ? "in" : ", in") + k + "[i]";
+    }
+    if (usesIndex) {
+        parameters += parameters.empty() ? "const Index i" : ", const Index i";
+        arguments += arguments.empty() ? "k[u] * E + e" : ", k[u] * E + e";
+        tailArguments += tailArguments.empty() ? "i" : ", i";
+    }
 
     std::string text = m_desc.text();
     for (char& c : text) {
         if (c == '\n' || c == '\r')
             c = ' ';
     }
+    const std::string block = number(kElementwiseBlock);
+    const std::string unroll = number(kElementwiseUnroll);
+    const std::string tile = number(kElementwiseBlock * kElementwiseUnroll);
+    std::string pointers;
+    for (int input = 0; input < inputCount; ++input)
+        pointers += "const " + inputType(input) + "* in" + number(input) + ", ";
+    pointers += outStorage + "* out";
+    std::string pointerNames;
+    for (int input = 0; input < inputCount; ++input)
+        pointerNames += "in" + number(input) + ", ";
+    pointerNames += "out";
+
     std::string source = "// Generated by Warpbench (compute/cuda/elementwise_codegen.cpp) for: " + text + "\n";
     source += kPrelude;
-    source += "\nextern \"C\" __global__ void __launch_bounds__(" + std::to_string(kElementwiseBlock) + ") " +
-              kElementwiseKernelName + "(";
-    for (int input = 0; input < inputCount; ++input)
-        source += "const " + storageType(m_desc.inputs[static_cast<std::size_t>(input)]) + "* in" +
-                  std::to_string(input) + ", ";
-    source += storageType(outputType) + "* out, long long n)\n{\n";
+    source += "\n// E elements per vector (E == 1: the scalar kernels), 32- or 64-bit indices.\n"
+              "template <typename Index, int E>\n"
+              "__device__ __forceinline__ void wb_run(" +
+              pointers + ", const long long count)\n{\n";
     source += before;
-    source += "    const long long stride = (long long)gridDim.x * blockDim.x;\n"
-              "    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {\n";
+    source += "    auto element = [&](" + parameters + ") -> " + outStorage + " {\n";
     source += inside;
-    source += "        out[i] = " + store(var(nodeCount - 1), outputType) + ";\n    }\n}\n";
-    return {std::move(source), m_broadcast};
+    source += "        return " + store(var(nodeCount - 1), outputType) + ";\n    };\n";
+    source += "    const Index n = (Index)count;\n"
+              "    const Index vectors = n / E;\n"
+              "    // Tiles of " +
+              unroll + " x " + block + " vectors; thread t of a block takes vectors t, t + " + block +
+              ", ... of a tile, and\n"
+              "    // issues all its loads before it computes or stores any element.\n"
+              "    for (Index tile = (Index)blockIdx.x * " +
+              tile + "; tile < vectors; tile += (Index)gridDim.x * " + tile +
+              ") {\n"
+              "        Index k[" +
+              unroll + "];\n";
+    for (int input : streamed)
+        source += "        wb_vector<" + inputType(input) + ", E> a" + number(input) + "[" + unroll + "];\n";
+    source += "#pragma unroll\n"
+              "        for (int u = 0; u < " +
+              unroll +
+              "; ++u) {\n"
+              "            k[u] = tile + u * " +
+              block + " + threadIdx.x;\n";
+    if (!streamed.empty()) {
+        source += "            if (k[u] < vectors) {\n";
+        for (int input : streamed)
+            source += "                a" + number(input) + "[u] = wb_load<E>(in" + number(input) + ", k[u]);\n";
+        source += "            }\n";
+    }
+    source += "        }\n"
+              "#pragma unroll\n"
+              "        for (int u = 0; u < " +
+              unroll +
+              "; ++u) {\n"
+              "            if (k[u] < vectors) {\n"
+              "                wb_vector<" +
+              outStorage +
+              ", E> r;\n"
+              "#pragma unroll\n"
+              "                for (int e = 0; e < E; ++e)\n"
+              "                    r.v[e] = element(" +
+              arguments +
+              ");\n"
+              "                wb_store<E>(out, k[u], r);\n"
+              "            }\n"
+              "        }\n"
+              "    }\n"
+              "    // The last n % E elements, one per thread of block 0.\n"
+              "    if constexpr (E > 1) {\n"
+              "        if (blockIdx.x == 0 && threadIdx.x < n - vectors * E) {\n"
+              "            const Index i = vectors * E + threadIdx.x;\n"
+              "            out[i] = element(" +
+              tailArguments +
+              ");\n"
+              "        }\n"
+              "    }\n"
+              "}\n";
+    auto kernel = [&](bool vector, bool wideIndex) {
+        source += "\nextern \"C\" __global__ void __launch_bounds__(" + block + ") " +
+                  elementwiseKernelName(vector, wideIndex) + "(" + pointers + ", long long n)\n{\n    wb_run<" +
+                  (wideIndex ? "long long" : "unsigned") + ", " + number(vector ? m_layout.vectorWidth : 1) + ">(" +
+                  pointerNames + ", n);\n}\n";
+    };
+    if (m_layout.vectorWidth > 1) {
+        kernel(true, false);
+        kernel(true, true);
+    }
+    kernel(false, false);
+    kernel(false, true);
+    return {std::move(source), m_layout};
 }
 
 } // namespace
@@ -597,7 +748,42 @@ bool isBroadcastInput(const ElementwiseDesc& desc, int input)
     return desc.inputShapes[static_cast<std::size_t>(input)].numel() == 1 && desc.shape.numel() != 1;
 }
 
+ElementwiseLayout elementwiseLayout(const ElementwiseDesc& desc) { return layoutOf(desc, liveNodes(desc)); }
+
 ElementwiseKernelSource generateElementwiseKernel(const ElementwiseDesc& desc) { return Generator(desc).generate(); }
+
+std::string elementwiseKernelName(bool vector, bool wideIndex)
+{
+    return std::string("wb_elementwise_") + (vector ? "vector" : "scalar") + (wideIndex ? "64" : "32");
+}
+
+std::vector<std::string> elementwiseKernelNames(const ElementwiseLayout& layout)
+{
+    std::vector<std::string> names;
+    for (bool vector : {false, true}) {
+        if (vector && layout.vectorWidth == 1)
+            break;
+        for (bool wideIndex : {false, true})
+            names.push_back(elementwiseKernelName(vector, wideIndex));
+    }
+    return names;
+}
+
+bool elementwiseWideIndex(std::int64_t n) { return n > std::numeric_limits<std::int32_t>::max(); }
+
+bool fitsVectorPath(const ElementwiseLayout& layout, std::span<const void* const> inputs, const void* out)
+{
+    if (layout.vectorWidth == 1 || inputs.size() != layout.inputAlignment.size())
+        return false;
+    auto aligned = [](const void* pointer, std::size_t bytes) {
+        return bytes == 0 || reinterpret_cast<std::uintptr_t>(pointer) % bytes == 0;
+    };
+    for (std::size_t input = 0; input < inputs.size(); ++input) {
+        if (!aligned(inputs[input], layout.inputAlignment[input]))
+            return false;
+    }
+    return aligned(out, layout.outputAlignment);
+}
 
 std::vector<std::string> elementwiseCompileOptions()
 {

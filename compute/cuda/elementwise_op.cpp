@@ -4,8 +4,11 @@
 // checks its operands and launches; it allocates nothing and never synchronises, so it
 // can be recorded into a CUDA graph.
 //
-// Launch: gridStrideBlocks(n) blocks of kElementwiseBlock threads (launch.h), 1-D
-// grid-stride loop; no shared memory (see elementwise_codegen.h).
+// Launch: kElementwiseBlock threads per block; the vector kernel where every streamed array
+// is aligned to its vector, else the scalar one, each with the index width n needs (see
+// elementwise_codegen.h). Grids are sized in prepare from the SM count and each kernel's
+// occupancy: one block per tile up to kElementwiseWaves waves of resident blocks, so that
+// run() decides between two precomputed launches from the pointers' addresses alone.
 
 #include "check.h"
 #include "cuda_backend.h"
@@ -16,6 +19,8 @@
 
 #include "core/operand_check.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -38,22 +43,29 @@ std::string memoryKey(const ElementwiseDesc& desc, const std::vector<bool>& broa
     return key;
 }
 
+// One of the program's kernels with the grid it is launched with.
+struct Launch {
+    const void* function = nullptr;
+    unsigned blocks = 0;
+};
+
 class ElementwiseOp final : public NaryOp {
 public:
-    ElementwiseOp(CudaBackend& backend, ElementwiseDesc desc, std::vector<bool> broadcast,
-                  std::shared_ptr<const JitKernel> kernel)
+    ElementwiseOp(CudaBackend& backend, ElementwiseDesc desc, ElementwiseLayout layout,
+                  std::shared_ptr<const JitKernel> kernels, Launch vectorLaunch, Launch scalarLaunch)
         : m_backend(backend)
         , m_desc(std::move(desc))
         , m_outType(m_desc.outputDType())
-        , m_broadcast(std::move(broadcast))
-        , m_kernel(std::move(kernel))
+        , m_layout(std::move(layout))
+        , m_kernels(std::move(kernels))
+        , m_vector(vectorLaunch)
+        , m_scalar(scalarLaunch)
         , m_count(m_desc.shape.numel())
-        , m_blocks(m_count > 0 ? gridStrideBlocks(m_count) : 0)
         , m_inputPointers(m_desc.inputs.size(), nullptr)
     {
         for (std::size_t input = 0; input < m_desc.inputs.size(); ++input)
             m_roles.push_back("input " + std::to_string(input));
-        // The kernel's parameters in order: one pointer per input, the output, n.
+        // The kernels' parameters in order: one pointer per input, the output, n.
         for (const void*& pointer : m_inputPointers)
             m_arguments.push_back(&pointer);
         m_arguments.push_back(&m_outPointer);
@@ -79,7 +91,8 @@ public:
         // so an input may be the output itself; any other overlap would race.
         for (std::size_t k = 0; k < inputs.size(); ++k) {
             const Array& in = *inputs[k];
-            const bool inPlace = in.data() == out.data() && !m_broadcast[k] && sizeOf(in.dtype()) == sizeOf(m_outType);
+            const bool inPlace =
+                in.data() == out.data() && !m_layout.broadcast[k] && sizeOf(in.dtype()) == sizeOf(m_outType);
             if (!inPlace)
                 detail::requireSeparate(in, out, "elementwise");
         }
@@ -89,7 +102,10 @@ public:
         for (std::size_t k = 0; k < inputs.size(); ++k)
             m_inputPointers[k] = inputs[k]->data();
         m_outPointer = out.data();
-        WB_CUDA_CHECK(cudaLaunchKernel(m_kernel->function(), dim3(m_blocks), dim3(kElementwiseThreads),
+        // Host arithmetic on the addresses only: the same choice when run() is recorded.
+        const Launch& launch =
+            m_vector.function && fitsVectorPath(m_layout, m_inputPointers, m_outPointer) ? m_vector : m_scalar;
+        WB_CUDA_CHECK(cudaLaunchKernel(launch.function, dim3(launch.blocks), dim3(kElementwiseThreads),
                                        m_arguments.data(), 0, m_backend.stream()));
         WB_CUDA_CHECK_LAUNCH("wb_elementwise");
     }
@@ -98,17 +114,39 @@ private:
     CudaBackend& m_backend;
     ElementwiseDesc m_desc;
     DType m_outType;
-    std::vector<bool> m_broadcast;
-    std::shared_ptr<const JitKernel> m_kernel;
+    ElementwiseLayout m_layout;
+    std::shared_ptr<const JitKernel> m_kernels; // owns the code m_vector and m_scalar launch
+    Launch m_vector;                            // no function when the program has no vector kernels
+    Launch m_scalar;
     std::vector<std::string> m_roles;
-    long long m_count; // the kernel's n
-    unsigned m_blocks;
+    long long m_count; // the kernels' n
     // What m_arguments points at (cudaLaunchKernel takes the address of each argument);
     // set in run(), sized in the constructor so run() allocates nothing.
     std::vector<const void*> m_inputPointers;
     void* m_outPointer = nullptr;
     std::vector<void*> m_arguments;
 };
+
+// The launch of kernel `index` of the program over `units` vectors (elements, for the
+// scalar kernels): a block per tile of kElementwiseUnroll x kElementwiseBlock of them, at
+// most kElementwiseWaves times what the device holds at once, at least one (for the tail
+// of a vector kernel with no whole vector).
+Launch launchOf(const JitKernel& kernels, std::size_t index, std::int64_t units, int smCount)
+{
+    const cudaFuncAttributes& attributes = kernels.attributes(index);
+    if (attributes.maxThreadsPerBlock < kElementwiseBlock)
+        fail(ErrorCode::Internal,
+             "the generated kernel runs at most " + std::to_string(attributes.maxThreadsPerBlock) +
+                 " threads per block, fewer than the " + std::to_string(kElementwiseBlock) + " it is launched with",
+             {.op = "elementwise"});
+    int resident = 0;
+    WB_CUDA_CHECK(
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernels.function(index), kElementwiseBlock, 0));
+    constexpr std::int64_t kTile = std::int64_t{kElementwiseUnroll} * kElementwiseBlock;
+    const std::int64_t tiles = std::max<std::int64_t>(1, (units + kTile - 1) / kTile);
+    const std::int64_t most = std::int64_t{std::max(smCount, 1)} * std::max(resident, 1) * kElementwiseWaves;
+    return {kernels.function(index), static_cast<unsigned>(std::min(tiles, most))};
+}
 
 } // namespace
 
@@ -117,11 +155,9 @@ std::unique_ptr<NaryOp> prepareElementwise(CudaBackend& backend, const Elementwi
     OpScope scope("elementwise");
     ElementwiseDesc validated = desc;
     validated.validate();
-    std::vector<bool> broadcast;
-    for (std::size_t input = 0; input < validated.inputs.size(); ++input)
-        broadcast.push_back(isBroadcastInput(validated, static_cast<int>(input)));
+    ElementwiseLayout layout = elementwiseLayout(validated);
 
-    std::string key = memoryKey(validated, broadcast);
+    std::string key = memoryKey(validated, layout.broadcast);
     std::string generated;
     if (key.front() == '\n') {
         // No canonical text to key on: the generated source itself is the key.
@@ -136,13 +172,24 @@ std::unique_ptr<NaryOp> prepareElementwise(CudaBackend& backend, const Elementwi
         program.options = elementwiseCompileOptions();
         return program;
     };
-    std::shared_ptr<const JitKernel> kernel = backend.jitKernels().kernel(key, request, kElementwiseKernelName);
-    if (kernel->attributes().maxThreadsPerBlock < kElementwiseBlock)
-        fail(ErrorCode::Internal,
-             "the generated kernel runs at most " + std::to_string(kernel->attributes().maxThreadsPerBlock) +
-                 " threads per block, fewer than the " + std::to_string(kElementwiseBlock) + " it is launched with",
-             {.op = "elementwise"});
-    return std::make_unique<ElementwiseOp>(backend, std::move(validated), std::move(broadcast), std::move(kernel));
+    // Every kernel of the program, whichever this op launches: one compile and one cache
+    // entry per desc, whatever the size.
+    const std::vector<std::string> names = elementwiseKernelNames(layout);
+    std::shared_ptr<const JitKernel> kernels = backend.jitKernels().kernel(key, request, names);
+
+    const std::int64_t count = validated.shape.numel();
+    const bool wideIndex = elementwiseWideIndex(count);
+    int smCount = 0;
+    WB_CUDA_CHECK(cudaDeviceGetAttribute(&smCount, cudaDevAttrMultiProcessorCount, backend.device()));
+    auto indexOf = [&](bool vector) {
+        const auto found = std::find(names.begin(), names.end(), elementwiseKernelName(vector, wideIndex));
+        return static_cast<std::size_t>(found - names.begin());
+    };
+    const Launch scalarLaunch = launchOf(*kernels, indexOf(false), count, smCount);
+    const Launch vectorLaunch =
+        layout.vectorWidth > 1 ? launchOf(*kernels, indexOf(true), count / layout.vectorWidth, smCount) : Launch{};
+    return std::make_unique<ElementwiseOp>(backend, std::move(validated), std::move(layout), std::move(kernels),
+                                           vectorLaunch, scalarLaunch);
 }
 
 } // namespace wb::cuda

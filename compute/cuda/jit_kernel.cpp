@@ -8,14 +8,27 @@
 namespace wb::cuda {
 
 JitKernel::JitKernel(const CompileResult& program, const std::string& name)
+    : JitKernel(program, std::vector<std::string>{name})
 {
+}
+
+JitKernel::JitKernel(const CompileResult& program, const std::vector<std::string>& names)
+{
+    if (names.empty())
+        fail(ErrorCode::Internal, "a JIT program loaded for no kernel");
     cudaLibrary_t library = nullptr;
     WB_CUDA_CHECK(cudaLibraryLoadData(&library, program.image(), nullptr, nullptr, 0, nullptr, nullptr, 0));
     m_library = Library(library);
-    WB_CUDA_CHECK(cudaLibraryGetKernel(&m_kernel, library, name.c_str()));
-    // Asking for the attributes loads the kernel into the current context (with CUDA's
-    // default lazy loading it would otherwise load at the first launch).
-    WB_CUDA_CHECK(cudaFuncGetAttributes(&m_attributes, function()));
+    for (const std::string& name : names) {
+        cudaKernel_t kernel = nullptr;
+        WB_CUDA_CHECK(cudaLibraryGetKernel(&kernel, library, name.c_str()));
+        // Asking for the attributes loads the kernel into the current context (with CUDA's
+        // default lazy loading it would otherwise load at the first launch).
+        cudaFuncAttributes attributes{};
+        WB_CUDA_CHECK(cudaFuncGetAttributes(&attributes, reinterpret_cast<const void*>(kernel)));
+        m_kernels.push_back(kernel);
+        m_attributes.push_back(attributes);
+    }
 }
 
 JitKernelCache::JitKernelCache(int device)
@@ -37,7 +50,16 @@ const std::string& JitKernelCache::arch()
 std::shared_ptr<const JitKernel>
 JitKernelCache::kernel(const std::string& key, const std::function<CompileRequest()>& request, const std::string& name)
 {
-    const std::string fullKey = arch() + '\n' + key;
+    return kernel(key, request, std::vector<std::string>{name});
+}
+
+std::shared_ptr<const JitKernel> JitKernelCache::kernel(const std::string& key,
+                                                        const std::function<CompileRequest()>& request,
+                                                        const std::vector<std::string>& names)
+{
+    std::string fullKey = arch() + '\n' + key + '\n';
+    for (const std::string& name : names)
+        fullKey += name + ' ';
     if (const auto found = m_kernels.find(fullKey); found != m_kernels.end()) {
         countMemoryHit();
         return found->second;
@@ -56,7 +78,7 @@ JitKernelCache::kernel(const std::string& key, const std::function<CompileReques
         failed(compiled);
     std::shared_ptr<const JitKernel> loaded;
     try {
-        loaded = std::make_shared<const JitKernel>(compiled, name);
+        loaded = std::make_shared<const JitKernel>(compiled, names);
     } catch (const Error& error) {
         // Code from the disk cache that the driver refuses (another driver's PTX JIT, a
         // file damaged in a way the checksum missed) is compiled again and replaced.
@@ -65,7 +87,7 @@ JitKernelCache::kernel(const std::string& key, const std::function<CompileReques
         compiled = compileCached(program, nullptr, true);
         if (!compiled.success)
             failed(compiled);
-        loaded = std::make_shared<const JitKernel>(compiled, name);
+        loaded = std::make_shared<const JitKernel>(compiled, names);
     }
     m_kernels.emplace(fullKey, loaded);
     return loaded;

@@ -12,10 +12,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace wb::cuda {
 
-// One kernel of a compiled program, loaded on the current device.
+// Kernels of one compiled program, loaded on the current device: one, or several that
+// share the program's code (the variants of a generated kernel).
 class JitKernel {
 public:
     // Loads the program's code and finds the kernel `name` (the lowered name of a C++
@@ -24,16 +26,19 @@ public:
     // later is only the launch: it can be captured into a CUDA graph. Throws
     // CudaCallFailed (cudaErrorNoKernelImageForDevice, cudaErrorInvalidPtx, ...).
     JitKernel(const CompileResult& program, const std::string& name);
+    // The same for each of `names` (at least one), loaded once; index i below is names[i].
+    JitKernel(const CompileResult& program, const std::vector<std::string>& names);
 
-    cudaKernel_t kernel() const { return m_kernel; }
+    std::size_t count() const { return m_kernels.size(); }
+    cudaKernel_t kernel(std::size_t index = 0) const { return m_kernels.at(index); }
     // What cudaLaunchKernel takes as its function.
-    const void* function() const { return reinterpret_cast<const void*>(m_kernel); }
-    const cudaFuncAttributes& attributes() const { return m_attributes; }
+    const void* function(std::size_t index = 0) const { return reinterpret_cast<const void*>(kernel(index)); }
+    const cudaFuncAttributes& attributes(std::size_t index = 0) const { return m_attributes.at(index); }
 
 private:
     Library m_library;
-    cudaKernel_t m_kernel = nullptr;
-    cudaFuncAttributes m_attributes{};
+    std::vector<cudaKernel_t> m_kernels;
+    std::vector<cudaFuncAttributes> m_attributes;
 };
 
 // A backend's kernels by key, loaded once and kept while the backend lives; ops share them.
@@ -55,6 +60,9 @@ public:
     // The device must be current.
     std::shared_ptr<const JitKernel> kernel(const std::string& key, const std::function<CompileRequest()>& request,
                                             const std::string& name);
+    // The same, with the kernels `names` of the program (one compile, one load).
+    std::shared_ptr<const JitKernel> kernel(const std::string& key, const std::function<CompileRequest()>& request,
+                                            const std::vector<std::string>& names);
 
 private:
     int m_device;

@@ -2,8 +2,9 @@
 // CPU backend: every op on every dtype ElementwiseDesc accepts, mixed operand dtypes, every
 // cast (bit for bit against astype on the GPU as well), broadcast inputs, expressions
 // without inputs, ten-op chains, NaN, rounding and wrapping cases, odd and large sizes, in
-// place, recorded into a CUDA graph; and the kernel caches: a second prepare compiles
-// nothing, a fresh backend reads the disk cache, a corrupt cache file is compiled again.
+// place, recorded into a CUDA graph; the vector and scalar kernels bit for bit on every
+// tail length, on row views at any offset, in place, and past 2^31 elements; and the kernel caches: a second prepare
+// compiles nothing, a fresh backend reads the disk cache, a corrupt cache file is compiled again.
 
 #include "compare.h"
 
@@ -614,6 +615,165 @@ TEST_F(ElementwiseTest, EmptyArraysRunWithoutWork)
     const ElementwiseDesc desc = makeDesc(Shape{0, 5}, {DType::F32}, {inputNode(0), unaryNode(ElemOp::Sin, 0)});
     const Array result = evaluate(gpu(), desc, {Array::emptyHost(Shape{0, 5}, DType::F32)});
     EXPECT_EQ(result.shape(), (Shape{0, 5}));
+}
+
+// ---- vector and scalar kernels ---------------------------------------------------------
+// Each program has vector kernels (E elements per load, a scalar tail for n % E) and scalar
+// ones (arrays at any element offset), each with 32- and 64-bit indices; run() picks one
+// from the pointers. Every one must give the CPU's bits.
+
+// ((((x * 1.5 + 0.5) * x - 0.25) / (x + 2)) * 3 - x) * 0.5 + 1: ten ops that each round
+// once (IEEE + - * /), so the GPU gives the CPU's bits. In f16/bf16 every node is f32 and
+// the result is rounded once, on both backends.
+ElementwiseDesc roundedChain(const Shape& shape, DType dtype)
+{
+    return makeDesc(shape, {dtype},
+                    {inputNode(0), constantNode(1.5), binaryNode(ElemOp::Mul, 0, 1), constantNode(0.5),
+                     binaryNode(ElemOp::Add, 2, 3), binaryNode(ElemOp::Mul, 4, 0), constantNode(0.25),
+                     binaryNode(ElemOp::Sub, 5, 6), constantNode(2.0), binaryNode(ElemOp::Add, 0, 8),
+                     binaryNode(ElemOp::Div, 7, 9), constantNode(3.0), binaryNode(ElemOp::Mul, 10, 11),
+                     binaryNode(ElemOp::Sub, 12, 0), constantNode(0.5), binaryNode(ElemOp::Mul, 13, 14),
+                     constantNode(1.0), binaryNode(ElemOp::Add, 15, 16)});
+}
+
+// One desc for every vector width (16 bytes of the widest array: 1 to 16 elements) and
+// for mixed widths, all computed exactly.
+std::vector<std::pair<std::string, ElementwiseDesc>> pathCases(const Shape& shape)
+{
+    auto binary = [&](ElemOp op, DType a, DType b) {
+        return makeDesc(shape, {a, b}, {inputNode(0), inputNode(1), binaryNode(op, 0, 1)});
+    };
+    return {
+        {"f32 chain (4 per vector)", roundedChain(shape, DType::F32)},
+        {"f16 chain (8)", roundedChain(shape, DType::F16)},
+        {"bf16 chain (8)", roundedChain(shape, DType::BF16)},
+        {"f64 chain (2)", roundedChain(shape, DType::F64)},
+        {"u8 + u8 (16)", binary(ElemOp::Add, DType::U8, DType::U8)},
+        {"u8 + f32 (4; 4-byte u8 vectors)", binary(ElemOp::Add, DType::U8, DType::F32)},
+        {"f64 as u8 (2; 2-byte u8 vectors)", makeDesc(shape, {DType::F64}, {inputNode(0), castNode(0, DType::U8)})},
+        {"c64 + c64 (2)", binary(ElemOp::Add, DType::C64, DType::C64)},
+        {"c128 - c128 (scalar kernels only)", binary(ElemOp::Sub, DType::C128, DType::C128)},
+        {"index() + i32 (2)",
+         makeDesc(shape, {DType::I32}, {ElemNode{.op = ElemOp::Index}, inputNode(0), binaryNode(ElemOp::Add, 0, 1)})},
+    };
+}
+
+// A contiguous host copy of row `row` of a 2-D host array.
+Array rowOf(const Array& host, std::int64_t row)
+{
+    const Array view = host.at(row);
+    Array copy = Array::emptyHost(view.shape(), view.dtype());
+    std::memcpy(copy.data(), view.data(), view.nbytes());
+    return copy;
+}
+
+// n = 1, 3, E, E ± 1, 4k + 1 ... 4k + 3, and around the tiles of 2 x 256 vectors (8192
+// elements for u8): every tail length of every width, whole and partial tiles.
+TEST_F(ElementwiseTest, EveryTailLengthMatchesCpuBitForBit)
+{
+    const std::int64_t sizes[] = {1,  2,  3,   4,   5,    7,    8,    9,    15,   16,    17,
+                                  31, 33, 511, 513, 4001, 4002, 4003, 8191, 8193, 16385, 40003};
+    for (const std::int64_t n : sizes) {
+        SCOPED_TRACE("n = " + std::to_string(n));
+        for (const auto& [what, desc] : pathCases(Shape{n})) {
+            SCOPED_TRACE(what);
+            std::vector<Array> x;
+            for (DType dtype : desc.inputs)
+                x.push_back(random(desc.shape, dtype, -300, 300));
+            const Array expected = evaluate(cpu(), desc, x);
+            EXPECT_TRUE(sameBitsOrNan(evaluate(gpu(), desc, x), expected));
+        }
+    }
+}
+
+// The rows of a 2-D array whose row length is odd start at every element offset, so most
+// of them fit no vector and take the scalar kernels (row 4 of 1021 4-byte elements is
+// 16-byte aligned again). Inputs and output are rows at different offsets; the rows of
+// the output around the one written keep their bits.
+TEST_F(ElementwiseTest, RowViewsAtAnyOffsetMatchCpuBitForBit)
+{
+    constexpr std::int64_t kRows = 5, kColumns = 1021;
+    const std::pair<std::int64_t, std::int64_t> rowPairs[] = {{0, 0}, {1, 0}, {0, 1}, {1, 1},
+                                                              {2, 3}, {3, 2}, {4, 4}, {0, 3}};
+    for (const auto& [what, desc] : pathCases(Shape{kColumns})) {
+        SCOPED_TRACE(what);
+        const std::optional<ElementwiseDesc> checked = acceptedDesc(desc);
+        ASSERT_TRUE(checked);
+        std::vector<Array> hostInputs, deviceInputs;
+        for (DType dtype : desc.inputs) {
+            hostInputs.push_back(random(Shape{kRows, kColumns}, dtype, -300, 300));
+            deviceInputs.push_back(upload(hostInputs.back()));
+        }
+        const Array sentinel = random(Shape{kRows, kColumns}, checked->outputDType(), -300, 300);
+        auto op = gpu().prepareElementwise(desc);
+        for (const auto& [inRow, outRow] : rowPairs) {
+            SCOPED_TRACE("input row " + std::to_string(inRow) + ", output row " + std::to_string(outRow));
+            // Input k reads row inRow + k, so two inputs sit at different offsets too.
+            std::vector<Array> views, hostRows;
+            for (std::size_t k = 0; k < deviceInputs.size(); ++k) {
+                const std::int64_t row = (inRow + static_cast<std::int64_t>(k)) % kRows;
+                views.push_back(deviceInputs[k].at(row));
+                hostRows.push_back(rowOf(hostInputs[k], row));
+            }
+            std::vector<const Array*> pointers;
+            for (const Array& view : views)
+                pointers.push_back(&view);
+            Array result = upload(sentinel);
+            Array outView = result.at(outRow);
+            op->run(pointers, outView);
+            const Array got = download(result);
+            EXPECT_TRUE(sameBitsOrNan(rowOf(got, outRow), evaluate(cpu(), desc, hostRows)));
+            for (std::int64_t row = 0; row < kRows; ++row) {
+                if (row != outRow) {
+                    EXPECT_TRUE(sameBits(rowOf(got, row), rowOf(sentinel, row))) << "row " << row << " was written";
+                }
+            }
+        }
+    }
+}
+
+TEST_F(ElementwiseTest, RunsInPlaceOnRowViewsAtAnyOffset)
+{
+    constexpr std::int64_t kRows = 4, kColumns = 1021;
+    const ElementwiseDesc desc = roundedChain(Shape{kColumns}, DType::F32);
+    auto op = gpu().prepareElementwise(desc);
+    const Array host = random(Shape{kRows, kColumns}, DType::F32, -300, 300);
+    for (std::int64_t row = 0; row < kRows; ++row) {
+        SCOPED_TRACE("row " + std::to_string(row));
+        Array device = upload(host);
+        Array view = device.at(row);
+        const Array* inputs[] = {&view};
+        op->run(inputs, view);
+        const Array got = download(device);
+        EXPECT_TRUE(sameBitsOrNan(rowOf(got, row), evaluate(cpu(), desc, {rowOf(host, row)})));
+        for (std::int64_t other = 0; other < kRows; ++other) {
+            if (other != row) {
+                EXPECT_TRUE(sameBits(rowOf(got, other), rowOf(host, other))) << "row " << other << " was written";
+            }
+        }
+    }
+}
+
+// The only GPU test of the 64-bit kernels: 2^31 + 19 elements, 2 GiB on the device and on
+// the host. index() mod 256 as u8, exact in f64, so each element must be i & 255.
+TEST_F(ElementwiseTest, MoreThan2To31ElementsTakeTheWideKernels)
+{
+    const std::int64_t n = (std::int64_t{1} << 31) + 19;
+    const ElementwiseDesc desc = makeDesc(
+        Shape{n}, {},
+        {ElemNode{.op = ElemOp::Index}, constantNode(256.0), binaryNode(ElemOp::Div, 0, 1), unaryNode(ElemOp::Floor, 2),
+         binaryNode(ElemOp::Mul, 3, 1), binaryNode(ElemOp::Sub, 0, 4), castNode(5, DType::U8)});
+    auto op = gpu().prepareElementwise(desc);
+    Array out = gpu().empty(desc.shape, DType::U8);
+    op->run({}, out);
+    const Array host = download(out);
+    const auto* bytes = host.data<std::uint8_t>();
+    std::int64_t wrong = 0, first = -1;
+    for (std::int64_t i = 0; i < n; ++i) {
+        if (bytes[i] != static_cast<std::uint8_t>(i & 255) && wrong++ == 0)
+            first = i;
+    }
+    EXPECT_EQ(wrong, 0) << "the first wrong element is " << first << ": " << int{bytes[first < 0 ? 0 : first]};
 }
 
 // ---- the op's promises -----------------------------------------------------------------

@@ -1,6 +1,10 @@
-// The generated elementwise kernels compile cleanly (no error, no warning) with NVRTC for
-// sm_90: every op on every dtype ElementwiseDesc::validate() accepts, mixed operand dtypes,
-// every cast, broadcast inputs, expressions without inputs and a long chain. No GPU needed.
+// The generated elementwise programs compile cleanly (no error, no warning) with NVRTC for
+// sm_90, each with its vector and scalar kernels at both index widths: every op on every
+// dtype ElementwiseDesc::validate() accepts, mixed operand dtypes, every cast, broadcast
+// inputs, expressions without inputs and a long chain. Also the layout the host relies on
+// (vector width and alignment per array, mixed widths, the vector path's address check),
+// one program for every element count, and the measured f32 chain's registers and vector
+// loads. No GPU needed.
 
 #include "cuda/elementwise_codegen.h"
 #include "cuda/nvrtc_compiler.h"
@@ -10,7 +14,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <set>
 #include <string>
@@ -52,13 +58,16 @@ std::string describe(const ElementwiseDesc& desc)
     return text + "-> " + desc.text();
 }
 
-CompileResult compileKernel(const ElementwiseDesc& desc, std::string* source = nullptr)
+CompileResult compileKernel(const ElementwiseDesc& desc, std::string* source = nullptr, bool wantPtx = false,
+                            const std::vector<std::string>& moreOptions = {})
 {
     CompileRequest request;
     request.source = generateElementwiseKernel(desc).source;
     request.programName = "wb_elementwise.cu";
     request.options = elementwiseCompileOptions();
+    request.options.insert(request.options.end(), moreOptions.begin(), moreOptions.end());
     request.arch = kArch;
+    request.wantPtx = wantPtx;
     if (source)
         *source = request.source;
     return compile(request);
@@ -81,6 +90,26 @@ CompileResult compileKernel(const ElementwiseDesc& desc, std::string* source = n
                                          << result.log << "\n--- source ---\n"
                                          << source;
 }
+
+// The PTX of one kernel of a program: from its .entry to the next one.
+std::string entryPtx(const std::string& ptx, const std::string& kernel)
+{
+    const std::size_t begin = ptx.find(".entry " + kernel + "(");
+    if (begin == std::string::npos)
+        return {};
+    return ptx.substr(begin, ptx.find(".entry ", begin + 1) - begin);
+}
+
+int occurrences(const std::string& text, const std::string& what)
+{
+    int count = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++count;
+    return count;
+}
+
+const std::string kAllKernels[] = {"wb_elementwise_scalar32", "wb_elementwise_scalar64", "wb_elementwise_vector32",
+                                   "wb_elementwise_vector64"};
 
 // validate() decides what an op accepts; DTypeMismatch means "not accepted", anything
 // else thrown is a failure of the test.
@@ -201,10 +230,12 @@ TEST(ElementwiseCodegen, BroadcastInputsAreReadOnceBeforeTheLoop)
         desc.inputShapes[1] = Shape{1, 1};
         ASSERT_TRUE(accepted(desc));
         const ElementwiseKernelSource kernel = generateElementwiseKernel(desc);
-        EXPECT_EQ(kernel.broadcast, (std::vector<bool>{false, true}));
+        EXPECT_EQ(kernel.layout.broadcast, (std::vector<bool>{false, true}));
+        EXPECT_EQ(kernel.layout.inputAlignment[1], 0u) << "a broadcast input needs no alignment";
         EXPECT_NE(kernel.source.find("in1[0]"), std::string::npos);
         EXPECT_EQ(kernel.source.find("in1[i]"), std::string::npos);
-        EXPECT_LT(kernel.source.find("in1[0]"), kernel.source.find("for (long long i"));
+        EXPECT_EQ(kernel.source.find("a1["), std::string::npos) << "a broadcast input is not loaded as vectors";
+        EXPECT_LT(kernel.source.find("in1[0]"), kernel.source.find("for (Index tile"));
         EXPECT_TRUE(compilesCleanly(desc));
     }
 }
@@ -215,7 +246,8 @@ TEST(ElementwiseCodegen, OneElementOutputReadsItsOneElementInputsInTheLoop)
     desc.inputShapes[1] = Shape{1};
     ASSERT_TRUE(accepted(desc));
     const ElementwiseKernelSource kernel = generateElementwiseKernel(desc);
-    EXPECT_EQ(kernel.broadcast, (std::vector<bool>{false, false}));
+    EXPECT_EQ(kernel.layout.broadcast, (std::vector<bool>{false, false}));
+    EXPECT_EQ(kernel.layout.inputAlignment, (std::vector<std::size_t>{16, 16}));
     EXPECT_TRUE(compilesCleanly(desc));
 }
 
@@ -319,6 +351,213 @@ TEST(ElementwiseCodegen, ManyInputsCompile)
     ElementwiseDesc desc = makeDesc(inputs, nodes);
     ASSERT_TRUE(accepted(desc));
     EXPECT_TRUE(compilesCleanly(desc));
+}
+
+// ((((x * 1.5 + 0.5) * x - 0.25) / (x + 2)) * 3 - x) * 0.5 + 1: ten ops, one division.
+ElementwiseDesc roundedChain(DType dtype, Shape shape = Shape{37, 5})
+{
+    return makeDesc({dtype},
+                    {input(0), constant(1.5), binary(ElemOp::Mul, 0, 1), constant(0.5), binary(ElemOp::Add, 2, 3),
+                     binary(ElemOp::Mul, 4, 0), constant(0.25), binary(ElemOp::Sub, 5, 6), constant(2.0),
+                     binary(ElemOp::Add, 0, 8), binary(ElemOp::Div, 7, 9), constant(3.0), binary(ElemOp::Mul, 10, 11),
+                     binary(ElemOp::Sub, 12, 0), constant(0.5), binary(ElemOp::Mul, 13, 14), constant(1.0),
+                     binary(ElemOp::Add, 15, 16)},
+                    shape);
+}
+
+::testing::AssertionResult sameLayout(const ElementwiseLayout& a, const ElementwiseLayout& b)
+{
+    if (a.broadcast == b.broadcast && a.vectorWidth == b.vectorWidth && a.inputAlignment == b.inputAlignment &&
+        a.outputAlignment == b.outputAlignment)
+        return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "widths " << a.vectorWidth << " and " << b.vectorWidth;
+}
+
+// One dtype throughout: a vector is 16 bytes of it, and the program has the vector kernels
+// (with vector loads and stores) unless an element is 16 bytes itself.
+TEST(ElementwiseCodegen, VectorsAreSixteenBytesOfEveryDType)
+{
+    for (DType dtype : kAllDTypes) {
+        SCOPED_TRACE(std::string(name(dtype)));
+        ElementwiseDesc desc = makeDesc({dtype, dtype}, {input(0), input(1), binary(ElemOp::Add, 0, 1)});
+        ASSERT_TRUE(accepted(desc));
+        const ElementwiseKernelSource kernel = generateElementwiseKernel(desc);
+        const int width = static_cast<int>(16 / sizeOf(dtype));
+        EXPECT_EQ(kernel.layout.vectorWidth, width);
+        EXPECT_EQ(kernel.layout.inputAlignment, (std::vector<std::size_t>{16, 16}));
+        EXPECT_EQ(kernel.layout.outputAlignment, 16u);
+        EXPECT_TRUE(sameLayout(elementwiseLayout(desc), kernel.layout));
+        const std::vector<std::string> names = elementwiseKernelNames(kernel.layout);
+        EXPECT_EQ(names.size(), width > 1 ? 4u : 2u);
+
+        std::string source;
+        const CompileResult result = compileKernel(desc, &source, true);
+        ASSERT_TRUE(result.success && result.log.empty()) << result.log << "\n--- source ---\n" << source;
+        for (const std::string& kernelName : kAllKernels) {
+            const bool listed = std::find(names.begin(), names.end(), kernelName) != names.end();
+            EXPECT_EQ(!entryPtx(result.ptx, kernelName).empty(), listed) << kernelName;
+        }
+        if (width > 1) {
+            const std::string vector = entryPtx(result.ptx, "wb_elementwise_vector32");
+            EXPECT_NE(vector.find("ld.global.v"), std::string::npos) << vector;
+            EXPECT_NE(vector.find("st.global.v"), std::string::npos) << vector;
+        }
+        if (!isComplex(dtype)) { // a complex element is a float2 or double2 even one at a time
+            const std::string scalar = entryPtx(result.ptx, "wb_elementwise_scalar32");
+            EXPECT_EQ(scalar.find("ld.global.v"), std::string::npos) << scalar;
+            EXPECT_EQ(scalar.find("st.global.v"), std::string::npos) << scalar;
+        }
+    }
+}
+
+// The widest array the kernel streams sets the width; each array moves that many of its own
+// elements, so it needs that many of its own elements' alignment. Broadcast and unused
+// inputs are not streamed.
+TEST(ElementwiseCodegen, MixedWidthsMoveEachArrayInItsOwnElements)
+{
+    struct Case {
+        const char* what;
+        ElementwiseDesc desc;
+        int width;
+        std::vector<std::size_t> inputAlignment;
+        std::size_t outputAlignment;
+    };
+    ElementwiseDesc broadcast = makeDesc({DType::U8, DType::F64}, {input(0), input(1), binary(ElemOp::Less, 0, 1)});
+    broadcast.inputShapes[1] = Shape{};
+    std::vector<Case> cases;
+    cases.push_back({"u8 + f32",
+                     makeDesc({DType::U8, DType::F32}, {input(0), input(1), binary(ElemOp::Add, 0, 1)}),
+                     4,
+                     {4, 16},
+                     16});
+    cases.push_back({"f64 as u8", makeDesc({DType::F64}, {input(0), cast(0, DType::U8)}), 2, {16}, 2});
+    cases.push_back({"u8 as f64", makeDesc({DType::U8}, {input(0), cast(0, DType::F64)}), 2, {2}, 16});
+    cases.push_back({"f16 as c128", makeDesc({DType::F16}, {input(0), cast(0, DType::C128)}), 1, {2}, 16});
+    cases.push_back({"u8 < f64[0]", broadcast, 16, {16, 0}, 16});
+    cases.push_back({"-x1, x0 unused",
+                     makeDesc({DType::F64, DType::U8}, {input(0), input(1), unary(ElemOp::Neg, 1)}),
+                     16,
+                     {0, 16},
+                     16});
+    cases.push_back({"index() + i32",
+                     makeDesc({DType::I32}, {ElemNode{.op = ElemOp::Index}, input(0), binary(ElemOp::Add, 0, 1)}),
+                     2,
+                     {8},
+                     16});
+    for (Case& c : cases) {
+        SCOPED_TRACE(c.what);
+        ASSERT_TRUE(accepted(c.desc));
+        const ElementwiseKernelSource kernel = generateElementwiseKernel(c.desc);
+        EXPECT_EQ(kernel.layout.vectorWidth, c.width);
+        EXPECT_EQ(kernel.layout.inputAlignment, c.inputAlignment);
+        EXPECT_EQ(kernel.layout.outputAlignment, c.outputAlignment);
+        EXPECT_TRUE(sameLayout(elementwiseLayout(c.desc), kernel.layout));
+        for (std::size_t k = 0; k < c.inputAlignment.size(); ++k) {
+            const bool loaded = kernel.source.find("a" + std::to_string(k) + "[u] = wb_load") != std::string::npos;
+            EXPECT_EQ(loaded, c.inputAlignment[k] != 0) << "input " << k;
+        }
+        std::string source;
+        const CompileResult result = compileKernel(c.desc, &source, true);
+        ASSERT_TRUE(result.success && result.log.empty()) << result.log << "\n--- source ---\n" << source;
+        if (c.width > 1) {
+            const std::string vector = entryPtx(result.ptx, "wb_elementwise_vector32");
+            EXPECT_NE(vector.find("ld.global.v"), std::string::npos) << vector;
+            EXPECT_NE(vector.find("st.global.v"), std::string::npos) << vector;
+        }
+    }
+}
+
+// The count only picks a kernel and a grid: one program (one compile) for every size.
+TEST(ElementwiseCodegen, TheProgramIsTheSameForEveryElementCount)
+{
+    ElementwiseDesc first = roundedChain(DType::F32, Shape{4001});
+    ASSERT_TRUE(accepted(first));
+    const std::string source = generateElementwiseKernel(first).source;
+    for (const Shape& shape :
+         {Shape{1}, Shape{3}, Shape{4}, Shape{4002}, Shape{4003}, Shape{33, 65}, Shape{std::int64_t{1} << 20, 2049}}) {
+        ElementwiseDesc desc = roundedChain(DType::F32, shape);
+        ASSERT_TRUE(accepted(desc));
+        EXPECT_EQ(generateElementwiseKernel(desc).source, source) << shape.toString();
+    }
+}
+
+// The f32 chain that was measured: each kernel fits 8 blocks of 256 threads per SM (at most
+// 32 registers) and spills nothing, and the vector kernel moves two 16-byte vectors in and
+// out per tile.
+TEST(ElementwiseCodegen, TheMeasuredChainKeepsFullOccupancyWithoutSpills)
+{
+    ElementwiseDesc desc = roundedChain(DType::F32);
+    ASSERT_TRUE(accepted(desc));
+    const CompileResult result = compileKernel(desc, nullptr, true, {"--ptxas-options=-v"});
+    ASSERT_TRUE(result.success) << result.log;
+    for (const std::string& kernelName : kAllKernels) {
+        SCOPED_TRACE(kernelName);
+        const std::size_t at = result.log.find("Compiling entry function '" + kernelName + "'");
+        ASSERT_NE(at, std::string::npos) << result.log;
+        const std::size_t end = result.log.find("Compiling entry function", at + 1);
+        const std::string report = result.log.substr(at, end == std::string::npos ? end : end - at);
+        EXPECT_NE(report.find("0 bytes spill stores, 0 bytes spill loads"), std::string::npos) << report;
+        const std::size_t used = report.find("Used ");
+        ASSERT_NE(used, std::string::npos) << report;
+        EXPECT_LE(std::stoi(report.substr(used + 5)), 32) << report;
+    }
+    const std::string vector = entryPtx(result.ptx, "wb_elementwise_vector32");
+    EXPECT_EQ(occurrences(vector, "ld.global.v4."), 2) << vector;
+    EXPECT_EQ(occurrences(vector, "st.global.v4."), 2) << vector;
+}
+
+TEST(ElementwiseCodegen, KernelNamesAndIndexWidths)
+{
+    EXPECT_EQ(elementwiseKernelName(true, false), "wb_elementwise_vector32");
+    EXPECT_EQ(elementwiseKernelName(false, true), "wb_elementwise_scalar64");
+    ElementwiseLayout layout;
+    EXPECT_EQ(elementwiseKernelNames(layout), (std::vector<std::string>{kAllKernels[0], kAllKernels[1]}));
+    layout.vectorWidth = 4;
+    EXPECT_EQ(elementwiseKernelNames(layout),
+              (std::vector<std::string>(std::begin(kAllKernels), std::end(kAllKernels))));
+    EXPECT_FALSE(elementwiseWideIndex(0));
+    EXPECT_FALSE(elementwiseWideIndex(std::int64_t{1} << 28));
+    EXPECT_FALSE(elementwiseWideIndex((std::int64_t{1} << 31) - 1));
+    EXPECT_TRUE(elementwiseWideIndex(std::int64_t{1} << 31));
+    EXPECT_TRUE(elementwiseWideIndex(std::int64_t{1} << 40));
+}
+
+const void* address(std::uintptr_t value) { return reinterpret_cast<const void*>(value); }
+
+// u8 + f32 with a broadcast f64: the u8 input needs 4-byte alignment, the f32 input and the
+// output 16, the broadcast input none.
+TEST(ElementwiseCodegen, TheVectorPathNeedsEveryStreamedArrayAligned)
+{
+    ElementwiseDesc desc = makeDesc({DType::U8, DType::F32, DType::F64}, {input(0), input(1), binary(ElemOp::Add, 0, 1),
+                                                                          input(2), binary(ElemOp::Mul, 2, 3)});
+    desc.inputShapes[2] = Shape{1};
+    ASSERT_TRUE(accepted(desc));
+    const ElementwiseLayout layout = elementwiseLayout(desc);
+    ASSERT_EQ(layout.vectorWidth, 2); // the f64 result
+    ASSERT_EQ(layout.inputAlignment, (std::vector<std::size_t>{2, 8, 0}));
+    ASSERT_EQ(layout.outputAlignment, 16u);
+    auto fits = [&](std::uintptr_t a, std::uintptr_t b, std::uintptr_t c, std::uintptr_t out) {
+        const void* inputs[] = {address(a), address(b), address(c)};
+        return fitsVectorPath(layout, inputs, address(out));
+    };
+    EXPECT_TRUE(fits(0x1000, 0x2000, 0x3000, 0x4000));
+    EXPECT_TRUE(fits(0x1002, 0x2008, 0x3001, 0x4010)); // each on a multiple of its vector
+    EXPECT_FALSE(fits(0x1001, 0x2000, 0x3000, 0x4000));
+    EXPECT_FALSE(fits(0x1000, 0x2004, 0x3000, 0x4000));
+    EXPECT_FALSE(fits(0x1000, 0x2000, 0x3000, 0x4008));
+    const void* two[] = {address(0x1000), address(0x2000)};
+    EXPECT_FALSE(fitsVectorPath(layout, two, address(0x4000))); // not the prepared inputs
+
+    // f32 throughout: 16 bytes each; and c128, which has no vector kernels at all.
+    ElementwiseDesc f32 = makeDesc({DType::F32}, {input(0), unary(ElemOp::Neg, 0)});
+    ElementwiseDesc c128 = makeDesc({DType::C128}, {input(0), unary(ElemOp::Neg, 0)});
+    ASSERT_TRUE(accepted(f32) && accepted(c128));
+    const void* aligned[] = {address(0x1000)};
+    const void* offByOne[] = {address(0x1004)};
+    EXPECT_TRUE(fitsVectorPath(elementwiseLayout(f32), aligned, address(0x2000)));
+    EXPECT_FALSE(fitsVectorPath(elementwiseLayout(f32), offByOne, address(0x2000)));
+    EXPECT_FALSE(fitsVectorPath(elementwiseLayout(f32), aligned, address(0x200c)));
+    EXPECT_FALSE(fitsVectorPath(elementwiseLayout(c128), aligned, address(0x2000)));
 }
 
 } // namespace
