@@ -195,6 +195,27 @@ std::string demoJson(const DemoReport& report)
     return dump(record);
 }
 
+json stepJson(const pipeline::StepFigures& step)
+{
+    return {{"step", step.step},
+            {"line", step.line},
+            {"backend", step.backend},
+            {"transfer", step.transfer},
+            {"n", step.time.n},
+            {"median_ms", step.time.medianMs},
+            {"min_ms", step.time.minMs},
+            {"max_ms", step.time.maxMs},
+            {"flops", step.cost.flops},
+            {"bytes", step.cost.bytes},
+            {"fused", step.fused},
+            {"max_rel_error", optional(step.maxRelError)},
+            {"tolerance", optional(step.tolerance)},
+            {"verified", step.verified},
+            {"speedup", optional(step.speedup)},
+            {"peak_device_bytes", step.peakDeviceBytes},
+            {"peak_host_bytes", step.peakHostBytes}};
+}
+
 std::string pipelineJson(const std::string& path, const pipeline::Program& program, const pipeline::RunOptions& options,
                          const pipeline::RunResult& result)
 {
@@ -213,23 +234,7 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
     record["notes"] = result.notes;
     json steps = json::array();
     for (const pipeline::StepFigures& step : result.steps)
-        steps.push_back({{"step", step.step},
-                         {"line", step.line},
-                         {"backend", step.backend},
-                         {"transfer", step.transfer},
-                         {"n", step.time.n},
-                         {"median_ms", step.time.medianMs},
-                         {"min_ms", step.time.minMs},
-                         {"max_ms", step.time.maxMs},
-                         {"flops", step.cost.flops},
-                         {"bytes", step.cost.bytes},
-                         {"fused", step.fused},
-                         {"max_rel_error", optional(step.maxRelError)},
-                         {"tolerance", optional(step.tolerance)},
-                         {"verified", step.verified},
-                         {"speedup", optional(step.speedup)},
-                         {"peak_device_bytes", step.peakDeviceBytes},
-                         {"peak_host_bytes", step.peakHostBytes}});
+        steps.push_back(stepJson(step));
     record["steps"] = steps;
     record["total_ms"] = result.totalMs;
     record["shown"] = result.shown;
@@ -283,6 +288,23 @@ std::string pipelineBenchJson(const std::optional<OverheadReport>& overhead, con
                                      {"verified", fusion->verified},
                                      {"max_rel_error", number(fusion->maxRelError)}}
                               : json(nullptr);
+    return dump(record);
+}
+
+std::string telemetryBenchJson(const TelemetryBenchReport& report)
+{
+    json record = environmentJson("bench-telemetry");
+    record["telemetry"] = {{"rate_hz", report.config.rateHz},
+                           {"seconds", report.config.seconds},
+                           {"samples", report.samples},
+                           {"wall_ms", number(report.wallMs)},
+                           {"thread_cpu_ms", number(report.threadCpuMs)},
+                           {"cpu_pct_of_core", number(report.cpuPctOfCore)},
+                           {"target_cpu_pct_of_core", kTelemetryTargetPctOfCore},
+                           {"sample_ms", toJson(report.sampleMs)},
+                           {"gpus", report.gpus},
+                           {"gpu_reason", report.gpuReason.empty() ? json(nullptr) : json(report.gpuReason)},
+                           {"cpu_load_read", report.cpuLoadRead}};
     return dump(record);
 }
 

@@ -7,8 +7,11 @@
 #include "bench_runner.h"
 #include "demo.h"
 #include "pipeline_bench.h"
+#include "telemetry_bench.h"
 
 #include <wb/pipeline_run.h>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 
@@ -25,8 +28,15 @@ std::string demoJson(const DemoReport& report);
 std::string pipelineJson(const std::string& path, const pipeline::Program& program, const pipeline::RunOptions& options,
                          const pipeline::RunResult& result);
 
+// One entry of a pipeline record's "steps" (the engine's step_finished event too).
+nlohmann::ordered_json stepJson(const pipeline::StepFigures& step);
+
 // The executor benchmarks (pipeline_bench.h); either part may be missing.
 std::string pipelineBenchJson(const std::optional<OverheadReport>& overhead, const std::optional<FusionReport>& fusion);
+
+// The telemetry sampler's cost (telemetry_bench.h): rate, duration, the sampling thread's
+// CPU time and % of a core against the target, and the time of each sample() call.
+std::string telemetryBenchJson(const TelemetryBenchReport& report);
 
 // CUDA's version numbers as text: 13000 -> "13.0"; 0 (unknown) -> "unknown".
 std::string cudaVersionText(int version);

@@ -16,6 +16,9 @@ int runDevices(const std::vector<std::string>& words);
 int runBench(const std::vector<std::string>& words);
 // The executor's overhead and fusion benchmarks on the GPU: a table, and --json FILE.
 int runBenchPipeline(const std::vector<std::string>& words);
+// The telemetry sampler's cost: its thread's CPU time as % of a core at a rate, and the
+// time per sample(); a table, and --json FILE.
+int runBenchTelemetry(const std::vector<std::string>& words);
 int runDemo(const std::vector<std::string>& words);
 int runOps(const std::vector<std::string>& words);
 // Parses and checks a pipeline: exit 0 when it has no errors (warnings allowed), 2 otherwise.
@@ -23,6 +26,10 @@ int runCheck(const std::vector<std::string>& words);
 // Runs a pipeline and prints its per-step table: exit 0, 1 when a check fails or a step
 // fails at run time, 2 when it does not parse or type-check.
 int runPipeline(const std::vector<std::string>& words);
+
+// The engine process, --stdio: serves docs/protocol.md on standard input and output until
+// shutdown or the end of the input; exits with the statuses of wb/engine.h.
+int runEngine(const std::vector<std::string>& words);
 
 std::string helpText();
 

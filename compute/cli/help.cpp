@@ -58,6 +58,20 @@ usage:
       CUDA graph and launched one by one; and a fused chain of 10 elementwise operations
       over 2^28 f32 elements against a device-to-device copy of the same bytes.
 
+  warpbench-cli bench-telemetry [--rate-hz 10] [--seconds 10] [--json FILE]
+      The cost of the engine's telemetry: sample() (NVML per GPU, /proc/stat, process
+      CPU) on its own thread at the rate for the duration; prints that thread's CPU time
+      as % of one core (target at 10 Hz: under 1%) and the median and max ms per sample.
+      Needs no GPU: without NVML it measures the CPU part and says why.
+
+  warpbench-cli engine --stdio [--test-ops]
+      The engine process the workbench talks to (docs/protocol.md): length-prefixed JSON
+      and binary frames on standard input and output, logs on standard error
+      (WB_ENGINE_TRACE=1 adds a line per frame). Works the same behind ssh or srun.
+      --test-ops adds test_hang, test_gpu_fault and test_gpu_hang for the reliability
+      tests. Exit 0 on shutdown or when the input closes, 3 protocol mismatch, 4 the GPU
+      context was lost, 5 an internal error.
+
   warpbench-cli --version | help
 
 exit status: 0 done, 1 a verification or a run failed, 2 bad command line or a request

@@ -23,7 +23,8 @@ int dispatch(const std::vector<std::string>& args)
 {
     using namespace wb::cli;
     if (args.empty())
-        throw UsageError("no command given (expected devices, bench, bench-pipeline, demo, ops, check, run or help)");
+        throw UsageError("no command given (expected devices, bench, bench-pipeline, bench-telemetry, demo, ops, "
+                         "check, run, engine or help)");
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "help" || command == "--help" || command == "-h") {
@@ -44,6 +45,8 @@ int dispatch(const std::vector<std::string>& args)
         return runBench(rest);
     if (command == "bench-pipeline")
         return runBenchPipeline(rest);
+    if (command == "bench-telemetry")
+        return runBenchTelemetry(rest);
     if (command == "demo")
         return runDemo(rest);
     if (command == "ops")
@@ -52,8 +55,11 @@ int dispatch(const std::vector<std::string>& args)
         return runCheck(rest);
     if (command == "run")
         return runPipeline(rest);
-    throw UsageError("unknown command '" + command +
-                     "' (expected devices, bench, bench-pipeline, demo, ops, check, run or help)");
+    if (command == "engine")
+        return runEngine(rest);
+    throw UsageError(
+        "unknown command '" + command +
+        "' (expected devices, bench, bench-pipeline, bench-telemetry, demo, ops, check, run, engine or help)");
 }
 
 } // namespace

@@ -1,6 +1,9 @@
 #include <wb/backend.h>
 #include <wb/error.h>
 
+#include <chrono>
+#include <thread>
+
 namespace wb {
 
 void Backend::beginRecording() { fail(ErrorCode::Unsupported, "backend " + name() + " cannot record graphs"); }
@@ -8,6 +11,16 @@ void Backend::beginRecording() { fail(ErrorCode::Unsupported, "backend " + name(
 std::unique_ptr<Recording> Backend::endRecording()
 {
     fail(ErrorCode::Unsupported, "backend " + name() + " cannot record graphs");
+}
+
+void Backend::hangThread(double seconds)
+{
+    if (seconds > 0) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+        return;
+    }
+    for (;;)
+        std::this_thread::sleep_for(std::chrono::hours(1));
 }
 
 } // namespace wb

@@ -102,6 +102,13 @@ public:
     }
     std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) override { return cpu::prepareReduce(desc); }
     void fillRandom(const RandomDesc& desc, Array& out) override { cpu::fillRandom(desc, out); }
+
+    void misbehave(const TestMisbehaviour& what) override
+    {
+        if (what.kind != TestMisbehaviour::Kind::Hang)
+            fail(ErrorCode::Unsupported, "the CPU backend has no device to fault or hang; run on a GPU");
+        hangThread(what.seconds);
+    }
 };
 
 } // namespace

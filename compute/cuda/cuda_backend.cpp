@@ -453,6 +453,17 @@ std::unique_ptr<UnaryOp> CudaBackend::prepareReduce(const ReduceDesc& desc) { re
 
 void CudaBackend::fillRandom(const RandomDesc& desc, Array& out) { cuda::fillRandom(*this, desc, out); }
 
+void CudaBackend::misbehave(const TestMisbehaviour& what)
+{
+    // A graph would hold the kernels but not a host hang, and a test op is not measured.
+    if (m_recording)
+        fail(ErrorCode::Unsupported, "test ops cannot be recorded into a CUDA graph");
+    if (what.kind == TestMisbehaviour::Kind::Hang)
+        hangThread(what.seconds);
+    else
+        cuda::misbehave(*this, what);
+}
+
 // ---- Shared by the ops ----------------------------------------------------------------
 
 } // namespace wb::cuda

@@ -93,6 +93,7 @@ public:
     std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) override;
     void fillRandom(const RandomDesc& desc, Array& out) override;
+    void misbehave(const TestMisbehaviour& what) override;
 
     // For the ops in this folder. The CUDA runtime's current device is per thread, so
     // every entry point makes this backend's device current before its first CUDA call.

@@ -21,5 +21,7 @@ std::unique_ptr<UnaryOp> prepareConvert(CudaBackend& backend, const ConvertDesc&
 std::unique_ptr<NaryOp> prepareElementwise(CudaBackend& backend, const ElementwiseDesc& desc);
 std::unique_ptr<UnaryOp> prepareReduce(CudaBackend& backend, const ReduceDesc& desc);
 void fillRandom(CudaBackend& backend, const RandomDesc& desc, Array& out);
+// misbehave.cu: the device kinds of TestMisbehaviour (DeviceFault, DeviceHang).
+void misbehave(CudaBackend& backend, const TestMisbehaviour& what);
 
 } // namespace wb::cuda

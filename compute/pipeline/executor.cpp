@@ -167,6 +167,14 @@ std::vector<std::optional<double>> stepTolerances(const Plan& plan)
     return tolerances;
 }
 
+// A 0-D f32 host array holding 0: the value of a test step.
+Array zeroF32()
+{
+    Array zero = Array::emptyHost(Shape{}, DType::F32);
+    *zero.data<float>() = 0.0f;
+    return zero;
+}
+
 // How a backend's run ends early: unwinding to run(), which reports it.
 struct Cancelled {};
 struct Failed {
@@ -403,6 +411,8 @@ private:
                     prepared.nary = m_backend.prepareElementwise(desc);
                 else if constexpr (std::is_same_v<Desc, ReduceDesc>)
                     prepared.unary = m_backend.prepareReduce(desc);
+                else if constexpr (std::is_same_v<Desc, TestStep>)
+                    m_backend.copy(zeroF32(), m_values[static_cast<std::size_t>(step.output)]);
             },
             step.op);
     }
@@ -424,6 +434,8 @@ private:
         auto input = [&](std::size_t i) -> const Array& { return m_values[static_cast<std::size_t>(step.inputs[i])]; };
         if (const auto* random = std::get_if<RandomDesc>(&step.op)) {
             m_backend.fillRandom(*random, out);
+        } else if (const auto* test = std::get_if<TestStep>(&step.op)) {
+            m_backend.misbehave(test->what);
         } else if (prepared.nary) {
             std::vector<const Array*> inputs;
             for (std::size_t i = 0; i < step.inputs.size(); ++i)

@@ -1,6 +1,7 @@
 #include <wb/op_registry.h>
 
 #include <algorithm>
+#include <atomic>
 
 namespace wb::pipeline {
 
@@ -258,6 +259,24 @@ std::vector<OpInfo> makeOps()
     };
 }
 
+// The ops that misbehave on purpose (TestMisbehaviour), last, in a category of their own.
+std::vector<OpInfo> makeTestOps()
+{
+    const std::string zero = "0-D f32 zero";
+    return {
+        {"test_hang",
+         {optional("seconds", ParamType::Float, "0", "how long to block, in seconds; 0: for ever", 0)},
+         false,
+         zero,
+         "blocks the run on any backend for `seconds` (0: for ever) and ignores cancellation meanwhile",
+         "test"},
+        {"test_gpu_fault", {}, false, zero, "a GPU kernel writes where nothing is mapped: the device is lost", "test"},
+        {"test_gpu_hang", {}, false, zero, "a GPU kernel that never ends", "test"},
+    };
+}
+
+std::atomic<bool> g_testOps{false};
+
 // Optimal string alignment distance: Levenshtein plus swaps of neighbours ("gausian",
 // "guassian" are both one step from "gaussian").
 int editDistance(std::string_view a, std::string_view b)
@@ -304,8 +323,18 @@ const ParamInfo* OpInfo::findParam(std::string_view paramName) const
 const std::vector<OpInfo>& ops()
 {
     static const std::vector<OpInfo> table = makeOps();
-    return table;
+    if (!g_testOps.load(std::memory_order_acquire))
+        return table;
+    static const std::vector<OpInfo> withTestOps = [] {
+        std::vector<OpInfo> all = makeOps();
+        for (OpInfo& op : makeTestOps())
+            all.push_back(std::move(op));
+        return all;
+    }();
+    return withTestOps;
 }
+
+void enableTestOps() { g_testOps.store(true, std::memory_order_release); }
 
 const OpInfo* findOp(std::string_view opName)
 {

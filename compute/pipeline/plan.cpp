@@ -197,6 +197,8 @@ private:
             return addStep(label, random(f == "randn", args), {}, at);
         if (f == "load")
             return addStep(label, load(args), {}, at);
+        if (f == "test_hang" || f == "test_gpu_fault" || f == "test_gpu_hang")
+            return addStep(label, testStep(f, args), {}, at);
         if (const auto creation = creationOp(f, args))
             return addStep(label, *creation, {}, at);
         if (const auto unaryCode = unaryElemOp(f))
@@ -528,6 +530,16 @@ private:
         desc.a = a ? numberOf(*a) : 0.0;
         desc.b = b ? numberOf(*b) : 1.0;
         return desc;
+    }
+
+    static TestStep testStep(const std::string& f, const BoundArguments& args)
+    {
+        using Kind = TestMisbehaviour::Kind;
+        const Expression* seconds = args.find("seconds");
+        return {{f == "test_hang"        ? Kind::Hang
+                 : f == "test_gpu_fault" ? Kind::DeviceFault
+                                         : Kind::DeviceHang,
+                 seconds ? numberOf(*seconds) : 0.0}};
     }
 
     LoadStep load(const BoundArguments& args) const

@@ -3,6 +3,7 @@
 // values of their own), with every value's shape and dtype inferred from the op
 // descriptors. The executor runs plans; infer() reports what lowering found.
 
+#include <wb/backend.h>
 #include <wb/io.h>
 #include <wb/ops.h>
 #include <wb/pipeline_run.h>
@@ -17,8 +18,19 @@ struct LoadStep {
     Array hostValue{}; // read while planning: file I/O is not what a run measures
 };
 
+// A test-only op (wb/op_registry.h, enableTestOps()): the backend misbehaves as asked. Its
+// value is a 0-D f32 zero, set when the step is prepared.
+struct TestStep {
+    TestMisbehaviour what{};
+
+    void validate() const {}
+    Shape outputShape() const { return Shape{}; }
+    DType outputDType() const { return DType::F32; }
+    Cost cost() const { return {}; }
+};
+
 using StepOp = std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, GrayscaleDesc,
-                            ConvertDesc, ElementwiseDesc, ReduceDesc>;
+                            ConvertDesc, ElementwiseDesc, ReduceDesc, TestStep>;
 
 struct PlanStep {
     std::string label{}; // the assigned name, or the expression's text for a nested call

@@ -70,6 +70,18 @@ public:
     virtual void replay() = 0;
 };
 
+// Faults on purpose, for the engine's reliability tests (docs/protocol.md, "Test-only ops";
+// the pipeline ops test_hang, test_gpu_fault and test_gpu_hang).
+struct TestMisbehaviour {
+    enum class Kind {
+        Hang,        // the calling thread blocks for `seconds` (0: for ever); any backend
+        DeviceFault, // a kernel writes where nothing is mapped: the context is lost (DeviceLost)
+        DeviceHang,  // a kernel that never ends; the call never returns
+    };
+    Kind kind = Kind::Hang;
+    double seconds = 0;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -111,6 +123,16 @@ public:
     virtual std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) = 0;
     // Fills `out` (shape and dtype of desc) with random numbers.
     virtual void fillRandom(const RandomDesc& desc, Array& out) = 0;
+
+    // Misbehaves as asked, synchronously: a GPU backend waits for its kernel, so a fault is
+    // thrown from here (DeviceLost) and a hang never returns. Backends without a device
+    // throw Unsupported for the device kinds; none records it into a graph (Unsupported).
+    // Only the test ops reach this.
+    virtual void misbehave(const TestMisbehaviour& what) = 0;
+
+protected:
+    // Blocks the calling thread for `seconds`, for ever when 0: TestMisbehaviour::Hang.
+    static void hangThread(double seconds);
 };
 
 } // namespace wb

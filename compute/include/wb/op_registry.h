@@ -56,6 +56,14 @@ struct OpInfo {
 
 // Every op, grouped by category in the order `warpbench-cli ops` prints them.
 const std::vector<OpInfo>& ops();
+
+// Adds the test-only ops (category "test": test_hang, test_gpu_fault, test_gpu_hang; see
+// docs/protocol.md, "Test-only ops") to ops() and findOp() for the rest of the process. For
+// `warpbench-cli engine --stdio --test-ops` and the engine's tests; without it they are
+// unknown names. There is no way back. Thread-safe, and OpInfo pointers and references
+// handed out before stay valid (each table is built once).
+void enableTestOps();
+
 // nullptr when there is no op of that name (names are case-sensitive).
 const OpInfo* findOp(std::string_view name);
 // Up to `count` op names nearest to `name` by edit distance (insertions, deletions,
