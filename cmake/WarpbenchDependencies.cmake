@@ -115,6 +115,14 @@ if(NOT WARPBENCH_GUI STREQUAL "OFF")
   endif()
 endif()
 warpbench_resolve(WARPBENCH_GUI _gui_found "Qt 6 Widgets (qt6-base-dev)")
+# The Qt tests (tests/app, tests/widgets) use QtTest, which Debian ships in qt6-base-dev.
+if(WARPBENCH_HAVE_GUI AND WARPBENCH_TESTS)
+  find_package(Qt6 QUIET COMPONENTS Test)
+  if(NOT Qt6Test_FOUND)
+    message(FATAL_ERROR "Qt 6 was found but not QtTest, which the Qt tests need (qt6-base-dev), "
+                        "or configure with -DWARPBENCH_TESTS=OFF or -DWARPBENCH_GUI=OFF")
+  endif()
+endif()
 
 if(WARPBENCH_TESTS)
   find_package(GTest REQUIRED)

@@ -1,0 +1,18 @@
+# Fails when a QtTest binary has test functions that CMakeLists.txt does not register, or
+# registers names it lacks. -DTEST=binary -DFUNCTIONS=a;b;c
+execute_process(COMMAND ${TEST} -functions OUTPUT_VARIABLE out RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "${TEST} -functions failed (${status})")
+endif()
+string(REGEX REPLACE "\\(\\)" "" out "${out}")
+string(REGEX REPLACE "[\r\n]+" ";" listed "${out}")
+list(FILTER listed EXCLUDE REGEX "^$")
+set(missing ${listed})
+list(REMOVE_ITEM missing ${FUNCTIONS})
+set(extra ${FUNCTIONS})
+list(REMOVE_ITEM extra ${listed})
+if(missing OR extra)
+  message(FATAL_ERROR "${TEST}: not registered in CTest: ${missing}; registered but absent: ${extra}")
+endif()
+list(LENGTH listed count)
+message(STATUS "${count} test functions, each registered")
