@@ -5,6 +5,7 @@
 #include "dtype_dispatch.h"
 #include "ops.h"
 #include "parallel.h"
+#include "rounding.h"
 
 #include "core/half.h"
 #include "core/operand_check.h"
@@ -20,33 +21,6 @@ namespace wb::cpu {
 namespace {
 
 constexpr std::int64_t kChunk = 1 << 16;
-
-// Integer targets round half to even and saturate, as OpenCV's saturate_cast; NaN gives 0.
-template <typename Int> Int saturate(double value)
-{
-    if (std::isnan(value))
-        return 0;
-    const double rounded = std::nearbyint(value);
-    if (rounded <= static_cast<double>(std::numeric_limits<Int>::min()))
-        return std::numeric_limits<Int>::min();
-    if (rounded >= static_cast<double>(std::numeric_limits<Int>::max()))
-        return std::numeric_limits<Int>::max();
-    return static_cast<Int>(rounded);
-}
-
-// double -> float rounding to odd: then rounding that float to f16 or bf16 (to nearest
-// even) gives the correctly rounded result, which double -> float -> half does not
-// always (a double just above a half-way point can land exactly on it as a float).
-float roundToOddFloat(double value)
-{
-    const float nearest = static_cast<float>(value);
-    if (!std::isfinite(nearest) || static_cast<double>(nearest) == value)
-        return nearest;
-    auto bits = std::bit_cast<std::uint32_t>(nearest);
-    if (std::fabs(static_cast<double>(nearest)) > std::fabs(value))
-        --bits; // rounded away from zero: step back toward zero
-    return std::bit_cast<float>(bits | 1u);
-}
 
 template <DType D> struct Element;
 

@@ -4,8 +4,8 @@
 // and saturate, NaN gives 0 (as OpenCV's saturate_cast); f16 and bf16 targets are rounded
 // once from the exact double.
 //
-// elementwise.cpp uses these for its Cast nodes; convert.cpp still has its own copies of
-// saturate() and roundToOddFloat() and should include this header instead.
+// convert.cpp (astype) and elementwise.cpp (Cast nodes) share them, so the two agree bit
+// for bit.
 
 #include "core/half.h"
 

@@ -4,6 +4,8 @@
 
 #include "io/temp_dir.h"
 
+#include "pipeline_test_util.h"
+
 #include <wb/device.h>
 #include <wb/eager.h>
 #include <wb/error.h>
@@ -24,20 +26,9 @@ using namespace wb::pipeline;
 
 namespace {
 
-Program programOf(const std::string& source)
-{
-    ParseResult parsed = parseAndCheck(source);
-    EXPECT_TRUE(parsed.ok()) << source;
-    return std::move(parsed.program);
-}
+using wb::test::programOf;
 
-RunOptions cpuOptions(int repeat, int warmup)
-{
-    RunOptions options;
-    options.repeat = repeat;
-    options.warmup = warmup;
-    return options;
-}
+RunOptions cpuOptions(int repeat, int warmup) { return wb::test::runOptions(repeat, warmup); }
 
 // Records every call, in order.
 class Recorder : public RunObserver {

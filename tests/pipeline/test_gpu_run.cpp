@@ -2,6 +2,8 @@
 // the first repetition, speedups only for verified steps, randn marked as not comparable,
 // and every sample pipeline passing its checks on both backends.
 
+#include "pipeline_test_util.h"
+
 #include <wb/device.h>
 #include <wb/io.h>
 #include <wb/pipeline_check.h>
@@ -18,21 +20,9 @@ using namespace wb::pipeline;
 
 namespace {
 
-Program programOf(const std::string& source)
-{
-    ParseResult parsed = parseAndCheck(source);
-    EXPECT_TRUE(parsed.ok()) << source;
-    return std::move(parsed.program);
-}
+using wb::test::programOf;
 
-RunOptions both(int repeat = 4, int warmup = 1)
-{
-    RunOptions options;
-    options.backends = {"cpu", "gpu"};
-    options.repeat = repeat;
-    options.warmup = warmup;
-    return options;
-}
+RunOptions both(int repeat = 4, int warmup = 1) { return wb::test::runOptions(repeat, warmup, {"cpu", "gpu"}); }
 
 #define REQUIRE_GPU()                                                                                                  \
     do {                                                                                                               \

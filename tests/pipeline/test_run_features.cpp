@@ -2,6 +2,8 @@
 // in the figures, peak memory, values of one-element results, check(x, ref=), @threads
 // and the pipeline hash.
 
+#include "pipeline_test_util.h"
+
 #include <wb/device.h>
 #include <wb/pipeline_check.h>
 #include <wb/pipeline_run.h>
@@ -15,20 +17,9 @@ using namespace wb::pipeline;
 
 namespace {
 
-Program programOf(const std::string& source)
-{
-    ParseResult parsed = parseAndCheck(source);
-    EXPECT_TRUE(parsed.ok()) << source;
-    return std::move(parsed.program);
-}
+using wb::test::programOf;
 
-RunOptions options(int repeat = 2, int warmup = 1)
-{
-    RunOptions o;
-    o.repeat = repeat;
-    o.warmup = warmup;
-    return o;
-}
+RunOptions options(int repeat = 2, int warmup = 1) { return wb::test::runOptions(repeat, warmup); }
 
 class Events : public RunObserver {
 public:
