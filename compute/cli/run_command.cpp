@@ -64,26 +64,6 @@ std::vector<std::string> cells(const pipeline::StepFigures& row)
             errorCell(row)};
 }
 
-// Drops "gpu" with a note (returned, for the run record) when there is no GPU and another
-// backend remains; a GPU-only run without a GPU is refused before it starts.
-std::optional<std::string> settleBackends(pipeline::RunOptions& options)
-{
-    const CudaStatus& cuda = Runtime::instance().cudaStatus();
-    if (cuda.available)
-        return std::nullopt;
-    std::vector<std::string> kept;
-    for (const std::string& backend : options.backends)
-        if (backend == "cpu")
-            kept.push_back(backend);
-    if (kept.empty())
-        throw UsageError("no GPU to run on: " + cuda.reason);
-    std::optional<std::string> note;
-    if (kept.size() != options.backends.size())
-        note = "running on the CPU only: " + cuda.reason;
-    options.backends = kept;
-    return note;
-}
-
 void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& options)
 {
     const Table table({{"step", 34, true},
@@ -173,7 +153,12 @@ int runPipeline(const std::vector<std::string>& words)
     options.baseDirectory = std::filesystem::path(path).parent_path().string();
     if (options.baseDirectory.empty())
         options.baseDirectory = ".";
-    const std::optional<std::string> backendNote = settleBackends(options);
+    std::optional<std::string> backendNote;
+    try {
+        backendNote = pipeline::settleBackends(options);
+    } catch (const Error& error) {
+        throw UsageError(error.message());
+    }
 
     const pipeline::Inference inference = pipeline::infer(parsed.program, options);
     for (const pipeline::Diagnostic& diagnostic : inference.diagnostics)

@@ -70,23 +70,6 @@ bool wantsGpu(const pipeline::RunOptions& options)
                        [](const std::string& backend) { return backend != "cpu"; });
 }
 
-// As `warpbench-cli run`: without a GPU, "gpu" is dropped with a note when the CPU runs too,
-// and a GPU-only run is refused (Unavailable) with the reason.
-std::optional<std::string> settleBackends(pipeline::RunOptions& options)
-{
-    const CudaStatus& cuda = Runtime::instance().cudaStatus();
-    if (cuda.available || !wantsGpu(options))
-        return std::nullopt;
-    std::vector<std::string> kept;
-    for (const std::string& backend : options.backends)
-        if (backend == "cpu")
-            kept.push_back(backend);
-    if (kept.empty())
-        fail(ErrorCode::Unavailable, "no GPU to run on: " + cuda.reason);
-    options.backends = kept;
-    return "running on the CPU only: " + cuda.reason;
-}
-
 json telemetryJson(const TelemetrySample& sample)
 {
     json gpus = json::array();
@@ -373,7 +356,7 @@ struct Session::Impl {
         runOptions.graph = overrides.graph.value_or(runOptions.graph);
         runOptions.baseDirectory = request.source.directory;
         runOptions.keepValues = true;
-        job.note = settleBackends(runOptions);
+        job.note = pipeline::settleBackends(runOptions);
         const pipeline::Inference inference = pipeline::infer(job.parsed.program, runOptions);
         if (!inference.ok()) {
             refuse(inference.diagnostics);

@@ -7,6 +7,7 @@
 #include <wb/eager.h>
 #include <wb/error.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstdio>
@@ -56,6 +57,23 @@ RunOptions defaultRunOptions(const Program& program)
         }
     }
     return options;
+}
+
+std::optional<std::string> settleBackends(RunOptions& options)
+{
+    const CudaStatus& cuda = Runtime::instance().cudaStatus();
+    const bool wantsGpu = std::any_of(options.backends.begin(), options.backends.end(),
+                                      [](const std::string& backend) { return backend != "cpu"; });
+    if (cuda.available || !wantsGpu)
+        return std::nullopt;
+    std::vector<std::string> kept;
+    for (const std::string& backend : options.backends)
+        if (backend == "cpu")
+            kept.push_back(backend);
+    if (kept.empty())
+        fail(ErrorCode::Unavailable, "no GPU to run on: " + cuda.reason);
+    options.backends = kept;
+    return "running on the CPU only: " + cuda.reason;
 }
 
 std::string pipelineHash(const Program& program)

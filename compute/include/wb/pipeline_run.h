@@ -45,6 +45,11 @@ struct RunOptions {
 
 RunOptions defaultRunOptions(const Program& program);
 
+// Without a usable GPU: drops "gpu" from options.backends when the CPU runs too and returns
+// the note to show ("running on the CPU only: <reason>"); a GPU-only run throws Unavailable
+// ("no GPU to run on: <reason>"). With a GPU, or no "gpu" asked for, changes nothing.
+std::optional<std::string> settleBackends(RunOptions& options);
+
 // 16 hex digits (FNV-1a, 64 bits) of the program's canonical text, so reformatting or
 // comments keep the hash and any change of a step changes it.
 std::string pipelineHash(const Program& program);
