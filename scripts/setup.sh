@@ -17,7 +17,7 @@ packages=(
   libopenblas-dev libfftw3-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   nlohmann-json3-dev libgtest-dev
-  qt6-base-dev libqscintilla2-qt6-dev libqcustomplot-dev libsqlite3-dev
+  qt6-base-dev qt6-svg-dev libqscintilla2-qt6-dev libqcustomplot-dev libsqlite3-dev
   xvfb xauth clang-format
   clang-14 libclang-rt-14-dev
 )
