@@ -1,0 +1,47 @@
+#pragma once
+// `warpbench --screenshots DIR SAMPLE.wbp`: drives a MainWindow through the views the
+// documentation shows and writes each as a PNG, so that scripts/screenshots.sh needs no
+// input automation. It uses only the window's public functions, as a test would:
+//
+//   workbench-run.png     SAMPLE run on the engine's backends: the steps table, the timing
+//                         plot and an output in the Images dock
+//   image-compare.png     the Images dock comparing the run's input with an output
+//   editor-diagnostic.png SAMPLE edited (not saved) to misspell an op: the squiggle, the
+//                         margin marker and the Problems dock
+//
+// A finished CPU+GPU run needs a GPU or a run record made on one; with `--record FILE` the
+// record is opened and `record-run.png` shows it.
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+
+namespace wb::app {
+
+class MainWindow;
+
+class ScreenshotSession : public QObject {
+    Q_OBJECT
+
+public:
+    ScreenshotSession(MainWindow& window, const QString& outputFolder, const QString& sample,
+                      const QString& record = {});
+
+    // Takes the pictures; false with the reason when a step did not happen in time.
+    bool run(QString* error);
+    QStringList written() const { return m_written; }
+
+private:
+    bool waitFor(const std::function<bool()>& done, int timeoutMs);
+    bool grab(const QString& name, QWidget* widget, QString* error);
+
+    MainWindow& m_window;
+    QString m_folder;
+    QString m_sample;
+    QString m_record;
+    QStringList m_written;
+};
+
+} // namespace wb::app
