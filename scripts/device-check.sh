@@ -8,7 +8,7 @@
 # The machine has CUDA, CMake, g++, OpenBLAS, FFTW and GoogleTest but no OpenCV C++ and no
 # nlohmann-json: carry .devdeps, made here by scripts/pack-device-deps.sh.
 #
-#   scripts/device-check.sh [all|tests|bench|pipeline|demo]...   (default: all)
+#   scripts/device-check.sh [all|tests|bench|pipeline|engine|demo]...   (default: all)
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -102,6 +102,15 @@ if want pipeline; then
     fi
     cat "$logs/run-$name.txt" | tee -a "$summary"
   done
+fi
+
+if want engine; then
+  # Telemetry's cost with a real NVML (issue 4: under 1% of a core at 10 Hz). The engine's
+  # GPU tests (a faulting kernel, one that never returns) run with the tests above.
+  note "== bench-telemetry"
+  "$cli" bench-telemetry --rate-hz 10 --seconds 10 --json "$logs/bench-telemetry.json" \
+    >"$logs/bench-telemetry.txt" 2>&1 || status=1
+  cat "$logs/bench-telemetry.txt" | tee -a "$summary"
 fi
 
 if want demo; then
