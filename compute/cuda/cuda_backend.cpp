@@ -83,8 +83,10 @@ private:
 // the graph, and their times are read after the graph ran.
 class CudaTimeline final : public Timeline {
 public:
-    CudaTimeline(cudaStream_t stream, int marks)
+    // `recording` is the backend's flag, true while its stream is captured into a graph.
+    CudaTimeline(cudaStream_t stream, const bool& recording, int marks)
         : m_stream(stream)
+        , m_recording(recording)
     {
         for (int i = 0; i < marks; ++i)
             m_events.push_back(createEvent());
@@ -96,9 +98,7 @@ public:
     // waits; an external record makes it an event-record node that the graph runs.
     void mark(int index) override
     {
-        cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
-        WB_CUDA_CHECK(cudaStreamIsCapturing(m_stream, &capture));
-        if (capture == cudaStreamCaptureStatusActive)
+        if (m_recording)
             WB_CUDA_CHECK(cudaEventRecordWithFlags(event(index), m_stream, cudaEventRecordExternal));
         else
             WB_CUDA_CHECK(cudaEventRecord(event(index), m_stream));
@@ -122,6 +122,7 @@ private:
     }
 
     cudaStream_t m_stream;
+    const bool& m_recording;
     std::vector<Event> m_events;
 };
 
@@ -335,7 +336,7 @@ std::unique_ptr<Timer> CudaBackend::createTimer()
 std::unique_ptr<Timeline> CudaBackend::createTimeline(int marks)
 {
     makeCurrent();
-    return std::make_unique<CudaTimeline>(m_stream.get(), marks);
+    return std::make_unique<CudaTimeline>(m_stream.get(), m_recording, marks);
 }
 
 void CudaBackend::beginRecording()

@@ -59,23 +59,6 @@ RunOptions defaultRunOptions(const Program& program)
     return options;
 }
 
-std::optional<std::string> settleBackends(RunOptions& options)
-{
-    const CudaStatus& cuda = Runtime::instance().cudaStatus();
-    const bool wantsGpu = std::any_of(options.backends.begin(), options.backends.end(),
-                                      [](const std::string& backend) { return backend != "cpu"; });
-    if (cuda.available || !wantsGpu)
-        return std::nullopt;
-    std::vector<std::string> kept;
-    for (const std::string& backend : options.backends)
-        if (backend == "cpu")
-            kept.push_back(backend);
-    if (kept.empty())
-        fail(ErrorCode::Unavailable, "no GPU to run on: " + cuda.reason);
-    options.backends = kept;
-    return "running on the CPU only: " + cuda.reason;
-}
-
 std::string pipelineHash(const Program& program)
 {
     // FNV-1a over the canonical text: formatting and comments do not change the hash.
@@ -346,11 +329,20 @@ public:
         return byLabel;
     }
 
-    // A value as a host array (downloaded when the backend is a GPU).
+    // A value as a host array, after the last repetition. On a GPU a sink's value is the
+    // copy its download row made; any other is downloaded once and kept, since comparing
+    // steps, checks and show() may each ask for it.
     Array hostValue(int value)
     {
         const Array& array = m_values[static_cast<std::size_t>(value)];
-        return m_onHost ? array : toHost(m_backend, array);
+        if (m_onHost)
+            return array;
+        if (const auto copy = m_hostCopies.find(value); copy != m_hostCopies.end())
+            return copy->second;
+        auto [kept, added] = m_downloaded.try_emplace(value);
+        if (added)
+            kept->second = toHost(m_backend, array);
+        return kept->second;
     }
 
 private:
@@ -522,6 +514,7 @@ private:
     std::vector<Array> m_values;
     std::vector<PreparedStep> m_prepared;
     std::map<int, Array> m_hostCopies; // GPU only: where sinks' arrays are downloaded to
+    std::map<int, Array> m_downloaded; // GPU only: other values hostValue() downloaded
     std::vector<Row> m_rows;
     std::size_t m_firstComputeRow = 0;
     std::size_t m_lastComputeRow = 0;
@@ -580,6 +573,21 @@ private:
 };
 
 } // namespace
+
+std::optional<std::string> settleBackends(RunOptions& options)
+{
+    const CudaStatus& cuda = Runtime::instance().cudaStatus();
+    if (cuda.available || !wantsGpu(options))
+        return std::nullopt;
+    std::vector<std::string> kept;
+    for (const std::string& backend : options.backends)
+        if (backend == "cpu")
+            kept.push_back(backend);
+    if (kept.empty())
+        fail(ErrorCode::Unavailable, "no GPU to run on: " + cuda.reason);
+    options.backends = kept;
+    return "running on the CPU only: " + cuda.reason;
+}
 
 Inference infer(const Program& program, const RunOptions& options)
 {

@@ -1,11 +1,17 @@
 #pragma once
-// Helpers the pipeline tests share: a checked program from source, and run options.
+// Helpers the pipeline tests share: a checked program from source, run options, and a walk
+// over the sample pipelines.
 
+#include <wb/io.h>
 #include <wb/pipeline_check.h>
 #include <wb/pipeline_run.h>
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
 #include <string>
 
 namespace wb::test {
@@ -16,6 +22,35 @@ inline pipeline::Program programOf(const std::string& source)
     pipeline::ParseResult parsed = pipeline::parseAndCheck(source);
     EXPECT_TRUE(parsed.ok()) << source;
     return std::move(parsed.program);
+}
+
+// Calls runSample(program, options) for every sample pipeline in resources/pipelines/, with the
+// options of its directives and its folder as the base directory, under a trace naming the
+// file, and returns how many samples there are. Samples that load images are skipped with
+// a note where the build has no OpenCV imgcodecs (the GPU machine's); CI and every Debian
+// build can read them. Stops at the first fatal failure.
+inline int forEachSample(const std::function<void(const pipeline::Program&, pipeline::RunOptions)>& runSample)
+{
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(WARPBENCH_PIPELINES_DIR)) {
+        if (entry.path().extension() != ".wbp")
+            continue;
+        ++count;
+        SCOPED_TRACE(entry.path().string());
+        std::ifstream in(entry.path());
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!imageFilesAvailable() && text.find("load(\"") != std::string::npos) {
+            std::cout << "[ NOTE     ] " << entry.path().filename() << " loads an image: no imgcodecs here\n";
+            continue;
+        }
+        const pipeline::Program program = programOf(text);
+        pipeline::RunOptions options = pipeline::defaultRunOptions(program);
+        options.baseDirectory = entry.path().parent_path().string();
+        runSample(program, options);
+        if (::testing::Test::HasFatalFailure())
+            break;
+    }
+    return count;
 }
 
 inline pipeline::RunOptions runOptions(int repeat, int warmup, std::vector<std::string> backends = {"cpu"})

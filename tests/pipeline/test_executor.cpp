@@ -17,8 +17,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -166,28 +164,12 @@ TEST(Executor, RefusesAPipelineThatDoesNotInfer)
 
 TEST(Samples, EveryPipelineRunsOnTheCpu)
 {
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(WARPBENCH_PIPELINES_DIR)) {
-        if (entry.path().extension() != ".wbp")
-            continue;
-        ++count;
-        SCOPED_TRACE(entry.path().string());
-        std::ifstream in(entry.path());
-        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        // Builds without OpenCV imgcodecs (the GPU machine's) cannot read the sample images;
-        // CI and every Debian build can.
-        if (!wb::imageFilesAvailable() && text.find("load(\"") != std::string::npos) {
-            std::cout << "[ NOTE     ] " << entry.path().filename() << " loads an image: no imgcodecs here\n";
-            continue;
-        }
-        const Program program = programOf(text);
-        RunOptions options = defaultRunOptions(program);
+    const int count = wb::test::forEachSample([](const Program& program, RunOptions options) {
         options.backends = {"cpu"};
-        options.baseDirectory = entry.path().parent_path().string();
         const RunResult result = run(program, options);
         EXPECT_TRUE(result.ok()) << (result.error ? result.error->message : "a check failed");
         EXPECT_FALSE(result.steps.empty());
-    }
+    });
     EXPECT_GE(count, 6);
 }
 

@@ -5,15 +5,11 @@
 #include "pipeline_test_util.h"
 
 #include <wb/device.h>
-#include <wb/io.h>
 #include <wb/pipeline_check.h>
 #include <wb/pipeline_run.h>
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <string>
 
 using namespace wb::pipeline;
@@ -105,30 +101,15 @@ TEST(GpuRun, RandnIsNotComparedAsASpeedup)
 TEST(GpuRun, EverySamplePipelinePassesOnBothBackends)
 {
     REQUIRE_GPU();
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(WARPBENCH_PIPELINES_DIR)) {
-        if (entry.path().extension() != ".wbp")
-            continue;
-        ++count;
-        SCOPED_TRACE(entry.path().string());
-        std::ifstream in(entry.path());
-        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        // The GPU machine's build has no OpenCV imgcodecs; those samples run in CI's CPU pass.
-        if (!wb::imageFilesAvailable() && text.find("load(\"") != std::string::npos) {
-            std::cout << "[ NOTE     ] " << entry.path().filename() << " loads an image: no imgcodecs here\n";
-            continue;
-        }
-        const Program program = programOf(text);
-        RunOptions options = defaultRunOptions(program);
+    const int count = wb::test::forEachSample([](const Program& program, RunOptions options) {
         options.backends = {"cpu", "gpu"};
-        options.baseDirectory = entry.path().parent_path().string();
         const RunResult result = run(program, options);
         ASSERT_FALSE(result.error) << result.error->message;
         for (const CheckOutcome& check : result.checks)
             EXPECT_TRUE(check.passed) << check.name << " max rel err " << check.maxRelError;
         for (const std::string& note : result.notes)
             ADD_FAILURE() << note;
-    }
+    });
     EXPECT_GE(count, 6);
 }
 
