@@ -303,13 +303,16 @@ public:
     // A row's figures over the measured repetitions.
     StepFigures figures(const Row& row) const
     {
-        const bench::Statistics stats = bench::summarize(row.samples);
         StepFigures figures;
         figures.step = row.name;
         figures.line = row.line;
         figures.backend = m_backend.name();
         figures.transfer = row.transfer;
-        figures.time = Timing{stats.n, stats.median, stats.min, stats.max};
+        // Without step timing a replayed step has no samples of its own: n stays 0.
+        if (!row.samples.empty()) {
+            const bench::Statistics stats = bench::summarize(row.samples);
+            figures.time = Timing{stats.n, stats.median, stats.min, stats.max};
+        }
         figures.cost = row.cost;
         figures.fused = row.fused;
         figures.peakDeviceBytes = row.peakDeviceBytes;
