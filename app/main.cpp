@@ -5,6 +5,7 @@
 #include "command_line.h"
 #include "main_window.h"
 #include "screenshot_session.h"
+#include "startup_probe.h"
 
 #include <wb/version.h>
 
@@ -43,8 +44,13 @@ int main(int argc, char** argv)
     const QCommandLineOption recordOption(QStringLiteral("record"),
                                           QStringLiteral("With --screenshots: a run record to picture as well"),
                                           QStringLiteral("FILE"));
+    const QCommandLineOption startupProbeOption(
+        QStringLiteral("startup-probe"),
+        QStringLiteral("Print the steady clock in microseconds once the window is first painted, "
+                       "then quit (warpbench-startup measures the time to the first window with it)"));
     parser.addOption(engineOption);
     parser.addOption(freshOption);
+    parser.addOption(startupProbeOption);
     parser.addOption(screenshotsOption);
     parser.addOption(recordOption);
     parser.process(application);
@@ -100,6 +106,10 @@ int main(int argc, char** argv)
         if (window.openFile(path, &error) == nullptr && !error.isEmpty()) {
             std::fprintf(stderr, "warpbench: %s\n", qPrintable(error));
         }
+    }
+    if (parser.isSet(startupProbeOption)) {
+        wb::app::reportFirstPaint(window);
+        return QApplication::exec();
     }
     // After the first paint, so that the dialog has its window to sit on.
     QTimer::singleShot(0, &window, [&window] { window.offerRecovery(); });

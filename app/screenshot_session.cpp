@@ -179,12 +179,22 @@ bool ScreenshotSession::run(QString* error)
         return false;
     }
 
-    // 4. A run record from elsewhere, when one is given.
+    // 4. A run record from elsewhere, when one is given, beside the sample it ran (when it
+    // is one of the samples), as a user who opens both sees it.
     if (!m_record.isEmpty()) {
         if (!m_window.openRunRecord(m_record, &why)) {
             *error = why;
             return false;
         }
+        const MainWindow::RunEntry& recorded = m_window.runs().constLast();
+        const QString sample =
+            QFileInfo(m_sample).dir().filePath(QFileInfo(recorded.pipelineFile).fileName());
+        if (!recorded.pipelineFile.isEmpty() && QFileInfo::exists(sample) &&
+            m_window.openFile(sample, &why) == nullptr) {
+            *error = why;
+            return false;
+        }
+        m_window.showRun(static_cast<int>(m_window.runs().size()) - 1);
         m_window.dock(QStringLiteral("SpeedupDock"))->raise();
         if (!grab(QStringLiteral("record-run.png"), &m_window, error)) {
             return false;

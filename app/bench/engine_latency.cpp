@@ -7,6 +7,8 @@
 // signal. The first run warms up and is not counted. Issue 4's target: median <= 1 ms.
 
 #include "engine_client.h"
+#include "bench_command_line.h"
+#include "latency_summary.h"
 
 #include <wb/version.h>
 
@@ -15,18 +17,17 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 #include <QTimer>
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 namespace {
 
 using wb::app::EngineClient;
+using wb::app::bench::steadyMicroseconds;
 
 constexpr const char* kUsage =
     "usage: warpbench-engine-latency [--steps N] [--runs N] [--json FILE] [--engine COMMAND]\n"
@@ -35,12 +36,6 @@ constexpr const char* kUsage =
     "  engine to EngineClient::stepFinished(): n, median, p90, max in ms.\n"
     "  --engine: the engine command line (default: WB_ENGINE_COMMAND, else warpbench-cli\n"
     "  next to this program with `engine --stdio`); both must run on this machine.\n";
-
-double nowMicroseconds()
-{
-    const auto now = std::chrono::steady_clock::now().time_since_epoch();
-    return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) / 1000.0;
-}
 
 QString pipelineText(int steps)
 {
@@ -51,35 +46,6 @@ QString pipelineText(int steps)
         text += QStringLiteral("s%1 = sum(x)\n").arg(i);
     }
     return text;
-}
-
-struct Summary {
-    qsizetype n = 0;
-    double medianMs = 0, p90Ms = 0, minMs = 0, maxMs = 0, meanMs = 0;
-};
-
-Summary summarise(std::vector<double> samplesUs)
-{
-    Summary summary;
-    summary.n = static_cast<qsizetype>(samplesUs.size());
-    if (samplesUs.empty()) {
-        return summary;
-    }
-    std::sort(samplesUs.begin(), samplesUs.end());
-    const std::size_t n = samplesUs.size();
-    const double median = n % 2 == 1 ? samplesUs[n / 2] : (samplesUs[n / 2 - 1] + samplesUs[n / 2]) / 2.0;
-    // Nearest rank.
-    const std::size_t rank90 = static_cast<std::size_t>(std::ceil(0.9 * static_cast<double>(n)));
-    double sum = 0;
-    for (const double sample : samplesUs) {
-        sum += sample;
-    }
-    summary.medianMs = median / 1000.0;
-    summary.p90Ms = samplesUs[std::max<std::size_t>(rank90, 1) - 1] / 1000.0;
-    summary.minMs = samplesUs.front() / 1000.0;
-    summary.maxMs = samplesUs.back() / 1000.0;
-    summary.meanMs = sum / static_cast<double>(n) / 1000.0;
-    return summary;
 }
 
 int fail(const QString& message)
@@ -97,32 +63,16 @@ int main(int argc, char** argv)
     int runs = 5;
     QString jsonPath;
     QStringList command = EngineClient::defaultCommand();
-    const QStringList args = QCoreApplication::arguments().mid(1);
-    for (qsizetype i = 0; i < args.size(); ++i) {
-        const QString& arg = args[i];
-        const bool hasValue = i + 1 < args.size();
-        bool ok = true;
-        if (arg == QLatin1String("--help") || arg == QLatin1String("-h")) {
-            std::fputs(kUsage, stdout);
-            return 0;
-        } else if (arg == QLatin1String("--steps") && hasValue) {
-            steps = args[++i].toInt(&ok);
-            ok = ok && steps >= 2;
-        } else if (arg == QLatin1String("--runs") && hasValue) {
-            runs = args[++i].toInt(&ok);
-            ok = ok && runs >= 1;
-        } else if (arg == QLatin1String("--json") && hasValue) {
-            jsonPath = args[++i];
-        } else if (arg == QLatin1String("--engine") && hasValue) {
-            command = QProcess::splitCommand(args[++i]);
-            ok = !command.isEmpty();
-        } else {
-            ok = false;
-        }
-        if (!ok) {
-            std::fprintf(stderr, "warpbench-engine-latency: bad argument '%s'\n%s", qPrintable(arg), kUsage);
-            return 2;
-        }
+    wb::app::bench::BenchCommandLine commandLine("warpbench-engine-latency", kUsage);
+    commandLine.addInt("--steps", &steps, 2);
+    commandLine.addInt("--runs", &runs, 1);
+    commandLine.addString("--json", &jsonPath);
+    commandLine.addOption("--engine", [&command](const QString& text) {
+        command = QProcess::splitCommand(text);
+        return !command.isEmpty();
+    });
+    if (const std::optional<int> status = commandLine.parse(QCoreApplication::arguments().mid(1))) {
+        return *status;
     }
 
     EngineClient client;
@@ -137,7 +87,7 @@ int main(int argc, char** argv)
 
     const auto startRun = [&] { currentRun = client.run(pipeline, QStringLiteral("latency.wbp"), QString()); };
     QObject::connect(&client, &EngineClient::stepFinished, &client, [&](qint64, const QJsonObject& figures) {
-        const double arrived = nowMicroseconds();
+        const double arrived = steadyMicroseconds();
         const QJsonValue sent = figures.value(QStringLiteral("sent_us"));
         if (!sent.isDouble()) {
             ++withoutStamp;
@@ -192,11 +142,11 @@ int main(int argc, char** argv)
         return fail(failure);
     }
 
-    const Summary summary = summarise(samples);
+    const wb::app::bench::LatencySummary summary = wb::app::bench::summarise(samples);
     std::printf("Event latency: engine step_finished write -> EngineClient::stepFinished (steady clock)\n");
     std::printf("%d steps a run, %d runs after one warm-up run\n\n", steps, runs);
     std::printf("%8s %11s %9s %9s\n", "n", "median_ms", "p90_ms", "max_ms");
-    std::printf("%8lld %11.4f %9.4f %9.4f\n", static_cast<long long>(summary.n), summary.medianMs, summary.p90Ms,
+    std::printf("%8llu %11.4f %9.4f %9.4f\n", static_cast<unsigned long long>(summary.n), summary.medianMs, summary.p90Ms,
                 summary.maxMs);
     std::printf("\ntarget: median <= 1 ms: %s\n", summary.medianMs <= 1.0 ? "met" : "NOT met");
 
@@ -213,18 +163,13 @@ int main(int argc, char** argv)
                                                        {QStringLiteral("runs"), runs},
                                                        {QStringLiteral("warmup_runs"), 1},
                                                        {QStringLiteral("engine"), engine}}},
-            {QStringLiteral("latency"), QJsonObject{{QStringLiteral("n"), summary.n},
-                                                    {QStringLiteral("median_ms"), summary.medianMs},
-                                                    {QStringLiteral("p90_ms"), summary.p90Ms},
-                                                    {QStringLiteral("min_ms"), summary.minMs},
-                                                    {QStringLiteral("max_ms"), summary.maxMs},
-                                                    {QStringLiteral("mean_ms"), summary.meanMs}}},
+            {QStringLiteral("latency"), wb::app::bench::toJson(summary)},
             {QStringLiteral("target_median_ms"), 1.0},
             {QStringLiteral("target_met"), summary.medianMs <= 1.0},
         };
-        QSaveFile file(jsonPath);
-        if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(record).toJson()) < 0 || !file.commit()) {
-            return fail(QStringLiteral("could not write %1: %2").arg(jsonPath, file.errorString()));
+        QString error;
+        if (!wb::app::bench::writeRecord(jsonPath, record, &error)) {
+            return fail(error);
         }
     }
     return 0;
