@@ -6,14 +6,16 @@
 
 #include <wb/backend.h>
 #include <wb/device.h>
+#include <wb/kernel_compile.h>
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace wb::detail {
 
-inline constexpr int kCudaModuleAbi = 2;
+inline constexpr int kCudaModuleAbi = 3;
 
 // Times bare library calls (cuBLAS, cuFFT) with nothing of Warpbench around them, the same
 // way Warpbench times its own ops, so benchmarks can show what our layers cost.
@@ -44,10 +46,15 @@ public:
     virtual std::unique_ptr<Backend> createBackend(int device) = 0;
     virtual std::unique_ptr<BareBaseline> createBaseline(int device) = 0;
     virtual KernelCacheCounts kernelCacheCounts() = 0;
+    // wb::compileKernel; needs no driver (deviceCc as in cuda/user_kernel_compile.h).
+    virtual KernelCompileResult compileKernel(const KernelCompileRequest& request, int deviceCc) = 0;
 };
 
 // The loaded module, or nullptr with Runtime::cudaStatus().reason saying why.
 CudaModule* cudaModule();
+// The module for compiling alone, loaded without a driver where there is none; nullptr
+// with the reason in `problem`.
+CudaModule* compilerModule(std::string* problem);
 
 } // namespace wb::detail
 

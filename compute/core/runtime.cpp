@@ -72,8 +72,10 @@ struct Runtime::Impl {
     void* moduleHandle = nullptr;
     std::unique_ptr<detail::CudaModule> module;
     std::map<int, std::unique_ptr<Backend>> cudaBackends;
+    std::string moduleProblem; // why the module could not be loaded
 
     void probeCuda();
+    bool loadModule();
 };
 
 void Runtime::Impl::probeCuda()
@@ -95,30 +97,49 @@ void Runtime::Impl::probeCuda()
         cudaStatus.reason = "no NVIDIA driver found (libcuda.so.1)";
         return;
     }
+    if (!loadModule()) {
+        cudaStatus.reason = moduleProblem;
+        return;
+    }
+    cudaStatus = module->discover();
+    if (!cudaStatus.available && cudaStatus.reason.empty())
+        cudaStatus.reason = "no CUDA device found";
+}
+
+// The module without the driver check: what compileKernel needs. Tried once; a failure is
+// kept in moduleProblem (and given as cudaStatus's reason by probeCuda).
+bool Runtime::Impl::loadModule()
+{
+    if (module)
+        return true;
+    if (!moduleProblem.empty())
+        return false;
+    if (!WARPBENCH_HAVE_CUDA && !std::getenv("WB_CUDA_MODULE")) {
+        moduleProblem = "this build has no CUDA backend (configured without CUDA)";
+        return false;
+    }
     const char* overridePath = std::getenv("WB_CUDA_MODULE");
     const std::string path =
         overridePath && *overridePath ? overridePath : (thisLibraryDir() / WARPBENCH_CUDA_MODULE_NAME).string();
     moduleHandle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!moduleHandle) {
         const char* why = dlerror();
-        cudaStatus.reason = "CUDA backend module could not be loaded: " + std::string(why ? why : path);
-        return;
+        moduleProblem = "CUDA backend module could not be loaded: " + std::string(why ? why : path);
+        return false;
     }
     auto abi = reinterpret_cast<int (*)()>(dlsym(moduleHandle, "wbCudaModuleAbi"));
     auto create = reinterpret_cast<detail::CudaModule* (*)()>(dlsym(moduleHandle, "wbCudaModuleCreate"));
     if (!abi || !create) {
-        cudaStatus.reason = path + " is not a Warpbench CUDA module";
-        return;
+        moduleProblem = path + " is not a Warpbench CUDA module";
+        return false;
     }
     if (abi() != detail::kCudaModuleAbi) {
-        cudaStatus.reason = path + " is from another Warpbench build (module ABI " + std::to_string(abi()) +
+        moduleProblem = path + " is from another Warpbench build (module ABI " + std::to_string(abi()) +
                             ", expected " + std::to_string(detail::kCudaModuleAbi) + ")";
-        return;
+        return false;
     }
     module.reset(create());
-    cudaStatus = module->discover();
-    if (!cudaStatus.available && cudaStatus.reason.empty())
-        cudaStatus.reason = "no CUDA device found";
+    return true;
 }
 
 Runtime::Runtime()
@@ -226,6 +247,27 @@ CudaModule* cudaModule()
     return Runtime::instance().m_impl->module.get();
 }
 
+CudaModule* compilerModule(std::string* problem)
+{
+    Runtime::instance().cudaStatus();
+    Runtime::Impl& impl = *Runtime::instance().m_impl;
+    const std::lock_guard lock(impl.mutex);
+    if (!impl.loadModule())
+        *problem = impl.moduleProblem;
+    return impl.module.get();
+}
+
 } // namespace detail
+
+KernelCompileResult compileKernel(const KernelCompileRequest& request)
+{
+    std::string problem;
+    detail::CudaModule* module = detail::compilerModule(&problem);
+    if (!module)
+        fail(ErrorCode::Unavailable, "no CUDA compiler: " + problem);
+    const CudaStatus& status = Runtime::instance().cudaStatus();
+    const int deviceCc = status.available && !status.gpus.empty() ? 10 * status.gpus[0].ccMajor + status.gpus[0].ccMinor : 0;
+    return module->compileKernel(request, deviceCc);
+}
 
 } // namespace wb

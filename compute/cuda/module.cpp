@@ -5,6 +5,7 @@
 #include "cuda_backend.h"
 #include "kernel_disk_cache.h"
 #include "nvrtc_compiler.h"
+#include "user_kernel_compile.h"
 
 #include "core/cuda_module.h"
 
@@ -147,6 +148,11 @@ public:
     {
         const KernelCacheCounters counters = cuda::kernelCacheCounters();
         return {counters.compiles, counters.diskHits, counters.memoryHits};
+    }
+
+    KernelCompileResult compileKernel(const KernelCompileRequest& request, int deviceCc) override
+    {
+        return compileUserKernel(request, deviceCc);
     }
 };
 

@@ -188,6 +188,27 @@ CheckRequest source(const Fields& fields)
     return request;
 }
 
+CompileRequest compileRequest(const Fields& fields)
+{
+    CompileRequest request;
+    request.source = *fields.text("source", true);
+    request.file = fields.text("file", false).value_or(request.file);
+    request.directory = fields.text("directory", false).value_or(request.directory);
+    request.arch = fields.text("arch", false).value_or(request.arch);
+    if (const json* options = fields.find("options")) {
+        if (!options->is_array())
+            throw BadField{"'options' of " + fields.owner() + " must be a list of texts, not " + jsonTypeName(*options)};
+        for (const json& option : *options) {
+            if (!option.is_string())
+                throw BadField{"'options' of " + fields.owner() + " must be a list of texts, not a list with " +
+                               jsonTypeName(option)};
+            request.options.push_back(option.get<std::string>());
+        }
+    }
+    request.ptx = fields.boolean("ptx").value_or(false);
+    return request;
+}
+
 RunOverrides runOverrides(const Fields& request)
 {
     RunOverrides overrides;
@@ -245,7 +266,7 @@ RequestBody body(const std::string& type, const Fields& fields)
     if (type == "telemetry")
         return TelemetryRequest{*fields.number("rate_hz", true, 0, 50)};
     if (type == "compile")
-        return CompileRequest{};
+        return compileRequest(fields);
     return ShutdownRequest{};
 }
 

@@ -72,7 +72,16 @@ struct TelemetryRequest {
     double rateHz = 0; // 0 to 50; 0 is off
 };
 
-struct CompileRequest {};
+// A user's CUDA kernel to compile (wb/kernel_compile.h); the reply has the diagnostics and,
+// when asked for, the PTX.
+struct CompileRequest {
+    std::string source{};
+    std::string file = "kernel.cu";
+    std::string directory{};
+    std::string arch{};               // empty: the engine's GPU 0, else wb::kDefaultKernelArch
+    std::vector<std::string> options{}; // further NVRTC options
+    bool ptx = false;                 // send the PTX text back
+};
 struct ShutdownRequest {};
 
 using RequestBody = std::variant<HelloRequest, CheckRequest, RunRequest, CancelRequest, FetchRequest, TelemetryRequest,

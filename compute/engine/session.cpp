@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include "array_preview.h"
+#include "compile_worker.h"
 #include "ops_json.h"
 #include "request.h"
 
@@ -262,8 +263,7 @@ struct Session::Impl {
                 else if constexpr (std::is_same_v<Body, TelemetryRequest>)
                     setTelemetry(id, body);
                 else if constexpr (std::is_same_v<Body, CompileRequest>)
-                    replyError(id, codeName(ErrorCode::Unsupported),
-                               "compile is reserved for user kernels (issue 7); protocol 1 does not have it");
+                    compile(id, body);
                 else
                     shutdown(id);
             },
@@ -283,7 +283,7 @@ struct Session::Impl {
             setExit(kEngineExitProtocolMismatch);
             return;
         }
-        json capabilities = json::array({"run", "check", "fetch", "telemetry", "cancel"});
+        json capabilities = json::array({"run", "check", "fetch", "telemetry", "cancel", "compile"});
         if (options.testOps)
             capabilities.push_back("test-ops");
         reply(id, {{"protocol", kProtocolVersion},
@@ -380,6 +380,19 @@ struct Session::Impl {
             cancel = false;
         }
         runThread = std::thread([this, job = std::move(job)]() mutable { runOnThread(std::move(job)); });
+    }
+
+    // Served by the compile worker, made at the first compile: a session that never compiles
+    // has no thread for it.
+    void compile(std::int64_t id, const CompileRequest& request)
+    {
+        if (!compiler)
+            compiler = std::make_unique<CompileWorker>(
+                [this](std::int64_t reqId, json fields) { reply(reqId, std::move(fields)); },
+                [this](std::int64_t reqId, std::string_view code, const std::string& text) {
+                    replyError(reqId, code, text);
+                });
+        compiler->submit(id, request);
     }
 
     void cancelRun(std::int64_t id, const CancelRequest& request)
@@ -749,6 +762,7 @@ struct Session::Impl {
     {
         stopRun();
         stopTelemetry();
+        compiler.reset(); // after the compile in progress, if any, has replied
         bool running = false;
         {
             const std::lock_guard lock(runMutex);
@@ -783,6 +797,8 @@ struct Session::Impl {
     bool telemetryStop = false;
     std::thread telemetryThread;
     std::unique_ptr<Telemetry> telemetry; // the telemetry thread's
+
+    std::unique_ptr<CompileWorker> compiler; // last: it replies through the members above
 };
 
 Session::Session(ByteSource& input, ByteSink& output, SessionOptions options)

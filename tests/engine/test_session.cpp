@@ -131,7 +131,7 @@ TEST(EngineSession, GreetsThenAnswersHelloWithWhatItHas)
     EXPECT_TRUE(reply["ok"].get<bool>()) << reply.dump();
     EXPECT_EQ(reply["protocol"], engine::kProtocolVersion);
     EXPECT_EQ(reply["engine"], kVersionString);
-    EXPECT_EQ(reply["capabilities"], json::array({"run", "check", "fetch", "telemetry", "cancel"}));
+    EXPECT_EQ(reply["capabilities"], json::array({"run", "check", "fetch", "telemetry", "cancel", "compile"}));
     EXPECT_EQ(reply["devices"]["command"], "devices");
     EXPECT_TRUE(reply["devices"].contains("host"));
     EXPECT_TRUE(reply["devices"].contains("cuda"));
@@ -548,7 +548,7 @@ TEST(EngineSession, EveryMalformedFrameIsAnsweredAndTheSessionGoesOn)
     input += rawFrame('Z', std::string(100000, 'z'));                                              // unknown kind
     input += engine::frameHeader(kJsonFrame, engine::kMaxJsonFrameBytes + 1) +
              std::string(engine::kMaxJsonFrameBytes + 1, ' '); // too long, skipped in step
-    input += jsonFrame({{"type", "compile"}, {"id", 8}});
+    input += jsonFrame({{"type", "compile"}, {"id", 8}}); // no source
     input += jsonFrame({{"type", "check"}, {"id", 9}, {"pipeline", "a = rand(2)"}});
     const StreamSession session = serveStreams(input);
     EXPECT_EQ(session.status, engine::kEngineExitOk);
@@ -565,7 +565,7 @@ TEST(EngineSession, EveryMalformedFrameIsAnsweredAndTheSessionGoesOn)
     }
     EXPECT_EQ(codes, (std::vector<std::string>{"BadFrame", "BadFrame", "BadFrame", "BadFrame", "BadFrame",
                                                "UnknownRequest", "InvalidArgument", "InvalidArgument", "BadFrame",
-                                               "BadFrame", "BadFrame", "BadFrame", "Unsupported", "ok"}));
+                                               "BadFrame", "BadFrame", "BadFrame", "InvalidArgument", "ok"}));
     EXPECT_EQ(session.frames.back()["id"], 9);
     // Whatever has no readable id is answered with a null one.
     for (std::size_t i : {2u, 3u, 4u, 5u, 10u, 11u, 12u, 13u})

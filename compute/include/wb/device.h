@@ -18,6 +18,7 @@ namespace wb {
 namespace detail {
 class CudaModule;
 CudaModule* cudaModule();
+CudaModule* compilerModule(std::string* problem);
 } // namespace detail
 
 struct CpuInfo {
@@ -86,6 +87,7 @@ public:
 
 private:
     friend detail::CudaModule* detail::cudaModule();
+    friend detail::CudaModule* detail::compilerModule(std::string* problem);
     Runtime();
     ~Runtime();
     struct Impl;

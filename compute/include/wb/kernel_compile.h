@@ -1,0 +1,56 @@
+#pragma once
+// Compiling the user's CUDA kernels with NVRTC: the engine's `compile` request
+// (docs/protocol.md), and later `warpbench-cli compile` and launch(). It needs the CUDA
+// module of a build with CUDA, but no GPU and no driver: without a device it compiles for
+// a chosen architecture, so compile diagnostics and PTX work on any machine.
+//
+//   KernelCompileRequest request{.source = text, .file = "/home/me/kernels/blur.cu",
+//                                .directory = "/home/me/kernels"};
+//   KernelCompileResult result = compileKernel(request);
+//   for (const KernelDiagnostic& d : result.diagnostics) show(d.file, d.line, d.column, d.message);
+
+#include <string>
+#include <vector>
+
+namespace wb {
+
+struct KernelCompileRequest {
+    std::string source{};
+    // The name the diagnostics and the log use: the user's file, never a temporary one.
+    std::string file = "kernel.cu";
+    // Where `#include "name.h"` looks after the folder of the file that includes it (the
+    // kernel's folder, for a `file` given without it); CUDA's own headers are always found.
+    std::string directory{};
+    // "sm_XY" (machine code for that architecture, and PTX) or "compute_XY" (PTX only).
+    // Empty: the architecture of GPU 0, or kDefaultKernelArch where there is none.
+    std::string arch{};
+    // Further NVRTC options as given ("-DTILE=16", "-std=c++20", "--use_fast_math").
+    std::vector<std::string> options{};
+};
+
+inline constexpr const char* kDefaultKernelArch = "sm_90";
+
+// One message of the compiler: "blur.cu:12:5: error: identifier "x" is undefined".
+struct KernelDiagnostic {
+    std::string file{};
+    int line = 0;
+    int column = 0;         // 1-based; 0 when the compiler shows none
+    std::string severity{}; // "error", "warning", "remark", "catastrophic error"
+    std::string message{};
+};
+
+struct KernelCompileResult {
+    bool success = false;
+    std::string arch{}; // what it was compiled for
+    std::string log{};  // the compiler's whole log
+    std::vector<KernelDiagnostic> diagnostics{};
+    std::string ptx{}; // when it compiled
+    double compileMs = 0;
+};
+
+// A source that does not compile is a result with success == false, never an exception.
+// Throws Unavailable when this build or installation has no CUDA module (the reason
+// says which), InvalidArgument for an architecture NVRTC does not know.
+KernelCompileResult compileKernel(const KernelCompileRequest& request);
+
+} // namespace wb

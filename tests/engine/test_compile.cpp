@@ -1,0 +1,174 @@
+// The engine's `compile` request (docs/protocol.md): NVRTC on the user's kernel, with no GPU
+// needed. Diagnostics name the user's file, line and column (also inside a header next to
+// the kernel); a good kernel gives PTX for the architecture asked for; bad fields are
+// refused; compiles are answered in order while the session keeps serving other requests.
+
+#include "engine_client.h"
+
+#include "engine/session.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace wb::test {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+json compileRequest(std::int64_t id, const std::string& source, json fields = json::object())
+{
+    json request = {{"type", "compile"}, {"id", id}, {"source", source}};
+    request.update(fields);
+    return request;
+}
+
+// A build without the CUDA module cannot compile: the reply says so, and the rest is moot.
+#define REQUIRE_COMPILER(reply)                                                                                   \
+    do {                                                                                                          \
+        if (!WB_TEST_HAVE_CUDA) {                                                                                 \
+            EXPECT_EQ((reply)["error"]["code"], "Unavailable") << (reply).dump();                               \
+            GTEST_SKIP() << "this build has no CUDA module";                                                      \
+        }                                                                                                         \
+    } while (false)
+
+constexpr const char* kScale = R"(extern "C" __global__ void scale(float* x, float a, int n)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n)
+        x[i] *= a;
+}
+)";
+
+TEST(EngineCompile, HelloOffersIt)
+{
+    InProcessEngine engine;
+    const json reply = engine.client().hello();
+    const json& capabilities = reply["capabilities"];
+    EXPECT_NE(std::find(capabilities.begin(), capabilities.end(), "compile"), capabilities.end()) << reply.dump();
+}
+
+TEST(EngineCompile, ABrokenKernelGivesItsDiagnosticsAtTheUsersFile)
+{
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const std::string source = "extern \"C\" __global__ void k(float* x)\n{\n    x[0] = y;\n}\n";
+    const json reply = client.request(compileRequest(1, source, {{"file", "/home/me/kernels/broken.cu"}}));
+    REQUIRE_COMPILER(reply);
+    ASSERT_TRUE(reply["ok"].get<bool>()) << reply.dump();
+    EXPECT_FALSE(reply["success"].get<bool>());
+    EXPECT_EQ(reply["arch"], "sm_90"); // no GPU here: the default
+    ASSERT_EQ(reply["diagnostics"].size(), 1u) << reply.dump();
+    const json& diagnostic = reply["diagnostics"][0];
+    EXPECT_EQ(diagnostic["file"], "/home/me/kernels/broken.cu");
+    EXPECT_EQ(diagnostic["line"], 3);
+    EXPECT_EQ(diagnostic["column"], 12);
+    EXPECT_EQ(diagnostic["severity"], "error");
+    EXPECT_TRUE(contains(diagnostic["message"], "identifier \"y\" is undefined")) << diagnostic.dump();
+    EXPECT_TRUE(contains(reply["log"], "/home/me/kernels/broken.cu(3)")) << reply["log"];
+    EXPECT_FALSE(reply.contains("ptx"));
+    EXPECT_GT(reply["compile_ms"].get<double>(), 0);
+}
+
+TEST(EngineCompile, AGoodKernelGivesPtxForTheArchitectureAskedFor)
+{
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const json reply =
+        client.request(compileRequest(1, kScale, {{"file", "scale.cu"}, {"arch", "compute_80"}, {"ptx", true}}));
+    REQUIRE_COMPILER(reply);
+    ASSERT_TRUE(reply["success"].get<bool>()) << reply.dump();
+    EXPECT_EQ(reply["arch"], "compute_80");
+    EXPECT_TRUE(reply["diagnostics"].empty()) << reply.dump();
+    const std::string ptx = reply["ptx"];
+    EXPECT_TRUE(contains(ptx, ".target sm_80")) << ptx.substr(0, 400);
+    EXPECT_TRUE(contains(ptx, ".entry scale(")) << ptx.substr(0, 400);
+
+    // Without "ptx" the text stays in the engine; options reach NVRTC.
+    const json quiet = client.request(compileRequest(2, "#if N != 4\n#error N must be 4\n#endif\n" + std::string(kScale),
+                                                     {{"options", json::array({"-DN=4"})}}));
+    EXPECT_TRUE(quiet["success"].get<bool>()) << quiet.dump();
+    EXPECT_FALSE(quiet.contains("ptx"));
+}
+
+TEST(EngineCompile, HeadersNextToTheKernelAndCudasOwnAreFound)
+{
+    const std::filesystem::path folder = std::filesystem::temp_directory_path() / "wb-test-compile-includes";
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder / "tile.h") << "#pragma once\n#include <cuda_fp16.h>\nconstexpr int kTile = 16;\n";
+    std::ofstream(folder / "broken.h") << "#pragma once\nconstexpr int kBad = undefined_name;\n";
+
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const std::string kernel = (folder / "k.cu").string();
+    const json good = client.request(compileRequest(
+        1, "#include \"tile.h\"\nextern \"C\" __global__ void k(__half* x) { x[threadIdx.x % kTile] = __float2half(1.f); }\n",
+        {{"file", kernel}, {"directory", folder.string()}}));
+    REQUIRE_COMPILER(good);
+    EXPECT_TRUE(good["success"].get<bool>()) << good.dump();
+
+    const json bad = client.request(compileRequest(2, "#include \"broken.h\"\n", {{"file", kernel}, {"directory", folder.string()}}));
+    ASSERT_FALSE(bad["success"].get<bool>()) << bad.dump();
+    ASSERT_FALSE(bad["diagnostics"].empty()) << bad.dump();
+    EXPECT_EQ(bad["diagnostics"][0]["file"], (folder / "broken.h").string()) << bad.dump();
+    EXPECT_EQ(bad["diagnostics"][0]["line"], 2);
+
+    // A quoted include is looked for beside the including file first (as nvcc does), then
+    // in "directory": a kernel named without its folder finds its headers only through it.
+    const json beside = client.request(compileRequest(3, "#include \"tile.h\"\n", {{"file", kernel}}));
+    EXPECT_TRUE(beside["success"].get<bool>()) << beside.dump();
+    const json missing = client.request(compileRequest(4, "#include \"tile.h\"\n", {{"file", "k.cu"}}));
+    ASSERT_FALSE(missing["success"].get<bool>()) << missing.dump();
+    EXPECT_TRUE(contains(missing["log"], "tile.h")) << missing["log"];
+    const json through = client.request(
+        compileRequest(5, "#include \"tile.h\"\n", {{"file", "k.cu"}, {"directory", folder.string()}}));
+    EXPECT_TRUE(through["success"].get<bool>()) << through.dump();
+    std::filesystem::remove_all(folder);
+}
+
+TEST(EngineCompile, BadFieldsAreRefusedAndAnUnknownArchitectureIsAnError)
+{
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const json noSource = client.request({{"type", "compile"}, {"id", 1}});
+    EXPECT_EQ(noSource["error"]["code"], "InvalidArgument") << noSource.dump();
+    EXPECT_TRUE(contains(noSource["error"]["message"], "'source'")) << noSource.dump();
+    const json options = client.request(compileRequest(2, kScale, {{"options", "-DN=4"}}));
+    EXPECT_EQ(options["error"]["code"], "InvalidArgument") << options.dump();
+    EXPECT_TRUE(contains(options["error"]["message"], "list of texts")) << options.dump();
+    const json arch = client.request(compileRequest(3, kScale, {{"arch", "sm_9000"}}));
+    REQUIRE_COMPILER(arch);
+    EXPECT_FALSE(arch["ok"].get<bool>() && arch["success"].get<bool>()) << arch.dump();
+    const json notArch = client.request(compileRequest(4, kScale, {{"arch", "hopper"}}));
+    EXPECT_EQ(notArch["error"]["code"], "InvalidArgument") << notArch.dump();
+    EXPECT_TRUE(contains(notArch["error"]["message"], "neither sm_XY nor compute_XY")) << notArch.dump();
+}
+
+TEST(EngineCompile, CompilesAreAnsweredInOrderWhileOtherRequestsAreServed)
+{
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    client.send(compileRequest(1, kScale));
+    client.send(compileRequest(2, "this is not C++\n"));
+    client.send({{"type", "check"}, {"id", 3}, {"pipeline", "a = rand(2, 2)\n"}});
+    const std::vector<json> frames = client.until(2);
+    std::vector<std::int64_t> order;
+    for (const json& frame : frames)
+        if (frame.value("type", "") == "reply")
+            order.push_back(frame["id"]);
+    // The check does not wait for the compiles; the compiles keep their order.
+    ASSERT_FALSE(order.empty());
+    EXPECT_EQ(order.front(), 3) << json(order).dump();
+    EXPECT_EQ(std::count(order.begin(), order.end(), 1), 1);
+    EXPECT_LT(std::find(order.begin(), order.end(), 1), std::find(order.begin(), order.end(), 2));
+}
+
+} // namespace
+} // namespace wb::test
