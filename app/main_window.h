@@ -18,6 +18,9 @@
 //
 // Tests drive everything through the public functions below (no dialog opens where a
 // prompt or an answer can be given instead).
+//
+// main_window.cpp builds the window and keeps its settings; each section below has its own
+// main_window_<section>.cpp (documents, recovery, checks, engines, runs, images, export).
 
 #include "document.h"
 #include "engine_client.h"
@@ -219,6 +222,7 @@ private:
         quint64 answeredRevision = 0;
         bool answered = false;
         QJsonArray runDiagnostics; // diagnostics of a refused run or the error of a failed one
+        quint64 runRevision = 0;   // the text revision of the run they came from
         quint64 autosavedRevision = 0;
         bool autosaved = false;
     };
@@ -246,8 +250,10 @@ private:
         QString step;
         int line = 0;
         QHash<QString, int> stepsPerRepetition; // learned per backend
+        QString textKey;                        // m_knownSteps' key for the text that runs
     };
 
+    // Construction and settings
     void buildActions();
     void buildMenus();
     void buildToolBar();
@@ -313,7 +319,7 @@ private:
 
     // Images
     void onStepSelectionChanged();
-    void showValue(int run, const QString& step, const QString& backend, const QString& caption);
+    void showValue(int run, const QString& step, const QString& backend);
     void fetchShown();
     void onFetchReply(quint64 generation, int which, const QJsonObject& reply, const QByteArray& binary);
     void finishFetch();

@@ -2,8 +2,10 @@
 // the CPU backend (warpbench-cli engine --stdio --test-ops, WB_DISABLE_CUDA=1): a sample
 // pipeline run fills the steps table and the plots with a row per step; a row selected
 // selects its line and shows its output; a broken pipeline's diagnostic lands at its line
-// in the Problems dock and the editor; an engine killed mid-run fails that run with the
-// reason and the next run succeeds; Stop ends a run that ignores the cancel; autosaved
+// in the Problems dock and the editor, and a run's error stays there until the text
+// changes; a run that ends while another is shown has its status in the run lists; a value
+// fetched for the run shown before is not shown; an engine killed mid-run fails that run
+// with the reason and the next run succeeds; Stop ends a run that ignores the cancel; autosaved
 // copies appear and are offered after a crash (a window destroyed without a clean close,
 // and a process killed with SIGKILL); settings bring the open files back; a run record
 // written elsewhere shows as a local run would. Also the pieces alone: the steps model
@@ -22,6 +24,7 @@
 #include "timing_plot.h"
 
 #include <QAbstractItemModelTester>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QEventLoop>
@@ -61,6 +64,8 @@ const QString kQuickPipeline = QStringLiteral("@backends cpu\nx = rand(4, 4, f32
 // Thousands of repetitions of a small product: long enough to kill or stop in the middle.
 const QString kLongPipeline =
     QStringLiteral("@backends cpu\n@repeat 5000\n@warmup 0\nA = rand(160, 160, f64, seed=1)\nB = A @ A\n");
+// Passes the check and fails as it runs: the CPU has no device to fault.
+const QString kFailingPipeline = QStringLiteral("@backends cpu\nx = rand(4, 4, f32)\ny = test_gpu_fault()\n");
 // Never returns and ignores cancellation.
 const QString kHangPipeline = QStringLiteral("@backends cpu\nx = test_hang()\n");
 
@@ -629,6 +634,90 @@ private slots:
         document->replaceText(QStringLiteral("@backends cpu\nx = rand(4, 4, f32)\n\ny = gaussian(x, sigma=1)\n"));
         QVERIFY(waitFor([&] { return !checked.isEmpty() && problems->topLevelItemCount() == 0; }, kStartMs));
         QVERIFY(document->editor()->diagnostics().isEmpty());
+        QVERIFY(window->close());
+    }
+
+    void aRunsErrorStaysUntilItsTextChanges()
+    {
+        auto window = makeWindow();
+        QVERIFY(ready(*window));
+        QSignalSpy checked(window.get(), &MainWindow::checked);
+        Document* document = documentWith(*window, kFailingPipeline);
+        QVERIFY(waitFor([&] { return !checked.isEmpty(); }, kStartMs));
+        QTreeWidget* problems = window->problemsView();
+        QCOMPARE(problems->topLevelItemCount(), 0);
+        const int run = runToEnd(*window);
+        QVERIFY(run >= 0);
+        QCOMPARE(window->runs().at(run).status, MainWindow::RunStatus::Failed);
+        QCOMPARE(problems->topLevelItemCount(), 1);
+
+        // Save As checks the same text again: the run's error is still true, so it stays.
+        checked.clear();
+        QString error;
+        QVERIFY2(window->saveDocumentAs(document, path(QStringLiteral("failing.wbp")), &error), qPrintable(error));
+        QVERIFY(waitFor([&] { return !checked.isEmpty(); }, kStartMs));
+        QCOMPARE(problems->topLevelItemCount(), 1);
+        QCOMPARE(problems->topLevelItem(0)->text(2), QStringLiteral("run"));
+
+        // Another text may not have the error: it goes with the next check.
+        checked.clear();
+        document->replaceText(kQuickPipeline);
+        QVERIFY(waitFor([&] { return !checked.isEmpty(); }, kStartMs));
+        QCOMPARE(problems->topLevelItemCount(), 0);
+        QVERIFY(window->close());
+    }
+
+    void aRunThatEndsWhileAnotherIsShownHasItsStatusInTheRunLists()
+    {
+        auto window = makeWindow();
+        QVERIFY(ready(*window));
+        documentWith(*window, kQuickPipeline);
+        const int first = runToEnd(*window);
+        QVERIFY(first >= 0);
+        documentWith(*window, kLongPipeline);
+        QSignalSpy ended(window.get(), &MainWindow::runEnded);
+        QVERIFY(window->runActive() != 0);
+        const int live = static_cast<int>(window->runs().size()) - 1;
+        window->showRun(first);
+        window->stopRun();
+        QVERIFY(waitFor([&] { return !ended.isEmpty(); }, kRunMs));
+        QCOMPARE(window->runs().at(live).status, MainWindow::RunStatus::Cancelled);
+        // The run and compare selectors both list it; neither may still say it runs.
+        const QString name = window->runs().at(live).name;
+        int listed = 0;
+        for (const QComboBox* box : window->findChildren<QComboBox*>()) {
+            for (int item = 0; item < box->count(); ++item) {
+                if (box->itemText(item).startsWith(name)) {
+                    ++listed;
+                    QVERIFY2(box->itemText(item).endsWith(QLatin1String("stopped")), qPrintable(box->itemText(item)));
+                }
+            }
+        }
+        QCOMPARE(listed, 2);
+        QVERIFY(window->close());
+    }
+
+    void aFetchForTheRunShownBeforeIsNotShown()
+    {
+        auto window = makeWindow();
+        QVERIFY(ready(*window));
+        Document* document = documentWith(*window, kQuickPipeline);
+        // Two runs: the second's values are on the engine, the first's are gone.
+        const int first = runToEnd(*window);
+        const int second = runToEnd(*window);
+        QVERIFY(first >= 0 && second >= 0);
+        QCOMPARE(window->runs().at(second).status, MainWindow::RunStatus::Succeeded);
+        const int sum = rowOfStep(*window->stepsModel(), QStringLiteral("s"));
+        QVERIFY(sum >= 0);
+        // The fetch goes out; before its answer comes, another run is shown.
+        window->selectStep(sum);
+        window->showRun(first);
+        // The engine answers in order: once a later check is back, so is the fetch.
+        QSignalSpy checked(window.get(), &MainWindow::checked);
+        document->replaceText(kQuickPipeline + QStringLiteral("t = sum(x)\n"));
+        QVERIFY(waitFor([&] { return !checked.isEmpty(); }, kStartMs));
+        QVERIFY(!window->imagePanel()->showsImage());
+        QVERIFY(window->imagePanel()->message().contains(QLatin1String("Select a step")));
         QVERIFY(window->close());
     }
 

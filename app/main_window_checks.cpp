@@ -1,0 +1,126 @@
+// MainWindow's checks: the engine checks a pipeline as it is typed, and its diagnostics,
+// with those of the text's last run, go to the editor and the Problems dock.
+
+#include "main_window.h"
+
+#include "code_editor.h"
+#include "steps_model.h"
+
+#include <QDockWidget>
+#include <QStyle>
+#include <QTreeWidget>
+
+#include <algorithm>
+
+namespace wb::app {
+
+void MainWindow::requestCheck(Document* document)
+{
+    EngineClient* client = engine();
+    if (client == nullptr || document == nullptr || document->pipelineEditor() == nullptr ||
+        client->state() == EngineClient::State::Stopped) {
+        return;
+    }
+    EngineSlot* slot = slotOf(client);
+    CheckState& state = m_checks[document];
+    const qint64 id = client->check(document->text(), document->fileName(), document->directory());
+    slot->checks.insert(id, document);
+    state.request = id;
+    state.revision = document->revision();
+}
+
+void MainWindow::onCheckReply(Document* document, qint64 id, const QJsonObject& reply)
+{
+    auto found = m_checks.find(document);
+    if (found == m_checks.end() || found->request != id) {
+        return; // a later check is on its way
+    }
+    CheckState& state = *found;
+    state.request = 0;
+    if (!reply.value(QStringLiteral("ok")).toBool()) {
+        // The engine could not answer (it died, or stopped); the next Ready checks again.
+        return;
+    }
+    state.diagnostics = reply.value(QStringLiteral("diagnostics")).toArray();
+    state.names = reply.value(QStringLiteral("names")).toArray();
+    state.answeredRevision = state.revision;
+    state.answered = true;
+    if (state.answeredRevision != state.runRevision) {
+        state.runDiagnostics = {}; // the text changed since the run; its error may be gone
+    }
+    applyDiagnostics(document);
+    // A run started before its text's check came back gets the shapes now.
+    for (int i = 0; i < m_runs.size(); ++i) {
+        RunEntry& entry = m_runs[i];
+        if (entry.document == document && entry.names.isEmpty() && entry.revision == state.answeredRevision) {
+            entry.names = state.names;
+            if (i == m_shownRun) {
+                m_stepsModel->setShapes(entry.names);
+            }
+        }
+    }
+    emit checked(document);
+}
+
+void MainWindow::applyDiagnostics(Document* document)
+{
+    const CheckState& state = m_checks[document];
+    QJsonArray all = state.diagnostics;
+    for (const QJsonValue& value : state.runDiagnostics) {
+        all.append(value);
+    }
+    document->editor()->setDiagnostics(widgets::diagnosticsFromJson(all));
+    rebuildProblems();
+}
+
+void MainWindow::rebuildProblems()
+{
+    m_problems->clear();
+    int errors = 0;
+    int warnings = 0;
+    for (Document* document : documents()) {
+        const CheckState& state = m_checks[document];
+        const auto add = [&](const QJsonArray& diagnostics, const QString& source) {
+            for (const QJsonValue& value : diagnostics) {
+                const QJsonObject diagnostic = value.toObject();
+                const int line = std::max(1, diagnostic.value(QStringLiteral("line")).toInt(1));
+                const int column = std::max(1, diagnostic.value(QStringLiteral("column")).toInt(1));
+                const bool warning =
+                    diagnostic.value(QStringLiteral("severity")).toString() == QLatin1String("warning");
+                auto* item = new QTreeWidgetItem(m_problems);
+                item->setText(0, QStringLiteral("%1:%2:%3").arg(document->fileName()).arg(line).arg(column));
+                item->setText(1, diagnostic.value(QStringLiteral("message")).toString());
+                item->setText(2, source);
+                item->setIcon(
+                    0, style()->standardIcon(warning ? QStyle::SP_MessageBoxWarning : QStyle::SP_MessageBoxCritical));
+                item->setToolTip(1, diagnostic.value(QStringLiteral("text")).toString());
+                item->setData(0, Qt::UserRole, line);
+                item->setData(0, Qt::UserRole + 1, column);
+                item->setData(0, Qt::UserRole + 2, document->id());
+                (warning ? warnings : errors) += 1;
+            }
+        };
+        add(state.diagnostics, tr("check"));
+        add(state.runDiagnostics, tr("run"));
+    }
+    if (QDockWidget* d = dock(QStringLiteral("ProblemsDock"))) {
+        d->setWindowTitle(errors + warnings == 0 ? tr("Problems") : tr("Problems (%1)").arg(errors + warnings));
+    }
+}
+
+void MainWindow::onProblemActivated(QTreeWidgetItem* item)
+{
+    if (item == nullptr) {
+        return;
+    }
+    const QString id = item->data(0, Qt::UserRole + 2).toString();
+    for (Document* document : documents()) {
+        if (document->id() == id) {
+            setActiveDocument(document);
+            document->editor()->goTo(item->data(0, Qt::UserRole).toInt(), item->data(0, Qt::UserRole + 1).toInt());
+            return;
+        }
+    }
+}
+
+} // namespace wb::app
