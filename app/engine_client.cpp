@@ -277,6 +277,20 @@ qint64 EngineClient::telemetry(double rateHz)
     return enqueue(QStringLiteral("telemetry"), {{QStringLiteral("rate_hz"), rateHz}});
 }
 
+qint64 EngineClient::compile(const QString& source, const QString& file, const QString& directory,
+                             const QJsonObject& extra)
+{
+    QJsonObject fields = extra;
+    fields.insert(QStringLiteral("source"), source);
+    if (!file.isEmpty()) {
+        fields.insert(QStringLiteral("file"), file);
+    }
+    if (!directory.isEmpty()) {
+        fields.insert(QStringLiteral("directory"), directory);
+    }
+    return enqueue(QStringLiteral("compile"), fields);
+}
+
 qint64 EngineClient::shutdown() { return enqueue(QStringLiteral("shutdown"), {}); }
 
 qint64 EngineClient::request(const QString& type, const QJsonObject& fields) { return enqueue(type, fields); }

@@ -117,6 +117,9 @@ public:
     qint64 cancel(qint64 run);
     qint64 fetch(qint64 run, const QString& step, const QString& backend, qint64 maxElements = 1048576);
     qint64 telemetry(double rateHz);
+    // A CUDA kernel for NVRTC; `extra`: {arch, options, ptx}, each optional. The reply has
+    // success, diagnostics, log, compile_ms (and ptx); it needs no GPU.
+    qint64 compile(const QString& source, const QString& file, const QString& directory, const QJsonObject& extra = {});
     qint64 shutdown();
     // Any request: `fields` without type and id, which are added.
     qint64 request(const QString& type, const QJsonObject& fields = {});

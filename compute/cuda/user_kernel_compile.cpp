@@ -1,6 +1,7 @@
 #include "user_kernel_compile.h"
 
 #include "nvrtc_compiler.h"
+#include "ptxas_report.h"
 
 #include <chrono>
 #include <string_view>
@@ -44,6 +45,9 @@ KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int d
     else
         compileRequest.arch = kDefaultKernelArch;
     compileRequest.wantPtx = true;
+    // The resource report (registers, shared memory, spills) comes only with machine code.
+    if (compileRequest.arch.rfind("sm_", 0) == 0)
+        compileRequest.options.push_back("--ptxas-options=-v");
 
     const auto started = std::chrono::steady_clock::now();
     CompileResult compiled = compile(compileRequest);
@@ -53,6 +57,8 @@ KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int d
     result.arch = compileRequest.arch;
     result.log = std::move(compiled.log);
     result.ptx = std::move(compiled.ptx);
+    if (result.success)
+        result.kernels = parsePtxasReport(result.log);
     for (Diagnostic& diagnostic : compiled.diagnostics)
         result.diagnostics.push_back({std::move(diagnostic.file), diagnostic.line, diagnostic.column,
                                       std::move(diagnostic.severity), std::move(diagnostic.message)});

@@ -21,10 +21,21 @@ json replyFields(const KernelCompileResult& result, bool withPtx)
                                {"column", diagnostic.column},
                                {"severity", diagnostic.severity},
                                {"message", diagnostic.message}});
+    json kernels = json::array();
+    for (const KernelResources& kernel : result.kernels)
+        kernels.push_back({{"name", kernel.name},
+                           {"mangled_name", kernel.mangledName},
+                           {"registers", kernel.registers},
+                           {"shared_bytes", kernel.sharedBytes},
+                           {"stack_bytes", kernel.stackBytes},
+                           {"spill_store_bytes", kernel.spillStoreBytes},
+                           {"spill_load_bytes", kernel.spillLoadBytes},
+                           {"barriers", kernel.barriers}});
     json fields = {{"success", result.success},
                    {"arch", result.arch},
                    {"compile_ms", result.compileMs},
                    {"diagnostics", std::move(diagnostics)},
+                   {"kernels", std::move(kernels)},
                    {"log", result.log}};
     if (withPtx && result.success)
         fields["ptx"] = result.ptx;

@@ -241,12 +241,35 @@ private slots:
         QCOMPARE(client->greeting().value(QStringLiteral("protocol")).toInt(), wb::engine::kProtocolVersion);
         QCOMPARE(client->engineInfo().value(QStringLiteral("protocol")).toInt(), wb::engine::kProtocolVersion);
         const QStringList capabilities = client->capabilities();
-        for (const char* name : {"run", "check", "fetch", "telemetry", "cancel", "test-ops"}) {
+        for (const char* name : {"run", "check", "fetch", "telemetry", "cancel", "compile", "test-ops"}) {
             QVERIFY2(capabilities.contains(QLatin1String(name)), name);
         }
         QVERIFY(!client->engineInfo().value(QStringLiteral("ops")).toArray().isEmpty());
         QVERIFY(client->processId() > 0);
         QVERIFY(recorder.startFailures.isEmpty());
+    }
+
+    // No GPU is needed (the engine here runs with WB_DISABLE_CUDA): NVRTC runs anyway.
+    void compileRepliesWithDiagnostics()
+    {
+        auto client = makeClient(realEngine());
+        Recorder recorder(*client);
+        client->start();
+        const qint64 broken = client->compile(QStringLiteral("__global__ void k(float* x) {\n  x[0] = y;\n}\n"),
+                                              QStringLiteral("/work/k.cu"), QString());
+        const qint64 good = client->compile(QStringLiteral("extern \"C\" __global__ void k(float* x) { x[0] = 1; }\n"),
+                                            QStringLiteral("k.cu"), QString(), {{QStringLiteral("ptx"), true}});
+        QVERIFY(waitFor([&] { return recorder.answered(good); }, kStartMs));
+        const QJsonObject bad = recorder.reply(broken);
+        QVERIFY2(bad.value(QStringLiteral("ok")).toBool(), compact(bad).constData());
+        QVERIFY(!bad.value(QStringLiteral("success")).toBool());
+        const QJsonObject diagnostic = bad.value(QStringLiteral("diagnostics")).toArray().first().toObject();
+        QCOMPARE(diagnostic.value(QStringLiteral("file")).toString(), QStringLiteral("/work/k.cu"));
+        QCOMPARE(diagnostic.value(QStringLiteral("line")).toInt(), 2);
+        QCOMPARE(diagnostic.value(QStringLiteral("column")).toInt(), 10);
+        const QJsonObject ok = recorder.reply(good);
+        QVERIFY2(ok.value(QStringLiteral("success")).toBool(), compact(ok).constData());
+        QVERIFY(ok.value(QStringLiteral("ptx")).toString().contains(QLatin1String(".entry k(")));
     }
 
     void engineCommandSetting()

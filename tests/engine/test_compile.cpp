@@ -1,6 +1,7 @@
 // The engine's `compile` request (docs/protocol.md): NVRTC on the user's kernel, with no GPU
 // needed. Diagnostics name the user's file, line and column (also inside a header next to
-// the kernel); a good kernel gives PTX for the architecture asked for; bad fields are
+// the kernel); a good kernel gives PTX for the architecture asked for and ptxas's resource
+// report for machine code; bad fields are
 // refused; compiles are answered in order while the session keeps serving other requests.
 
 #include "engine_client.h"
@@ -93,6 +94,14 @@ TEST(EngineCompile, AGoodKernelGivesPtxForTheArchitectureAskedFor)
                                                      {{"options", json::array({"-DN=4"})}}));
     EXPECT_TRUE(quiet["success"].get<bool>()) << quiet.dump();
     EXPECT_FALSE(quiet.contains("ptx"));
+    // Machine code (the default sm_90) comes with ptxas's resource report; PTX alone has none.
+    EXPECT_TRUE(reply["kernels"].empty()) << reply["kernels"].dump();
+    ASSERT_EQ(quiet["kernels"].size(), 1u) << quiet.dump();
+    const json& kernel = quiet["kernels"][0];
+    EXPECT_EQ(kernel["name"], "scale");
+    EXPECT_GT(kernel["registers"].get<int>(), 0);
+    EXPECT_EQ(kernel["spill_store_bytes"], 0);
+    EXPECT_EQ(kernel["shared_bytes"], 0);
 }
 
 TEST(EngineCompile, HeadersNextToTheKernelAndCudasOwnAreFound)

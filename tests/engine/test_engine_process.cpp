@@ -181,6 +181,21 @@ protected:
     }
 };
 
+// What recovery relies on: after an engine whose GPU context was lost, a fresh engine's
+// GPU is as good as new.
+void expectAFreshEngineRunsOnTheGpu(const TempDir& dir)
+{
+    EngineProcess fresh = start(dir);
+    EngineClient& client = fresh.client();
+    client.hello();
+    const json run = client.request(
+        runRequest(1, "a = rand(512, 512, seed=3)\nb = a @ a\ncheck(b, rtol=1e-4)\n", {{"backends", {"cpu", "gpu"}}}));
+    EXPECT_TRUE(run["ok"].get<bool>()) << run.dump().substr(0, 2000);
+    EXPECT_EQ(run["record"]["checks"][0]["passed"], true) << run["record"]["checks"].dump();
+    EXPECT_EQ(client.request({{"type", "shutdown"}, {"id", 2}})["id"], 2);
+    EXPECT_EQ(fresh.exitCode(), engine::kEngineExitOk) << fresh.standardError();
+}
+
 TEST_F(EngineOnGpu, AKernelFaultSendsTheErrorAndTheReplyThenExitsDeviceLost)
 {
     TempDir dir;
@@ -201,6 +216,7 @@ TEST_F(EngineOnGpu, AKernelFaultSendsTheErrorAndTheReplyThenExitsDeviceLost)
     EXPECT_EQ(reply["error"]["code"], "DeviceLost");
     EXPECT_TRUE(client.drain().empty()) << "nothing after the run's reply";
     EXPECT_EQ(engine.exitCode(), engine::kEngineExitDeviceLost) << engine.standardError();
+    expectAFreshEngineRunsOnTheGpu(dir);
 }
 
 TEST_F(EngineOnGpu, AKernelThatNeverEndsIsEndedBySignal)
@@ -224,6 +240,7 @@ TEST_F(EngineOnGpu, AKernelThatNeverEndsIsEndedBySignal)
     const int status = engine.wait();
     ASSERT_TRUE(WIFSIGNALED(status));
     EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    expectAFreshEngineRunsOnTheGpu(dir);
 }
 
 TEST_F(EngineOnGpu, FetchDownloadsADeviceArray)

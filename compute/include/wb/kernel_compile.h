@@ -39,12 +39,29 @@ struct KernelDiagnostic {
     std::string message{};
 };
 
+// What ptxas reports for one kernel (machine-code targets only): the figures that bound
+// occupancy (registers and shared memory per block) and the signs of trouble (spills).
+struct KernelResources {
+    std::string name{};        // "scale", "blur<float>(float*, int)"
+    std::string mangledName{}; // as in the PTX ("_Z4blurIfEvPfi"); the name for extern "C"
+    int registers = 0;         // per thread
+    int sharedBytes = 0;       // static shared memory per block
+    int stackBytes = 0;        // per thread
+    int spillStoreBytes = 0;
+    int spillLoadBytes = 0;
+    int barriers = 0;
+    bool reported = false; // ptxas gave the "Used ..." line
+};
+
 struct KernelCompileResult {
     bool success = false;
     std::string arch{}; // what it was compiled for
     std::string log{};  // the compiler's whole log
     std::vector<KernelDiagnostic> diagnostics{};
     std::string ptx{}; // when it compiled
+    // Per kernel, in ptxas's order, for an "sm_XY" target; empty for "compute_XY" (PTX
+    // only: the driver compiles it when it loads it).
+    std::vector<KernelResources> kernels{};
     double compileMs = 0;
 };
 
