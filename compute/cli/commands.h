@@ -27,6 +27,11 @@ int runCheck(const std::vector<std::string>& words);
 // fails at run time, 2 when it does not parse or type-check.
 int runPipeline(const std::vector<std::string>& words);
 
+// Compiles a CUDA kernel file with NVRTC (no GPU needed): diagnostics on stderr as
+// FILE:line:col: error: message, then ptxas's resource report per kernel, or the PTX with
+// --ptx; exit 0, or 2 when it does not compile.
+int runCompile(const std::vector<std::string>& words);
+
 // The engine process, --stdio: serves docs/protocol.md on standard input and output until
 // shutdown or the end of the input; exits with the statuses of wb/engine.h.
 int runEngine(const std::vector<std::string>& words);

@@ -24,7 +24,7 @@ int dispatch(const std::vector<std::string>& args)
     using namespace wb::cli;
     if (args.empty())
         throw UsageError("no command given (expected devices, bench, bench-pipeline, bench-telemetry, demo, ops, "
-                         "check, run, engine or help)");
+                         "check, run, compile, engine or help)");
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "help" || command == "--help" || command == "-h") {
@@ -55,11 +55,13 @@ int dispatch(const std::vector<std::string>& args)
         return runCheck(rest);
     if (command == "run")
         return runPipeline(rest);
+    if (command == "compile")
+        return runCompile(rest);
     if (command == "engine")
         return runEngine(rest);
     throw UsageError(
         "unknown command '" + command +
-        "' (expected devices, bench, bench-pipeline, bench-telemetry, demo, ops, check, run, engine or help)");
+        "' (expected devices, bench, bench-pipeline, bench-telemetry, demo, ops, check, run, compile, engine or help)");
 }
 
 } // namespace

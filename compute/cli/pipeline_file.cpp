@@ -11,7 +11,7 @@
 
 namespace wb::cli {
 
-std::optional<pipeline::ParseResult> readPipeline(const std::string& path)
+std::optional<std::string> readTextFile(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
     // A folder opens like a file on Linux and then reads as empty, so it is refused by name.
@@ -22,7 +22,15 @@ std::optional<pipeline::ParseResult> readPipeline(const std::string& path)
     }
     std::stringstream text;
     text << in.rdbuf();
-    pipeline::ParseResult result = pipeline::parseAndCheck(text.str());
+    return text.str();
+}
+
+std::optional<pipeline::ParseResult> readPipeline(const std::string& path)
+{
+    const std::optional<std::string> text = readTextFile(path);
+    if (!text)
+        return std::nullopt;
+    pipeline::ParseResult result = pipeline::parseAndCheck(*text);
     for (const pipeline::Diagnostic& diagnostic : result.diagnostics)
         std::cerr << diagnostic.format(path) << '\n';
     return result;

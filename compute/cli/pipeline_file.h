@@ -1,6 +1,7 @@
 #pragma once
-// Reading a pipeline file for `check` and `run`: the file's text, parsed and checked, with
-// every diagnostic printed to stderr in the compilers' form.
+// Reading the files the commands are given: a kernel's text for `compile`, a pipeline for
+// `check` and `run`, parsed and checked, with every diagnostic printed to stderr in the
+// compilers' form.
 
 #include <wb/pipeline.h>
 
@@ -9,7 +10,10 @@
 
 namespace wb::cli {
 
-// nullopt, with the reason printed, when the file cannot be read or is a folder.
+// The file's text; nullopt, with the reason printed, when it cannot be read or is a folder.
+std::optional<std::string> readTextFile(const std::string& path);
+
+// As readTextFile, then parsed and checked.
 std::optional<pipeline::ParseResult> readPipeline(const std::string& path);
 
 } // namespace wb::cli

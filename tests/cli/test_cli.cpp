@@ -405,4 +405,71 @@ TEST(Cli, RunOnTheGpuAloneWithoutAGpuIsRefused)
     EXPECT_TRUE(contains(run.err, "no GPU to run on")) << run.err;
 }
 
+// ---- compile (NVRTC, no GPU needed; a build without CUDA says it cannot) -----------------
+
+TEST(Cli, CompileReportsErrorsAsFileLineColumn)
+{
+    TempDir dir;
+    dir.write("tile.h", "constexpr int kTile = 16;\n");
+    const std::string path =
+        dir.write("bad.cu", "#include \"tile.h\"\nextern \"C\" __global__ void k(float* x)\n{\n  x[0] = y;\n}\n");
+    const CliRun run = runCli(dir, "compile " + path + " --arch sm_90", kNoGpu);
+    if (contains(run.err, "no CUDA compiler"))
+        GTEST_SKIP() << run.err;
+    EXPECT_EQ(run.status, 2) << run.err;
+    EXPECT_TRUE(run.out.empty()) << run.out;
+    EXPECT_EQ(run.err, path + ":4:10: error: identifier \"y\" is undefined\n" + path + ": does not compile for sm_90\n");
+}
+
+TEST(Cli, CompileReportsEachKernelsResourcesOrThePtx)
+{
+    TempDir dir;
+    dir.write("tile.h", "constexpr int kTile = 16;\n");
+    const std::string path =
+        dir.write("good.cu", "#include \"tile.h\"\nextern \"C\" __global__ void reverse(float* x)\n{\n"
+                             "  __shared__ float s[kTile];\n  s[threadIdx.x] = x[threadIdx.x];\n  __syncthreads();\n"
+                             "  x[threadIdx.x] = s[kTile - 1 - threadIdx.x];\n}\n");
+    const CliRun run = runCli(dir, "compile " + path, kNoGpu);
+    if (contains(run.err, "no CUDA compiler"))
+        GTEST_SKIP() << run.err;
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(run.err.empty()) << run.err;
+    EXPECT_TRUE(run.out.rfind(path + ": compiled for sm_90 in ", 0) == 0) << run.out;
+    EXPECT_TRUE(contains(run.out, "registers")) << run.out;
+    // One row: the kernel, its registers, 64 bytes of shared memory, no stack, no spills, one barrier.
+    const std::size_t row = run.out.find("\nreverse ");
+    ASSERT_NE(row, std::string::npos) << run.out;
+    std::istringstream fields(run.out.substr(row + 1));
+    std::string name;
+    int registers = 0, shared = 0, stack = 0, spills = 0, barriers = 0;
+    fields >> name >> registers >> shared >> stack >> spills >> barriers;
+    EXPECT_GT(registers, 0);
+    EXPECT_EQ(shared, 64);
+    EXPECT_EQ(stack, 0);
+    EXPECT_EQ(spills, 0);
+    EXPECT_EQ(barriers, 1);
+
+    const CliRun ptx = runCli(dir, "compile " + path + " --arch compute_80 --ptx --option -DUNUSED=1", kNoGpu);
+    ASSERT_EQ(ptx.status, 0) << ptx.err;
+    EXPECT_TRUE(contains(ptx.out, ".target sm_80")) << ptx.out.substr(0, 300);
+    EXPECT_TRUE(contains(ptx.out, ".entry reverse(")) << ptx.out.substr(0, 300);
+}
+
+TEST(Cli, CompileRefusesWhatItCannotRead)
+{
+    TempDir dir;
+    const std::pair<std::string, std::string> cases[] = {
+        {"compile " + dir.file("missing.cu"), "cannot read '" + dir.file("missing.cu") + "': No such file"},
+        {"compile", "compile needs a kernel file"},
+        {"compile " + dir.write("k.cu", "") + " --arch", "--arch"},
+    };
+    for (const auto& [args, phrase] : cases) {
+        SCOPED_TRACE(args);
+        const CliRun run = runCli(dir, args);
+        EXPECT_EQ(run.status, 2);
+        EXPECT_EQ(lineCount(run.err), 1) << run.err;
+        EXPECT_TRUE(contains(run.err, phrase)) << run.err;
+    }
+}
+
 } // namespace
