@@ -58,6 +58,19 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 constexpr const char* kNoGpu = "WB_DISABLE_CUDA=1";
 
+// Each (arguments, phrase): exit 2 with one line on stderr that has the phrase, nothing on stdout.
+template <std::size_t N> void expectRefused(const TempDir& dir, const std::pair<std::string, std::string> (&cases)[N])
+{
+    for (const auto& [args, phrase] : cases) {
+        SCOPED_TRACE(args);
+        const CliRun run = runCli(dir, args);
+        EXPECT_EQ(run.status, 2);
+        EXPECT_EQ(lineCount(run.err), 1) << run.err;
+        EXPECT_TRUE(contains(run.err, phrase)) << run.err;
+        EXPECT_TRUE(run.out.empty()) << run.out;
+    }
+}
+
 TEST(Cli, VersionAndHelp)
 {
     TempDir dir;
@@ -352,14 +365,7 @@ TEST(Cli, CheckRefusesAFileItCannotRead)
         {"check", "check needs exactly one pipeline file"},
         {"check a.wbp b.wbp", "check needs exactly one pipeline file"},
     };
-    for (const auto& [args, phrase] : cases) {
-        SCOPED_TRACE(args);
-        const CliRun run = runCli(dir, args);
-        EXPECT_EQ(run.status, 2);
-        EXPECT_EQ(lineCount(run.err), 1) << run.err;
-        EXPECT_TRUE(contains(run.err, phrase)) << run.err;
-        EXPECT_TRUE(run.out.empty()) << run.out;
-    }
+    expectRefused(dir, cases);
 }
 
 TEST(Cli, RunPrintsAStepTableOnTheCpu)
@@ -463,13 +469,7 @@ TEST(Cli, CompileRefusesWhatItCannotRead)
         {"compile", "compile needs a kernel file"},
         {"compile " + dir.write("k.cu", "") + " --arch", "--arch"},
     };
-    for (const auto& [args, phrase] : cases) {
-        SCOPED_TRACE(args);
-        const CliRun run = runCli(dir, args);
-        EXPECT_EQ(run.status, 2);
-        EXPECT_EQ(lineCount(run.err), 1) << run.err;
-        EXPECT_TRUE(contains(run.err, phrase)) << run.err;
-    }
+    expectRefused(dir, cases);
 }
 
 } // namespace
