@@ -50,6 +50,21 @@ Array gaussian(Backend& backend, const Array& image, double sigma, int ksize, Bo
     return runUnary(backend, desc, backend.prepareGaussian(desc), image);
 }
 
+Array box(Backend& backend, const Array& image, int ksizeX, int ksizeY, bool normalize, BorderMode border)
+{
+    BoxDesc desc{image.shape(), image.dtype(), ksizeX, ksizeY, normalize, border};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareBox(desc), image);
+}
+
+Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape element, int ksizeX, int ksizeY,
+                 int iterations, BorderMode border)
+{
+    MorphDesc desc{image.shape(), image.dtype(), op, element, ksizeX, ksizeY, iterations, border};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareMorphology(desc), image);
+}
+
 Array grayscale(Backend& backend, const Array& image)
 {
     GrayscaleDesc desc{image.shape(), image.dtype()};

@@ -118,6 +118,98 @@ std::vector<double> gaussianKernel(int ksize, double sigma)
     return kernel;
 }
 
+namespace {
+
+void validateFilterDType(DType dtype, const char* op)
+{
+    if (dtype != DType::U8 && dtype != DType::U16 && dtype != DType::F32)
+        fail(ErrorCode::DTypeMismatch,
+             std::string(op) + " takes u8, u16 or f32 images, got " + std::string(name(dtype)), {.op = op});
+}
+
+void validateWindow(int kx, int ky, int limit, const char* op)
+{
+    for (int k : {kx, ky}) {
+        if (k < 1 || k % 2 == 0)
+            fail(ErrorCode::InvalidArgument,
+                 std::string(op) + " kernel sizes must be odd and positive, got " + std::to_string(kx) + "x" +
+                     std::to_string(ky),
+                 {.op = op});
+        if (k > limit)
+            fail(ErrorCode::InvalidArgument,
+                 std::string(op) + " kernel " + std::to_string(kx) + "x" + std::to_string(ky) +
+                     " is larger than the limit of " + std::to_string(limit),
+                 {.op = op});
+    }
+}
+
+} // namespace
+
+void BoxDesc::validate() const
+{
+    validateImage(shape, "box");
+    validateFilterDType(dtype, "box");
+    validateWindow(ksizeX, ksizeY, kMaxKernelSize, "box");
+}
+
+Cost BoxDesc::cost() const { return {4.0 * static_cast<double>(shape.numel()), 2.0 * imageBytes(shape, dtype)}; }
+
+std::string_view name(MorphOp op)
+{
+    switch (op) {
+    case MorphOp::Erode: return "erode";
+    case MorphOp::Dilate: return "dilate";
+    case MorphOp::Open: return "morph_open";
+    case MorphOp::Close: return "morph_close";
+    }
+    return "?";
+}
+
+std::string_view name(MorphShape shape) { return shape == MorphShape::Rect ? "rect" : "cross"; }
+
+MorphShape parseMorphShape(std::string_view text)
+{
+    for (MorphShape shape : {MorphShape::Rect, MorphShape::Cross}) {
+        if (name(shape) == text)
+            return shape;
+    }
+    fail(ErrorCode::InvalidArgument,
+         "unknown structuring element '" + std::string(text) + "' (expected rect or cross)");
+}
+
+void MorphDesc::validate() const
+{
+    const std::string opName(name(op));
+    validateImage(shape, opName.c_str());
+    validateFilterDType(dtype, opName.c_str());
+    validateWindow(ksizeX, ksizeY, kMaxKernelSize, opName.c_str());
+    if (element != MorphShape::Rect && element != MorphShape::Cross)
+        fail(ErrorCode::InvalidArgument, "unknown structuring element", {.op = opName});
+    if (iterations < 1 || iterations > kMaxIterations)
+        fail(ErrorCode::InvalidArgument,
+             opName + " iterations must be 1 .. " + std::to_string(kMaxIterations) + ", got " +
+                 std::to_string(iterations),
+             {.op = opName});
+    if (element == MorphShape::Rect && (effectiveKsizeX() > kMaxEffectiveSize || effectiveKsizeY() > kMaxEffectiveSize))
+        fail(ErrorCode::InvalidArgument,
+             opName + " with " + std::to_string(iterations) + " iterations of a " + std::to_string(ksizeX) + "x" +
+                 std::to_string(ksizeY) + " rectangle is one " + std::to_string(effectiveKsizeX()) + "x" +
+                 std::to_string(effectiveKsizeY()) + " rectangle, larger than the limit of " +
+                 std::to_string(kMaxEffectiveSize),
+             {.op = opName});
+}
+
+int MorphDesc::effectiveKsizeX() const { return ksizeX + (iterations - 1) * (ksizeX - 1); }
+
+int MorphDesc::effectiveKsizeY() const { return ksizeY + (iterations - 1) * (ksizeY - 1); }
+
+Cost MorphDesc::cost() const
+{
+    const double n = static_cast<double>(shape.numel());
+    const double stages = passes() * (element == MorphShape::Rect ? 1 : iterations);
+    return {6.0 * n * stages, 2.0 * imageBytes(shape, dtype)};
+}
+
 void GrayscaleDesc::validate() const
 {
     ErrorContext context{.op = "grayscale"};

@@ -91,6 +91,8 @@ public:
     std::unique_ptr<UnaryOp> prepareFft(const FftDesc& desc) override { return cpu::prepareFft(desc); }
     std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc) override { return cpu::prepareFftShift(desc); }
     std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) override { return cpu::prepareGaussian(desc); }
+    std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc) override { return cpu::prepareBox(desc); }
+    std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) override { return cpu::prepareMorphology(desc); }
     std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) override
     {
         return cpu::prepareGrayscale(desc);

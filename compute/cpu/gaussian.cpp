@@ -19,22 +19,12 @@ namespace wb::cpu {
 
 namespace {
 
-int openCvBorder(BorderMode mode)
-{
-    switch (mode) {
-    case BorderMode::Reflect101: return cv::BORDER_REFLECT_101;
-    case BorderMode::Replicate: return cv::BORDER_REPLICATE;
-    case BorderMode::Constant: return cv::BORDER_CONSTANT; // cv::GaussianBlur pads with 0
-    }
-    fail(ErrorCode::InvalidArgument, "unknown border mode", {.op = "gaussian"});
-}
-
 class GaussianOp final : public UnaryOp {
 public:
     explicit GaussianOp(const GaussianDesc& desc)
         : m_desc(desc)
         , m_ksize(desc.resolvedKsizeX(), desc.resolvedKsizeY())
-        , m_border(openCvBorder(desc.border))
+        , m_border(openCvBorder(desc.border, "gaussian"))
     {
     }
 

@@ -4,6 +4,7 @@
 
 #include <wb/array.h>
 #include <wb/error.h>
+#include <wb/ops.h>
 
 #include <opencv2/core.hpp>
 
@@ -34,12 +35,29 @@ inline cv::Mat wrapImage(const Array& image)
                    CV_MAKETYPE(openCvDepth(image.dtype()), channels), image.data());
 }
 
+// The OpenCV border type of a border mode; BORDER_CONSTANT pads with the value the filter
+// passes (0 for the linear filters, morphologyDefaultBorderValue for erode and dilate).
+inline int openCvBorder(BorderMode mode, const char* op)
+{
+    switch (mode) {
+    case BorderMode::Reflect101: return cv::BORDER_REFLECT_101;
+    case BorderMode::Replicate: return cv::BORDER_REPLICATE;
+    case BorderMode::Constant: return cv::BORDER_CONSTANT;
+    }
+    fail(ErrorCode::InvalidArgument, "unknown border mode", {.op = op});
+}
+
 // OpenCV reallocates a destination whose size or type it did not expect, and would then
 // write somewhere we never see: treat that as a broken invariant rather than a wrong image.
+inline void requireWrittenAt(const cv::Mat& result, const void* expected, const char* op)
+{
+    if (result.data != expected)
+        fail(ErrorCode::Internal, "OpenCV wrote its result outside the output array", {.op = op, .library = "OpenCV"});
+}
+
 inline void requireWrittenInPlace(const cv::Mat& result, const Array& out, const char* op)
 {
-    if (result.data != out.data())
-        fail(ErrorCode::Internal, "OpenCV wrote its result outside the output array", {.op = op, .library = "OpenCV"});
+    requireWrittenAt(result, out.data(), op);
 }
 
 } // namespace wb::cpu

@@ -17,6 +17,8 @@ std::unique_ptr<BinaryOp> prepareMatmul(const MatmulDesc& desc);
 std::unique_ptr<UnaryOp> prepareFft(const FftDesc& desc);
 std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc);
 std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc);
+std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc);
+std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc);
 std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc);
 std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc);
 std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc);

@@ -435,6 +435,13 @@ std::unique_ptr<UnaryOp> CudaBackend::prepareGaussian(const GaussianDesc& desc)
     return cuda::prepareGaussian(*this, desc);
 }
 
+std::unique_ptr<UnaryOp> CudaBackend::prepareBox(const BoxDesc& desc) { return cuda::prepareBox(*this, desc); }
+
+std::unique_ptr<UnaryOp> CudaBackend::prepareMorphology(const MorphDesc& desc)
+{
+    return cuda::prepareMorphology(*this, desc);
+}
+
 std::unique_ptr<UnaryOp> CudaBackend::prepareGrayscale(const GrayscaleDesc& desc)
 {
     return cuda::prepareGrayscale(*this, desc);

@@ -88,6 +88,8 @@ public:
     std::unique_ptr<UnaryOp> prepareFft(const FftDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) override;
+    std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc) override;
+    std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) override;
     std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) override;

@@ -16,6 +16,7 @@
 // and reuses each loaded value for all of them, with the radius a template parameter for
 // common sizes) and one fused kernel for both passes.
 
+#include "border.h"
 #include "check.h"
 #include "cuda_backend.h"
 #include "ops.h"
@@ -32,16 +33,6 @@ namespace wb::cuda {
 namespace {
 
 using kernels::Taps;
-
-kernels::Border toKernelBorder(BorderMode mode)
-{
-    switch (mode) {
-    case BorderMode::Reflect101: return kernels::Border::Reflect101;
-    case BorderMode::Replicate: return kernels::Border::Replicate;
-    case BorderMode::Constant: return kernels::Border::Constant;
-    }
-    fail(ErrorCode::InvalidArgument, "unknown border mode", {.op = "gaussian"});
-}
 
 Taps<float> floatTaps(const std::vector<double>& weights)
 {
@@ -125,7 +116,7 @@ public:
         , m_channels(desc.shape.ndim() == 3 ? static_cast<int>(desc.shape[2]) : 1)
         , m_tapsX(tapsFor<T>(gaussianKernel(desc.resolvedKsizeX(), desc.sigmaX)))
         , m_tapsY(tapsFor<T>(gaussianKernel(desc.resolvedKsizeY(), desc.resolvedSigmaY())))
-        , m_border(toKernelBorder(desc.border))
+        , m_border(toKernelBorder(desc.border, "gaussian"))
     {
         // Grid x counts row tiles and column strips in 32-bit unsigned; keep well inside it.
         if (m_width * m_channels > (std::int64_t{1} << 36))

@@ -16,6 +16,8 @@ std::unique_ptr<BinaryOp> prepareMatmul(CudaBackend& backend, const MatmulDesc& 
 std::unique_ptr<UnaryOp> prepareFft(CudaBackend& backend, const FftDesc& desc);
 std::unique_ptr<UnaryOp> prepareFftShift(CudaBackend& backend, const FftShiftDesc& desc);
 std::unique_ptr<UnaryOp> prepareGaussian(CudaBackend& backend, const GaussianDesc& desc);
+std::unique_ptr<UnaryOp> prepareBox(CudaBackend& backend, const BoxDesc& desc);
+std::unique_ptr<UnaryOp> prepareMorphology(CudaBackend& backend, const MorphDesc& desc);
 std::unique_ptr<UnaryOp> prepareGrayscale(CudaBackend& backend, const GrayscaleDesc& desc);
 std::unique_ptr<UnaryOp> prepareConvert(CudaBackend& backend, const ConvertDesc& desc);
 std::unique_ptr<NaryOp> prepareElementwise(CudaBackend& backend, const ElementwiseDesc& desc);

@@ -333,13 +333,33 @@ private:
             return;
         case ParamType::DType:
         case ParamType::Choice: checkWord(op, param, value); return;
+        case ParamType::Size: checkSize(op, param, value); return;
         }
+    }
+
+    // An integer, or a tuple of two integers without names: (w, h).
+    void checkSize(const OpInfo& op, const ParamInfo& param, const Expression& value)
+    {
+        const auto* tuple = std::get_if<Tuple>(&value.node);
+        if (!tuple) {
+            checkNumber(op, param, value);
+            return;
+        }
+        const bool pair =
+            tuple->elements.size() == 2 && std::all_of(tuple->elements.begin(), tuple->elements.end(),
+                                                       [](const Argument& element) { return element.keyword.empty(); });
+        if (!pair) {
+            wrongType(op, param, value, "an integer or a pair (w, h) of integers");
+            return;
+        }
+        for (const Argument& element : tuple->elements)
+            checkNumber(op, param, *element.value);
     }
 
     void checkNumber(const OpInfo& op, const ParamInfo& param, const Expression& value)
     {
         const Number* number = numberLiteral(value);
-        const bool integer = param.type == ParamType::Int;
+        const bool integer = param.type == ParamType::Int || param.type == ParamType::Size;
         if (!number || (integer && !number->isInteger)) {
             wrongType(op, param, value, integer ? "an integer" : "a number");
             return;

@@ -416,6 +416,10 @@ private:
                     prepared.unary = m_backend.prepareFftShift(desc);
                 else if constexpr (std::is_same_v<Desc, GaussianDesc>)
                     prepared.unary = m_backend.prepareGaussian(desc);
+                else if constexpr (std::is_same_v<Desc, BoxDesc>)
+                    prepared.unary = m_backend.prepareBox(desc);
+                else if constexpr (std::is_same_v<Desc, MorphDesc>)
+                    prepared.unary = m_backend.prepareMorphology(desc);
                 else if constexpr (std::is_same_v<Desc, GrayscaleDesc>)
                     prepared.unary = m_backend.prepareGrayscale(desc);
                 else if constexpr (std::is_same_v<Desc, ConvertDesc>)

@@ -31,6 +31,23 @@ ParamInfo choice(std::string name, std::vector<std::string> choices, std::string
             std::move(doc),  std::move(choices), {},    {}};
 }
 
+// Erode, dilate, morph_open, morph_close: one image, an element, iterations.
+OpInfo morphology(std::string name, std::string doc)
+{
+    return {std::move(name),
+            {array("x", "image (H, W) or (H, W, C), C in 1..4, u8, u16 or f32"),
+             optional("ksize", ParamType::Size, "3", "odd size of the element: n (n x n) or (w, h), up to 255", 1, 255),
+             choice("shape", {"rect", "cross"}, "the whole window, or its middle row and column"),
+             optional("iterations", ParamType::Int, "1", "times the operation is applied, 1..64", 1, 64),
+             choice("border", {"reflect101", "replicate", "constant"},
+                    "accepted for OpenCV's sake; gives the same result in every mode (pixels beyond the edge never "
+                    "win)")},
+            false,
+            "same shape and dtype",
+            std::move(doc),
+            "image"};
+}
+
 // The shape of a creation op: 1 to 4 sizes, given positionally.
 ParamInfo shape() { return required("shape", ParamType::Int, "sizes of the axes, 1 to 4 of them, each >= 1", 1); }
 
@@ -175,6 +192,19 @@ std::vector<OpInfo> makeOps()
          "same shape and dtype",
          "Gaussian blur with OpenCV's kernel sizes and weights",
          "image"},
+        {"box",
+         {array("x", "image (H, W) or (H, W, C), C in 1..4, u8, u16 or f32"),
+          optional("ksize", ParamType::Size, "3", "odd window size: n (n x n) or (w, h), up to 511", 1, 511),
+          choice("normalize", {"true", "false"}, "divide by the window's area (the mean) or give the sum"),
+          choice("border", {"reflect101", "replicate", "constant"}, "how pixels beyond the edge are read")},
+         false,
+         "same shape and dtype",
+         "box filter: the mean (or sum) over a window, as OpenCV's boxFilter; any size at one cost",
+         "image"},
+        morphology("erode", "minimum over the structuring element, as OpenCV's erode"),
+        morphology("dilate", "maximum over the structuring element, as OpenCV's dilate"),
+        morphology("morph_open", "opening: erode, then dilate (OpenCV's MORPH_OPEN); removes small bright spots"),
+        morphology("morph_close", "closing: dilate, then erode (OpenCV's MORPH_CLOSE); fills small dark holes"),
         unary("grayscale", "(H, W), same dtype", "RGB(A) (H, W, 3 or 4) to gray with BT.601 weights", "image"),
         {"astype",
          {array("x", "the input"), required("dtype", ParamType::DType, "the dtype to convert to"),
@@ -310,6 +340,7 @@ std::string_view name(ParamType type)
     case ParamType::String: return "string";
     case ParamType::DType: return "dtype";
     case ParamType::Choice: return "choice";
+    case ParamType::Size: return "size";
     }
     return "?";
 }

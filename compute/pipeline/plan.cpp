@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace wb::pipeline {
 
@@ -67,6 +69,18 @@ double numberOf(const Expression& expression)
     if (const auto* negation = std::get_if<Negation>(&expression.node))
         return -numberOf(*negation->operand);
     return std::get<Number>(expression.node).value;
+}
+
+// A Size argument: n for n x n, or (w, h); `fallback` when it is not given.
+std::pair<int, int> sizeOf(const Expression* expression, int fallback)
+{
+    if (!expression)
+        return {fallback, fallback};
+    if (const auto* tuple = std::get_if<Tuple>(&expression->node))
+        return {static_cast<int>(numberOf(*tuple->elements.at(0).value)),
+                static_cast<int>(numberOf(*tuple->elements.at(1).value))};
+    const int n = static_cast<int>(numberOf(*expression));
+    return {n, n};
 }
 
 std::string wordOf(const Expression& expression)
@@ -248,6 +262,17 @@ private:
             desc.border = border ? parseBorderMode(wordOf(*border)) : BorderMode::Reflect101;
             return addStep(label, desc, {x}, at);
         }
+        if (f == "box") {
+            const Expression* normalize = args.find("normalize");
+            const Expression* border = args.find("border");
+            BoxDesc desc{.shape = in.shape, .dtype = in.dtype};
+            std::tie(desc.ksizeX, desc.ksizeY) = sizeOf(args.find("ksize"), 3);
+            desc.normalize = !normalize || wordOf(*normalize) == "true";
+            desc.border = border ? parseBorderMode(wordOf(*border)) : BorderMode::Reflect101;
+            return addStep(label, desc, {x}, at);
+        }
+        if (f == "erode" || f == "dilate" || f == "morph_open" || f == "morph_close")
+            return addStep(label, morphology(f, in, args), {x}, at);
         if (f == "grayscale")
             return addStep(label, GrayscaleDesc{in.shape, in.dtype}, {x}, at);
         if (f != "astype")
@@ -560,6 +585,23 @@ private:
         } catch (const Error& error) {
             throw Refusal{pathArgument.location, error.message()};
         }
+    }
+
+    static MorphDesc morphology(const std::string& f, const PlanValue& in, const BoundArguments& args)
+    {
+        MorphDesc desc{.shape = in.shape, .dtype = in.dtype};
+        desc.op = f == "erode"        ? MorphOp::Erode
+                  : f == "dilate"     ? MorphOp::Dilate
+                  : f == "morph_open" ? MorphOp::Open
+                                      : MorphOp::Close;
+        std::tie(desc.ksizeX, desc.ksizeY) = sizeOf(args.find("ksize"), 3);
+        if (const Expression* shape = args.find("shape"))
+            desc.element = parseMorphShape(wordOf(*shape));
+        if (const Expression* iterations = args.find("iterations"))
+            desc.iterations = static_cast<int>(numberOf(*iterations));
+        if (const Expression* border = args.find("border"))
+            desc.border = parseBorderMode(wordOf(*border));
+        return desc;
     }
 
     static FftDesc fft(const std::string& f, const PlanValue& in, const BoundArguments& args)

@@ -29,8 +29,8 @@ struct TestStep {
     Cost cost() const { return {}; }
 };
 
-using StepOp = std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, GrayscaleDesc,
-                            ConvertDesc, ElementwiseDesc, ReduceDesc, TestStep>;
+using StepOp = std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, BoxDesc, MorphDesc,
+                            GrayscaleDesc, ConvertDesc, ElementwiseDesc, ReduceDesc, TestStep>;
 
 struct PlanStep {
     std::string label{}; // the assigned name, or the expression's text for a nested call

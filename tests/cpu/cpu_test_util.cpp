@@ -82,6 +82,23 @@ Array randomArray(const Shape& shape, DType dtype, std::uint64_t seed, double lo
     return array;
 }
 
+std::optional<std::int64_t> borderIndex(std::int64_t p, std::int64_t n, BorderMode border)
+{
+    if (p >= 0 && p < n)
+        return p;
+    switch (border) {
+    case BorderMode::Constant: return std::nullopt;
+    case BorderMode::Replicate: return p < 0 ? 0 : n - 1;
+    case BorderMode::Reflect101:
+        if (n == 1)
+            return 0;
+        while (p < 0 || p >= n)
+            p = p < 0 ? -p : 2 * (n - 1) - p;
+        return p;
+    }
+    return std::nullopt;
+}
+
 ErrorCode errorCodeOf(const std::function<void()>& call)
 {
     try {

@@ -5,10 +5,12 @@
 #include <wb/array.h>
 #include <wb/backend.h>
 #include <wb/error.h>
+#include <wb/ops.h>
 
 #include <complex>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 namespace wb::test {
 
@@ -23,6 +25,10 @@ void setAt(Array& array, std::int64_t i, std::complex<double> value);
 // A host array of uniform values in [low, high) (imaginary parts too for complex dtypes),
 // from std::mt19937_64, not from the generator under test.
 Array randomArray(const Shape& shape, DType dtype, std::uint64_t seed, double low = -1.0, double high = 1.0);
+
+// The source index OpenCV reads for index p of an axis of length n (cv::borderInterpolate),
+// reflecting as often as needed for kernels wider than the image; nullopt: the constant.
+std::optional<std::int64_t> borderIndex(std::int64_t p, std::int64_t n, BorderMode border);
 
 // Runs `call` and returns the code of the wb::Error it throws; fails the test when it
 // throws nothing or something else.

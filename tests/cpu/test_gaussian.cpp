@@ -20,25 +20,6 @@ namespace {
 using namespace wb;
 using test::cpuBackend;
 
-// The source index OpenCV reads for index p of an axis of length n (cv::borderInterpolate),
-// reflecting as often as needed for kernels wider than the image; nullopt means 0.
-std::optional<std::int64_t> borderIndex(std::int64_t p, std::int64_t n, BorderMode border)
-{
-    if (p >= 0 && p < n)
-        return p;
-    switch (border) {
-    case BorderMode::Constant: return std::nullopt;
-    case BorderMode::Replicate: return p < 0 ? 0 : n - 1;
-    case BorderMode::Reflect101:
-        if (n == 1)
-            return 0;
-        while (p < 0 || p >= n)
-            p = p < 0 ? -p : 2 * (n - 1) - p;
-        return p;
-    }
-    return std::nullopt;
-}
-
 // One pass of a 1-D kernel along the x (horizontal) or y axis of an (h, w, c) image.
 std::vector<double> filterAxis(const std::vector<double>& in, const Shape& shape, const std::vector<double>& kernel,
                                bool horizontal, BorderMode border)
@@ -51,7 +32,8 @@ std::vector<double> filterAxis(const std::vector<double>& in, const Shape& shape
             for (std::int64_t ch = 0; ch < c; ++ch) {
                 double sum = 0;
                 for (std::int64_t t = -radius; t <= radius; ++t) {
-                    const auto source = horizontal ? borderIndex(x + t, w, border) : borderIndex(y + t, h, border);
+                    const auto source =
+                        horizontal ? test::borderIndex(x + t, w, border) : test::borderIndex(y + t, h, border);
                     if (source) {
                         const std::int64_t sx = horizontal ? *source : x, sy = horizontal ? y : *source;
                         sum += kernel[static_cast<std::size_t>(t + radius)] *

@@ -302,3 +302,27 @@ TEST(PipelineChecker, NamesAreCheckedOnlyWhenTheParseIsClean)
     ASSERT_TRUE(parsed.ok());
     ASSERT_EQ(checkNames(parsed.program).size(), 1u);
 }
+
+TEST(PipelineChecker, FilterSizesAreIntegersOrPairs)
+{
+    EXPECT_EQ(signature(*findOp("box")), "box(x, ksize=3, normalize=true, border=reflect101)");
+    EXPECT_EQ(signature(*findOp("erode")), "erode(x, ksize=3, shape=rect, iterations=1, border=reflect101)");
+    EXPECT_TRUE(checkedAfterPrelude("b = box(img, 5)").empty());
+    EXPECT_TRUE(checkedAfterPrelude("b = box(img, ksize=(15, 3), normalize=false, border=constant)").empty());
+    EXPECT_TRUE(checkedAfterPrelude("e = erode(img, (3, 5), cross, iterations=2)").empty());
+    EXPECT_TRUE(checkedAfterPrelude("o = morph_open(img)\nc = morph_close(o, 7, shape=rect)").empty());
+    EXPECT_EQ(checkedAfterPrelude("b = box(img, ksize=(3,))"),
+              Lines{"3:20: argument 'ksize' of box() must be an integer or a pair (w, h) of integers, found a tuple"});
+    EXPECT_EQ(checkedAfterPrelude("b = box(img, ksize=(3, h=5))"),
+              Lines{"3:20: argument 'ksize' of box() must be an integer or a pair (w, h) of integers, found a tuple"});
+    EXPECT_EQ(checkedAfterPrelude("b = box(img, ksize=(3, 2.5))"),
+              Lines{"3:24: argument 'ksize' of box() must be an integer, found a float"});
+    EXPECT_EQ(checkedAfterPrelude("b = box(img, ksize=(3, 513))"),
+              Lines{"3:24: argument 'ksize' of box() must be <= 511, found 513"});
+    EXPECT_EQ(checkedAfterPrelude("b = dilate(img, 0)"),
+              Lines{"3:17: argument 'ksize' of dilate() must be >= 1, found 0"});
+    EXPECT_EQ(checkedAfterPrelude("b = erode(img, shape=disk)"),
+              Lines{"3:22: unknown shape 'disk' for erode() (known: rect, cross)"});
+    EXPECT_EQ(checkedAfterPrelude("b = box(img, normalize=yes)"),
+              Lines{"3:24: unknown normalize 'yes' for box() (known: true, false)"});
+}

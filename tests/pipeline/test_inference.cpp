@@ -61,6 +61,33 @@ TEST(Inference, ShapesAndDTypesFollowTheOpDescriptors)
     EXPECT_EQ(inference.deviceBytes, expected);
 }
 
+TEST(Inference, FiltersKeepShapeAndDType)
+{
+    const Inference inference = inferText("img = astype(rand(9, 13, 3), u8, scale=255)\n"
+                                          "m = box(img, (5, 3))\n"
+                                          "e = erode(astype(img, u16), 3, cross, iterations=2)\n"
+                                          "o = morph_open(rand(4, 4), ksize=(1, 3))\n"
+                                          "c = morph_close(m, 5, border=replicate)\n"
+                                          "d = dilate(c)\n");
+    ASSERT_TRUE(inference.ok());
+    std::vector<std::string> types;
+    for (const InferredName& name : inference.names)
+        types.push_back(name.name + ": " + typeOf(name));
+    EXPECT_EQ(types, (std::vector<std::string>{"img: u8 (9, 13, 3)", "m: u8 (9, 13, 3)", "e: u16 (9, 13, 3)",
+                                               "o: f32 (4, 4)", "c: u8 (9, 13, 3)", "d: u8 (9, 13, 3)"}));
+}
+
+TEST(Inference, FilterParametersAreRefusedAtTheCall)
+{
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = box(a, (4, 3))\n"),
+              (std::vector<std::string>{"2:5: box kernel sizes must be odd and positive, got 4x3"}));
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8, f64)\nb = erode(a)\n"),
+              (std::vector<std::string>{"2:5: erode takes u8, u16 or f32 images, got f64"}));
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = dilate(a, 255, iterations=64)\n"),
+              (std::vector<std::string>{"2:5: dilate with 64 iterations of a 255x255 rectangle is one 16257x16257 "
+                                        "rectangle, larger than the limit of 1023"}));
+}
+
 TEST(Inference, DirectivesGiveTheDefaultOptions)
 {
     const ParseResult parsed = parseAndCheck("@backends cpu, gpu\n@repeat 7\n@warmup 0\n@seed 9\nA = rand(2)\n");

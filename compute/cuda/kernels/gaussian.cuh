@@ -14,6 +14,8 @@
 // bank, every thread of a warp reads the same tap at the same time (a broadcast), and
 // each prepared op keeps its own weights without a per-run upload.
 
+#include "border.cuh"
+
 #include <cstdint>
 
 namespace wb::cuda::kernels {
@@ -43,30 +45,6 @@ template <> struct GaussianArith<std::uint8_t> {
         return static_cast<std::uint8_t>(min((acc + (1u << 15)) >> 16, 255u));
     }
 };
-
-// Border modes, as wb::BorderMode.
-enum class Border : int { Reflect101 = 0, Replicate = 1, Constant = 2 };
-
-// The index that coordinate p of an axis of length n reads, or -1 for a constant (zero)
-// border. Reflect-101 reflects about the end pixels (period 2n − 2), repeatedly for
-// kernels wider than the image, as OpenCV's borderInterpolate.
-__device__ __forceinline__ std::int64_t borderIndex(std::int64_t p, std::int64_t n, Border border)
-{
-    if (p >= 0 && p < n)
-        return p;
-    switch (border) {
-    case Border::Replicate: return p < 0 ? 0 : n - 1;
-    case Border::Constant: return -1;
-    case Border::Reflect101: break;
-    }
-    if (n == 1)
-        return 0;
-    const std::int64_t period = 2 * n - 2;
-    p %= period;
-    if (p < 0)
-        p += period;
-    return p < n ? p : period - p;
-}
 
 // ---- Row pass -----------------------------------------------------------------------
 // Launch: block (kRowThreads, kRowLines); grid (ceil(W / kRowTile), min(ceil(H / kRowLines),

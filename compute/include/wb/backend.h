@@ -117,6 +117,8 @@ public:
     virtual std::unique_ptr<UnaryOp> prepareFft(const FftDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) = 0;
     virtual std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) = 0;

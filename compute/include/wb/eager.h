@@ -13,6 +13,10 @@ Array fft(Backend& backend, const Array& x, FftKind kind, FftDirection direction
 Array fftshift(Backend& backend, const Array& x, bool inverse = false);
 Array gaussian(Backend& backend, const Array& image, double sigma, int ksize = 0,
                BorderMode border = BorderMode::Reflect101);
+Array box(Backend& backend, const Array& image, int ksizeX, int ksizeY, bool normalize = true,
+          BorderMode border = BorderMode::Reflect101);
+Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape element, int ksizeX, int ksizeY,
+                 int iterations = 1, BorderMode border = BorderMode::Reflect101);
 Array grayscale(Backend& backend, const Array& image);
 Array convert(Backend& backend, const Array& x, DType to, double scale = 1.0, double offset = 0.0);
 Array random(Backend& backend, const Shape& shape, DType dtype, Distribution distribution, std::uint64_t seed,

@@ -123,6 +123,75 @@ struct GaussianDesc {
 // so that both backends apply the same weights.
 std::vector<double> gaussianKernel(int ksize, double sigma);
 
+// Box filter (cv::boxFilter with the anchor at the centre): the sum of the kw x kh window
+// around each pixel, divided by kw·kh when `normalize`. dtypes u8, u16 and f32; 1 to 4
+// interleaved channels; every border mode (constant reads 0). Rounding follows OpenCV's:
+//  - u8 with kw·kh <= 256, normalised: OpenCV's fixed-point division of the exact sum;
+//  - other u8 and u16 with integer sums: round(float(s) · float(1/(kw·kh))), half to even;
+//  - f32, and u16 windows over 32768 pixels: sums in double, scaled in double.
+// Unnormalised integer sums saturate to the dtype. The GPU matches within 1 unit for
+// integers (OpenCV's own scalar and vector paths differ by that) and 1e-5 relative for f32.
+struct BoxDesc {
+    Shape shape;
+    DType dtype = DType::F32; // u8, u16 or f32
+    int ksizeX = 3;           // odd, 1 .. kMaxKernelSize
+    int ksizeY = 3;
+    bool normalize = true;
+    BorderMode border = BorderMode::Reflect101;
+
+    static constexpr int kMaxKernelSize = 511;
+
+    void validate() const; // InvalidArgument (even, non-positive or too large sizes), DTypeMismatch, ShapeMismatch
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return dtype; }
+    Cost cost() const; // one read and one write; 4 flops per element (two running sums)
+};
+
+// Morphology with a flat structuring element, as cv::erode, cv::dilate and
+// cv::morphologyEx (MORPH_OPEN, MORPH_CLOSE) with the anchor at the centre.
+//   Erode: minimum over the element; Dilate: maximum; Open: erode then dilate; Close:
+//   dilate then erode (each `iterations` times, as OpenCV).
+//   Rect: the whole kw x kh window. Cross: the middle row and the middle column of it
+//   (cv::getStructuringElement(MORPH_CROSS)).
+// Borders follow OpenCV's default border value (morphologyDefaultBorderValue): pixels
+// beyond the edge never win the minimum or maximum with `constant`, and with reflect101
+// or replicate every pixel read beyond the edge is a copy of one already inside the same
+// window, so the three modes give the same result. `border` is accepted for symmetry with
+// the other filters and passed to OpenCV.
+enum class MorphOp : std::uint8_t { Erode, Dilate, Open, Close };
+enum class MorphShape : std::uint8_t { Rect, Cross };
+std::string_view name(MorphOp op);                 // "erode", "dilate", "morph_open", "morph_close"
+std::string_view name(MorphShape shape);           // "rect", "cross"
+MorphShape parseMorphShape(std::string_view text); // throws InvalidArgument
+
+struct MorphDesc {
+    Shape shape;
+    DType dtype = DType::U8; // u8, u16 or f32
+    MorphOp op = MorphOp::Erode;
+    MorphShape element = MorphShape::Rect;
+    int ksizeX = 3; // odd, 1 .. kMaxKernelSize
+    int ksizeY = 3;
+    int iterations = 1; // 1 .. kMaxIterations
+    BorderMode border = BorderMode::Reflect101;
+
+    static constexpr int kMaxKernelSize = 255;
+    static constexpr int kMaxIterations = 64;
+    // Repeated rectangular erosions are one erosion by a larger rectangle (OpenCV does the
+    // same); its side may not exceed this.
+    static constexpr int kMaxEffectiveSize = 1023;
+
+    void validate() const; // InvalidArgument (sizes, iterations), DTypeMismatch, ShapeMismatch
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return dtype; }
+    // The side of the rectangle that `iterations` rectangular passes amount to:
+    // ksize + (iterations - 1)·(ksize - 1).
+    int effectiveKsizeX() const;
+    int effectiveKsizeY() const;
+    // Erosions and dilations in sequence: 1 for erode/dilate, 2 for open/close.
+    int passes() const { return op == MorphOp::Open || op == MorphOp::Close ? 2 : 1; }
+    Cost cost() const; // bytes: one read and one write; 6 comparisons per element per erosion or dilation
+};
+
 // RGB(A) -> gray with the ITU-R BT.601 weights 0.299, 0.587, 0.114 (as OpenCV's RGB2GRAY).
 // Input (H, W, 3) or (H, W, 4), u8 or f32; output (H, W).
 struct GrayscaleDesc {

@@ -1,0 +1,213 @@
+// Box filter: our one-pass running-sum kernel (kernels/box.cuh), u8, u16 and f32, 1 to 4
+// interleaved channels, every border mode, with cv::boxFilter's rounding.
+//
+// prepare() decides everything a run needs: the sum type, the rounding (OpenCV's, see
+// BoxDesc), the pixels per thread and the rows per block. run() is one kernel launch on
+// the backend's stream. Input and output must not be the same array (each block reads
+// rows around its own); in place, the input is first copied to a scratch image made in
+// prepare() on first need.
+//
+// Launch geometry: pixels per thread ITEMS is the smallest of 1, 2, 4, 8 that gives
+// 4·rx <= 128·ITEMS, and at least 4/C, so that the block-wide scan is shared by a few
+// pixels. Rows per block: enough for about 2048 blocks (about 15 per SM of an H200, which
+// holds 16 such blocks), at least 16 so that the ky rows read to start a strip stay a small
+// part of its reads, and enough to keep the grid's y within 65535.
+//
+// Cost: one read of the frame from DRAM and one write; per pixel and row about 4 adds, a
+// share of the scan and 2 shared loads, independent of kx and ky. What grows with the
+// kernel: the 2·rx halo columns per strip (at most half of the segment) and the ky rows
+// read to start each strip of rowsPerBlock rows (from L2, mostly).
+
+#include "border.h"
+#include "check.h"
+#include "cuda_backend.h"
+#include "ops.h"
+
+#include "kernels/box.cuh"
+
+#include "core/operand_check.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace wb::cuda {
+
+namespace {
+
+using kernels::BoxRounding;
+using kernels::BoxScale;
+
+int channelsOf(const Shape& shape) { return shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1; }
+
+// cv::boxFilter's sum type (createBoxFilter) decides its rounding.
+BoxScale boxScale(const BoxDesc& desc)
+{
+    BoxScale scale;
+    const std::int64_t area = std::int64_t{desc.ksizeX} * desc.ksizeY;
+    if (!desc.normalize || area == 1)
+        return scale; // OpenCV's column filter skips the scale when it is 1
+    scale.scaleD = 1.0 / static_cast<double>(area);
+    scale.scaleF = static_cast<float>(scale.scaleD);
+    if (desc.dtype == DType::F32) {
+        scale.rounding = BoxRounding::Double;
+    } else if (desc.dtype == DType::U8 && area <= 256) {
+        // ColumnSum<ushort, uchar>: division by d as a multiply and a 23-bit shift, with
+        // (s + divDelta)·divScale < 2^31 for every sum s <= 255·d.
+        scale.rounding = BoxRounding::FixedPoint;
+        const auto d = static_cast<std::int64_t>(std::lrint(1.0 / scale.scaleD));
+        double scalef = static_cast<double>(1 << 23) / static_cast<double>(d);
+        auto divScale = static_cast<std::int64_t>(std::floor(scalef));
+        scalef -= static_cast<double>(divScale);
+        std::int64_t divDelta = d / 2;
+        if (scalef < 0.5)
+            ++divDelta;
+        else
+            ++divScale;
+        scale.divScale = static_cast<std::uint32_t>(divScale);
+        scale.divDelta = static_cast<std::uint32_t>(divDelta);
+    } else if (desc.dtype == DType::U8 || area <= (1 << 15)) {
+        scale.rounding = BoxRounding::Float; // int sums scaled in float (the vector path)
+    } else {
+        scale.rounding = BoxRounding::Double; // u16 over 32768 pixels: double sums
+    }
+    return scale;
+}
+
+int itemsFor(int rx, int channels)
+{
+    int items = std::max(1, 4 / channels);
+    while (4 * rx > kernels::kBoxThreads * items)
+        items *= 2;
+    return items;
+}
+
+struct BoxGeometry {
+    int items = 1;
+    int rowsPerBlock = 16;
+    dim3 grid;
+};
+
+BoxGeometry boxGeometry(const BoxDesc& desc)
+{
+    BoxGeometry geometry;
+    const std::int64_t height = desc.shape[0], width = desc.shape[1];
+    const int rx = desc.ksizeX / 2;
+    geometry.items = itemsFor(rx, channelsOf(desc.shape));
+    const std::int64_t tw = std::int64_t{kernels::kBoxThreads} * geometry.items - 2 * rx;
+    const std::int64_t strips = (width + tw - 1) / tw;
+    if (strips > 0x7fffffff)
+        fail(ErrorCode::Unsupported, "box: image too wide for one grid", {.op = "box"});
+    constexpr std::int64_t kTargetBlocks = 2048;
+    std::int64_t rows =
+        std::max<std::int64_t>({16, (height * strips + kTargetBlocks - 1) / kTargetBlocks, (height + 65534) / 65535});
+    rows = std::min(rows, height);
+    if (rows > 0x7fffffff)
+        fail(ErrorCode::Unsupported, "box: image too tall for one grid", {.op = "box"});
+    geometry.rowsPerBlock = static_cast<int>(rows);
+    geometry.grid = dim3(static_cast<unsigned>(strips), static_cast<unsigned>((height + rows - 1) / rows));
+    return geometry;
+}
+
+template <typename T, int C, typename Acc, int ITEMS>
+void launchBox(const void* in, void* out, const BoxDesc& desc, const BoxGeometry& geometry, kernels::Border border,
+               const BoxScale& scale, cudaStream_t stream)
+{
+    kernels::boxFilter<T, C, Acc, ITEMS><<<geometry.grid, kernels::kBoxThreads, 0, stream>>>(
+        static_cast<const T*>(in), static_cast<T*>(out), desc.shape[0], desc.shape[1], desc.ksizeX / 2, desc.ksizeY / 2,
+        geometry.rowsPerBlock, border, scale);
+    WB_CUDA_CHECK_LAUNCH("boxFilter");
+}
+
+template <typename T, int C, typename Acc> void dispatchItems(const void* in, void* out, const BoxDesc& desc,
+                                                              const BoxGeometry& geometry, kernels::Border border,
+                                                              const BoxScale& scale, cudaStream_t stream)
+{
+    // Only the pixel counts itemsFor() can choose for C are instantiated.
+    switch (geometry.items) {
+    case 1:
+        if constexpr (C >= 3) {
+            launchBox<T, C, Acc, 1>(in, out, desc, geometry, border, scale, stream);
+            return;
+        }
+        break;
+    case 2:
+        if constexpr (C >= 2) {
+            launchBox<T, C, Acc, 2>(in, out, desc, geometry, border, scale, stream);
+            return;
+        }
+        break;
+    case 4: launchBox<T, C, Acc, 4>(in, out, desc, geometry, border, scale, stream); return;
+    case 8: launchBox<T, C, Acc, 8>(in, out, desc, geometry, border, scale, stream); return;
+    default: break;
+    }
+    fail(ErrorCode::Internal, "box: no kernel for " + std::to_string(geometry.items) + " pixels per thread",
+         {.op = "box"});
+}
+
+template <typename T, typename Acc> class BoxOp final : public UnaryOp {
+public:
+    BoxOp(CudaBackend& backend, const BoxDesc& desc)
+        : m_backend(backend)
+        , m_desc(desc)
+        , m_channels(channelsOf(desc.shape))
+        , m_geometry(boxGeometry(desc))
+        , m_border(toKernelBorder(desc.border, "box"))
+        , m_scale(boxScale(desc))
+    {
+    }
+
+    void run(const Array& in, Array& out) override
+    {
+        OpScope scope("box");
+        const Place place = m_backend.place();
+        detail::checkOperand(in, m_desc.shape, m_desc.dtype, place, "box", "input");
+        detail::checkOperand(out, m_desc.shape, m_desc.dtype, place, "box", "output");
+        m_backend.makeCurrent();
+        const void* source = in.data();
+        if (in.data() == out.data()) {
+            if (!m_copy.valid())
+                m_copy = m_backend.scratch(in.nbytes());
+            WB_CUDA_CHECK(
+                cudaMemcpyAsync(m_copy.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
+            source = m_copy.data();
+        }
+        auto launch = [&]<int C>() {
+            dispatchItems<T, C, Acc>(source, out.data(), m_desc, m_geometry, m_border, m_scale, m_backend.stream());
+        };
+        switch (m_channels) {
+        case 1: launch.template operator()<1>(); return;
+        case 2: launch.template operator()<2>(); return;
+        case 3: launch.template operator()<3>(); return;
+        case 4: launch.template operator()<4>(); return;
+        default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = "box"});
+        }
+    }
+
+private:
+    CudaBackend& m_backend;
+    BoxDesc m_desc;
+    int m_channels;
+    BoxGeometry m_geometry;
+    kernels::Border m_border;
+    BoxScale m_scale;
+    Array m_copy{}; // the input's copy for runs in place
+};
+
+} // namespace
+
+std::unique_ptr<UnaryOp> prepareBox(CudaBackend& backend, const BoxDesc& desc)
+{
+    desc.validate();
+    const std::int64_t area = std::int64_t{desc.ksizeX} * desc.ksizeY;
+    switch (desc.dtype) {
+    case DType::U8: return std::make_unique<BoxOp<std::uint8_t, std::uint32_t>>(backend, desc);
+    case DType::U16:
+        // 65535·area must fit the sum type for the modular differences to be exact.
+        if (area <= 65537)
+            return std::make_unique<BoxOp<std::uint16_t, std::uint32_t>>(backend, desc);
+        return std::make_unique<BoxOp<std::uint16_t, unsigned long long>>(backend, desc);
+    default: return std::make_unique<BoxOp<float, double>>(backend, desc);
+    }
+}
+
+} // namespace wb::cuda

@@ -1,0 +1,154 @@
+#pragma once
+// Minimum (erode) and maximum (dilate) over a window of k = 2r + 1 pixels along a row or a
+// column, with the van Herk / Gil-Werman algorithm: at most 3 comparisons per pixel
+// whatever k is. The window starts s are cut into blocks of k; for each block one walk
+// backwards gives h(s), the extreme from s to the block's end, and one walk forwards over
+// the next block gives g, the extreme from that block's start to the window's end s + k − 1;
+// the window's extreme is op(h(s), g). A rectangle is a row pass then a column pass; a
+// cross is op(row pass, column pass) of the same input (the column pass combines).
+//
+// Pixels beyond the edge are the op's identity (never win): with OpenCV's default border
+// value that is what every border mode amounts to (see wb::MorphDesc).
+//
+// Both passes use one thread per block of k window starts (and channel), each walking 2k
+// pixels; the threads of a warp walk neighbouring blocks (rows) or neighbouring columns.
+
+#include <cstdint>
+#include <type_traits>
+
+namespace wb::cuda::kernels {
+
+// OpenCV's MinOp / MaxOp: the first operand unless the second is strictly smaller/larger.
+template <typename T> struct MinOp {
+    static __device__ __forceinline__ T apply(T a, T b) { return b < a ? b : a; }
+    static __device__ __forceinline__ T identity()
+    {
+        if constexpr (std::is_same_v<T, float>)
+            return __int_as_float(0x7f800000); // +inf
+        else
+            return static_cast<T>(~T(0));
+    }
+};
+
+template <typename T> struct MaxOp {
+    static __device__ __forceinline__ T apply(T a, T b) { return a < b ? b : a; }
+    static __device__ __forceinline__ T identity()
+    {
+        if constexpr (std::is_same_v<T, float>)
+            return __int_as_float(static_cast<int>(0xff800000u)); // -inf
+        else
+            return T(0);
+    }
+};
+
+// ---- Row pass -----------------------------------------------------------------------
+// Launch: block kMorphRowThreads threads; grid (ceil(W / kMorphRowTile), min(ceil(H /
+// lines), 65535)), grid-stride over groups of `lines` rows in y.
+// Shared (dynamic): lines × (kMorphRowTile + 2r + kMorphRowTile) × C elements of T: the
+// input line with its halo, then the outputs. The host picks `lines` (1..8) to stay
+// within 48 KiB: at most (256 + 1022 + 256) · 4 · 4 B = 24 KiB for one line.
+// Loads and stores go in consecutive elements (coalesced; pixels outside the image are
+// the identity); between them, thread i walks block (i / C) % nb of channel i % C.
+inline constexpr int kMorphRowThreads = 256;
+inline constexpr int kMorphRowTile = 256; // output pixels per line and block
+
+template <typename T, int C, typename Op> __global__ void __launch_bounds__(kMorphRowThreads)
+    morphRows(const T* __restrict__ in, T* __restrict__ out, std::int64_t height, std::int64_t width, int r, int lines)
+{
+    extern __shared__ __align__(16) unsigned char morphShared[];
+    const int k = 2 * r + 1;
+    const int span = kMorphRowTile + 2 * r; // input pixels per line
+    T* lineIn = reinterpret_cast<T*>(morphShared);
+    T* lineOut = lineIn + static_cast<std::size_t>(lines) * span * C;
+    const std::int64_t x0 = static_cast<std::int64_t>(blockIdx.x) * kMorphRowTile;
+    const int tile = static_cast<int>(min(static_cast<std::int64_t>(kMorphRowTile), width - x0));
+    const int blocks = (tile + k - 1) / k; // blocks of window starts per line and channel
+
+    for (std::int64_t yBase = static_cast<std::int64_t>(blockIdx.y) * lines; yBase < height;
+         yBase += static_cast<std::int64_t>(gridDim.y) * lines) {
+        const int active = static_cast<int>(min(static_cast<std::int64_t>(lines), height - yBase));
+        for (int e = threadIdx.x; e < active * span * C; e += kMorphRowThreads) {
+            const int line = e / (span * C), within = e % (span * C);
+            const std::int64_t x = x0 - r + within / C;
+            lineIn[e] =
+                (x >= 0 && x < width) ? __ldg(in + ((yBase + line) * width + x) * C + within % C) : Op::identity();
+        }
+        __syncthreads();
+        for (int item = threadIdx.x; item < active * blocks * C; item += kMorphRowThreads) {
+            const int c = item % C, b = (item / C) % blocks, line = item / (C * blocks);
+            const T* src = lineIn + static_cast<std::size_t>(line) * span * C + c;
+            T* dst = lineOut + static_cast<std::size_t>(line) * kMorphRowTile * C + c;
+            const int first = b * k;
+            // h(s) for the window starts s of this block, stored as the provisional outputs.
+            T h = Op::identity();
+            for (int j = k - 1; j >= 0; --j) {
+                const int s = first + j;
+                h = Op::apply(h, src[s * C]);
+                if (s < tile)
+                    dst[s * C] = h;
+            }
+            // g over the next block up to each window's end s + k − 1.
+            T g = Op::identity();
+            for (int j = 0; j < k && first + j < tile; ++j) {
+                const int s = first + j;
+                if (j > 0)
+                    g = Op::apply(g, src[(s + k - 1) * C]);
+                dst[s * C] = Op::apply(dst[s * C], g);
+            }
+        }
+        __syncthreads();
+        for (int e = threadIdx.x; e < active * tile * C; e += kMorphRowThreads) {
+            const int line = e / (tile * C), within = e % (tile * C);
+            out[((yBase + line) * width + x0) * C + within] = lineOut[line * kMorphRowTile * C + within];
+        }
+        __syncthreads(); // the next line group overwrites both buffers
+    }
+}
+
+// ---- Column pass --------------------------------------------------------------------
+// Channels do not matter vertically: a row is W·C independent element columns.
+// Launch: block (kMorphColWidth, kMorphColLines) = (32, 8); grid (ceil(W·C / 32),
+// min(ceil(nb / 8), 65535)) with nb = ceil(H / k) blocks of window starts, grid-stride in y.
+// No shared memory: thread (x, y) walks element column x of its block straight from global
+// memory, a warp reading 32 consecutive elements per row (coalesced). The backward walk
+// stores h as provisional outputs, which the forward walk of the same thread reads back
+// and finishes (with `combine`, when given: out = op(column result, combine), element by
+// element, for the cross). Each input row is read by two threads (two neighbouring blocks),
+// the second time mostly from L2.
+inline constexpr int kMorphColWidth = 32;
+inline constexpr int kMorphColLines = 8;
+
+template <typename T, typename Op> __global__ void __launch_bounds__(kMorphColWidth* kMorphColLines)
+    morphColumns(const T* __restrict__ in, T* __restrict__ out, const T* __restrict__ combine, std::int64_t height,
+                 std::int64_t rowElements, int r)
+{
+    const int k = 2 * r + 1;
+    const std::int64_t col = static_cast<std::int64_t>(blockIdx.x) * kMorphColWidth + threadIdx.x;
+    if (col >= rowElements)
+        return;
+    const std::int64_t blocks = (height + k - 1) / k;
+    for (std::int64_t b = static_cast<std::int64_t>(blockIdx.y) * kMorphColLines + threadIdx.y; b < blocks;
+         b += static_cast<std::int64_t>(gridDim.y) * kMorphColLines) {
+        const std::int64_t first = b * k; // output rows first .. first + k − 1; window of row a: a − r .. a + r
+        T h = Op::identity();
+        for (int j = k - 1; j >= 0; --j) {
+            const std::int64_t a = first + j, s = a - r;
+            if (s >= 0 && s < height)
+                h = Op::apply(h, __ldg(in + s * rowElements + col));
+            if (a < height)
+                out[a * rowElements + col] = h;
+        }
+        T g = Op::identity();
+        for (int j = 0; j < k && first + j < height; ++j) {
+            const std::int64_t a = first + j, end = a + r;
+            if (j > 0 && end < height)
+                g = Op::apply(g, __ldg(in + end * rowElements + col));
+            T value = Op::apply(out[a * rowElements + col], g);
+            if (combine)
+                value = Op::apply(value, combine[a * rowElements + col]);
+            out[a * rowElements + col] = value;
+        }
+    }
+}
+
+} // namespace wb::cuda::kernels
