@@ -187,8 +187,7 @@ bool ScreenshotSession::run(QString* error)
             return false;
         }
         const MainWindow::RunEntry& recorded = m_window.runs().constLast();
-        const QString sample =
-            QFileInfo(m_sample).dir().filePath(QFileInfo(recorded.pipelineFile).fileName());
+        const QString sample = QFileInfo(m_sample).dir().filePath(QFileInfo(recorded.pipelineFile).fileName());
         if (!recorded.pipelineFile.isEmpty() && QFileInfo::exists(sample) &&
             m_window.openFile(sample, &why) == nullptr) {
             *error = why;

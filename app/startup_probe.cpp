@@ -46,9 +46,6 @@ private:
 
 } // namespace
 
-void reportFirstPaint(QWidget& window)
-{
-    qApp->installEventFilter(new FirstPaint(window));
-}
+void reportFirstPaint(QWidget& window) { qApp->installEventFilter(new FirstPaint(window)); }
 
 } // namespace wb::app

@@ -6,8 +6,8 @@
 // figure covers the pipe, the event loop's wake-up, frame decoding, JSON parsing and the
 // signal. The first run warms up and is not counted. Issue 4's target: median <= 1 ms.
 
-#include "engine_client.h"
 #include "bench_command_line.h"
+#include "engine_client.h"
 #include "latency_summary.h"
 
 #include <wb/version.h>
@@ -146,8 +146,8 @@ int main(int argc, char** argv)
     std::printf("Event latency: engine step_finished write -> EngineClient::stepFinished (steady clock)\n");
     std::printf("%d steps a run, %d runs after one warm-up run\n\n", steps, runs);
     std::printf("%8s %11s %9s %9s\n", "n", "median_ms", "p90_ms", "max_ms");
-    std::printf("%8llu %11.4f %9.4f %9.4f\n", static_cast<unsigned long long>(summary.n), summary.medianMs, summary.p90Ms,
-                summary.maxMs);
+    std::printf("%8llu %11.4f %9.4f %9.4f\n", static_cast<unsigned long long>(summary.n), summary.medianMs,
+                summary.p90Ms, summary.maxMs);
     std::printf("\ntarget: median <= 1 ms: %s\n", summary.medianMs <= 1.0 ? "met" : "NOT met");
 
     if (!jsonPath.isEmpty()) {

@@ -44,8 +44,7 @@ int fail(const QString& message)
 }
 
 // One start; the time to the first paint in µs, or nothing with the reason.
-std::optional<double> startOnce(const QString& program, const QStringList& files, const QString& home,
-                                QString* error)
+std::optional<double> startOnce(const QString& program, const QStringList& files, const QString& home, QString* error)
 {
     QProcess process;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();

@@ -18,9 +18,9 @@ void printResources(const KernelCompileResult& result)
         std::cout << "no resource report: " << result.arch << " is PTX only (compile for sm_XY to see one)\n";
         return;
     }
-    std::cout << std::left << std::setw(40) << "kernel" << std::right << std::setw(10) << "registers"
-              << std::setw(12) << "shared B" << std::setw(10) << "stack B" << std::setw(12) << "spills B"
-              << std::setw(10) << "barriers" << '\n';
+    std::cout << std::left << std::setw(40) << "kernel" << std::right << std::setw(10) << "registers" << std::setw(12)
+              << "shared B" << std::setw(10) << "stack B" << std::setw(12) << "spills B" << std::setw(10) << "barriers"
+              << '\n';
     for (const KernelResources& kernel : result.kernels) {
         const std::string name = kernel.name.size() > 38 ? kernel.name.substr(0, 37) + "…" : kernel.name;
         std::cout << std::left << std::setw(40) << name << std::right << std::setw(10) << kernel.registers
@@ -37,8 +37,8 @@ int runCompile(const std::vector<std::string>& words)
         throw UsageError("compile needs a kernel file: warpbench-cli compile FILE.cu [--arch sm_90] [--ptx] "
                          "[--option OPT]");
     const std::string& path = words.front();
-    const Arguments args("compile", std::vector<std::string>(words.begin() + 1, words.end()),
-                         {"--arch", "--option"}, {"--ptx"});
+    const Arguments args("compile", std::vector<std::string>(words.begin() + 1, words.end()), {"--arch", "--option"},
+                         {"--ptx"});
     const std::optional<std::string> source = readTextFile(path);
     if (!source)
         return kExitUsage;
@@ -69,7 +69,7 @@ int runCompile(const std::vector<std::string>& words)
         return kExitOk;
     }
     std::cout << path << ": compiled for " << result.arch << " in " << std::fixed << std::setprecision(1)
-              << result.compileMs << " ms\n";
+              << result.compileMs << " ms" << (result.cacheHit ? " (from the kernel cache)" : "") << '\n';
     printResources(result);
     return kExitOk;
 }

@@ -134,8 +134,8 @@ bool Runtime::Impl::loadModule()
         return false;
     }
     if (abi() != detail::kCudaModuleAbi) {
-        moduleProblem = path + " is from another Warpbench build (module ABI " + std::to_string(abi()) +
-                            ", expected " + std::to_string(detail::kCudaModuleAbi) + ")";
+        moduleProblem = path + " is from another Warpbench build (module ABI " + std::to_string(abi()) + ", expected " +
+                        std::to_string(detail::kCudaModuleAbi) + ")";
         return false;
     }
     module.reset(create());
@@ -266,7 +266,8 @@ KernelCompileResult compileKernel(const KernelCompileRequest& request)
     if (!module)
         fail(ErrorCode::Unavailable, "no CUDA compiler: " + problem);
     const CudaStatus& status = Runtime::instance().cudaStatus();
-    const int deviceCc = status.available && !status.gpus.empty() ? 10 * status.gpus[0].ccMajor + status.gpus[0].ccMinor : 0;
+    const int deviceCc =
+        status.available && !status.gpus.empty() ? 10 * status.gpus[0].ccMajor + status.gpus[0].ccMinor : 0;
     return module->compileKernel(request, deviceCc);
 }
 

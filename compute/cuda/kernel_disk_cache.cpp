@@ -114,6 +114,7 @@ std::string keyOf(const CompileRequest& request)
     for (const std::string& expression : request.nameExpressions)
         key.bytes(expression);
     key.u32(request.wantPtx ? 1 : 0);
+    key.bytes(request.diskDependencies);
     return std::move(key.text());
 }
 

@@ -8,7 +8,8 @@
 //
 // Key: a hash of everything that decides the compiled code: the source, the in-memory
 // headers, the options, the architecture, the name expressions, whether PTX was asked for,
-// and the NVRTC version. One file per key, "<16 hex digits>.wbk", holds the whole key
+// the contents of the headers it reads from disk (CompileRequest::diskDependencies) and the
+// NVRTC version. One file per key, "<16 hex digits>.wbk", holds the whole key
 // again (so a hash collision is a miss, never a wrong kernel), the compile result (CUBIN
 // and/or PTX, lowered names, the log) and a checksum. Files are written to a temporary
 // name and renamed into place, so a reader sees a whole file or none, even with several

@@ -38,6 +38,9 @@ struct CompileRequest {
     // "ns::kernel"); their lowered (mangled) names come back in CompileResult.
     std::vector<std::string> nameExpressions{};
     bool wantPtx = false;
+    // What the files NVRTC reads from disk (headers found on the include path) hold: not
+    // passed to NVRTC, only part of the disk cache's key, since they decide the result.
+    std::string diskDependencies{};
 };
 
 // One message of the log: "blur.cu(12): error: identifier "x" is undefined", with the

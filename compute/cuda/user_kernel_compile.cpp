@@ -1,18 +1,29 @@
 #include "user_kernel_compile.h"
 
+#include "kernel_disk_cache.h"
 #include "nvrtc_compiler.h"
 #include "ptxas_report.h"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <string_view>
 
 namespace wb::cuda {
 
 namespace {
 
+namespace fs = std::filesystem;
+
 // CUDA's own headers (cuda_fp16.h, cooperative_groups.h, ...), where this module was built
 // against them; NVRTC finds only a few of its own without them.
 constexpr std::string_view kCudaIncludeDirs = WARPBENCH_CUDA_INCLUDE_DIRS;
+
+// Headers a kernel may pull in from its folder: enough for any real kernel, and a bound on
+// what a cache lookup reads.
+constexpr std::size_t kMaxScannedHeaders = 256;
 
 std::vector<std::string> includeOptions(const KernelCompileRequest& request)
 {
@@ -29,10 +40,86 @@ std::vector<std::string> includeOptions(const KernelCompileRequest& request)
     return options;
 }
 
+std::optional<std::string> readFile(const fs::path& path)
+{
+    std::error_code error;
+    if (!fs::is_regular_file(path, error))
+        return std::nullopt;
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// The names in `#include "name"` lines (angle-bracket includes are CUDA's or the system's,
+// fixed for an NVRTC version).
+std::vector<std::string> quotedIncludes(std::string_view text)
+{
+    std::vector<std::string> names;
+    for (std::size_t start = 0; start < text.size();) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        std::string_view line = text.substr(start, end - start);
+        start = end + 1;
+        const std::size_t hash = line.find_first_not_of(" \t");
+        if (hash == std::string_view::npos || line[hash] != '#')
+            continue;
+        line.remove_prefix(hash + 1);
+        line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
+        if (line.rfind("include", 0) != 0)
+            continue;
+        const std::size_t open = line.find('"');
+        const std::size_t close = open == std::string_view::npos ? open : line.find('"', open + 1);
+        if (close != std::string_view::npos)
+            names.emplace_back(line.substr(open + 1, close - open - 1));
+    }
+    return names;
+}
+
+// Every header the kernel reaches through quoted includes, found as NVRTC finds them (the
+// including file's folder, then the request's directory), with its contents: what the disk
+// cache's key needs besides the source. A name that is not found is recorded as missing,
+// so that creating the file later changes the key.
+std::string diskDependencies(const KernelCompileRequest& request)
+{
+    std::string dependencies;
+    std::set<fs::path> seen;
+    std::vector<std::pair<fs::path, std::string>> pending{{fs::path(request.file).parent_path(), request.source}};
+    while (!pending.empty() && seen.size() < kMaxScannedHeaders) {
+        auto [folder, text] = std::move(pending.back());
+        pending.pop_back();
+        for (const std::string& name : quotedIncludes(text)) {
+            std::optional<fs::path> found;
+            for (const fs::path& base : {folder, fs::path(request.directory)}) {
+                const fs::path candidate = (base.empty() ? fs::path(".") : base) / name;
+                if (fs::exists(candidate)) {
+                    found = fs::weakly_canonical(candidate);
+                    break;
+                }
+            }
+            if (!found) {
+                dependencies += "missing:" + name + '\n';
+                continue;
+            }
+            if (!seen.insert(*found).second)
+                continue;
+            std::optional<std::string> contents = readFile(*found);
+            dependencies += found->string() + '\n' + std::to_string(contents ? contents->size() : 0) + '\n';
+            if (contents) {
+                dependencies += *contents;
+                pending.emplace_back(found->parent_path(), std::move(*contents));
+            }
+        }
+    }
+    return dependencies;
+}
+
 } // namespace
 
 KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int deviceCc)
 {
+    const auto started = std::chrono::steady_clock::now();
     CompileRequest compileRequest;
     compileRequest.source = request.source;
     compileRequest.programName = request.file;
@@ -48,11 +135,13 @@ KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int d
     // The resource report (registers, shared memory, spills) comes only with machine code.
     if (compileRequest.arch.rfind("sm_", 0) == 0)
         compileRequest.options.push_back("--ptxas-options=-v");
+    compileRequest.diskDependencies = diskDependencies(request);
 
-    const auto started = std::chrono::steady_clock::now();
-    CompileResult compiled = compile(compileRequest);
+    CompileSource source = CompileSource::Compiled;
+    CompileResult compiled = compileCached(compileRequest, &source);
     KernelCompileResult result;
     result.compileMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    result.cacheHit = source == CompileSource::Disk;
     result.success = compiled.success;
     result.arch = compileRequest.arch;
     result.log = std::move(compiled.log);

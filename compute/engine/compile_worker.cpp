@@ -34,6 +34,7 @@ json replyFields(const KernelCompileResult& result, bool withPtx)
     json fields = {{"success", result.success},
                    {"arch", result.arch},
                    {"compile_ms", result.compileMs},
+                   {"cache_hit", result.cacheHit},
                    {"diagnostics", std::move(diagnostics)},
                    {"kernels", std::move(kernels)},
                    {"log", result.log}};

@@ -44,8 +44,8 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<std::pair<std::int64_t, CompileRequest>> m_queue; // guarded by m_mutex
-    bool m_stopping = false;                                      // guarded by m_mutex
-    std::thread m_thread; // last: starts once the rest is set
+    bool m_stopping = false;                                     // guarded by m_mutex
+    std::thread m_thread;                                        // last: starts once the rest is set
 };
 
 } // namespace wb::engine

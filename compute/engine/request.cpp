@@ -197,7 +197,8 @@ CompileRequest compileRequest(const Fields& fields)
     request.arch = fields.text("arch", false).value_or(request.arch);
     if (const json* options = fields.find("options")) {
         if (!options->is_array())
-            throw BadField{"'options' of " + fields.owner() + " must be a list of texts, not " + jsonTypeName(*options)};
+            throw BadField{"'options' of " + fields.owner() + " must be a list of texts, not " +
+                           jsonTypeName(*options)};
         for (const json& option : *options) {
             if (!option.is_string())
                 throw BadField{"'options' of " + fields.owner() + " must be a list of texts, not a list with " +

@@ -78,9 +78,9 @@ struct CompileRequest {
     std::string source{};
     std::string file = "kernel.cu";
     std::string directory{};
-    std::string arch{};               // empty: the engine's GPU 0, else wb::kDefaultKernelArch
+    std::string arch{};                 // empty: the engine's GPU 0, else wb::kDefaultKernelArch
     std::vector<std::string> options{}; // further NVRTC options
-    bool ptx = false;                 // send the PTX text back
+    bool ptx = false;                   // send the PTX text back
 };
 struct ShutdownRequest {};
 

@@ -424,7 +424,8 @@ TEST(Cli, CompileReportsErrorsAsFileLineColumn)
         GTEST_SKIP() << run.err;
     EXPECT_EQ(run.status, 2) << run.err;
     EXPECT_TRUE(run.out.empty()) << run.out;
-    EXPECT_EQ(run.err, path + ":4:10: error: identifier \"y\" is undefined\n" + path + ": does not compile for sm_90\n");
+    EXPECT_EQ(run.err,
+              path + ":4:10: error: identifier \"y\" is undefined\n" + path + ": does not compile for sm_90\n");
 }
 
 TEST(Cli, CompileReportsEachKernelsResourcesOrThePtx)

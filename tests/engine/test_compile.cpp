@@ -2,7 +2,8 @@
 // needed. Diagnostics name the user's file, line and column (also inside a header next to
 // the kernel); a good kernel gives PTX for the architecture asked for and ptxas's resource
 // report for machine code; bad fields are
-// refused; compiles are answered in order while the session keeps serving other requests.
+// refused; a second compile of the same kernel and headers comes from the disk cache;
+// compiles are answered in order while the session keeps serving other requests.
 
 #include "engine_client.h"
 
@@ -10,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -27,12 +29,12 @@ json compileRequest(std::int64_t id, const std::string& source, json fields = js
 }
 
 // A build without the CUDA module cannot compile: the reply says so, and the rest is moot.
-#define REQUIRE_COMPILER(reply)                                                                                   \
-    do {                                                                                                          \
-        if (!WB_TEST_HAVE_CUDA) {                                                                                 \
-            EXPECT_EQ((reply)["error"]["code"], "Unavailable") << (reply).dump();                               \
-            GTEST_SKIP() << "this build has no CUDA module";                                                      \
-        }                                                                                                         \
+#define REQUIRE_COMPILER(reply)                                                                                        \
+    do {                                                                                                               \
+        if (!WB_TEST_HAVE_CUDA) {                                                                                      \
+            EXPECT_EQ((reply)["error"]["code"], "Unavailable") << (reply).dump();                                      \
+            GTEST_SKIP() << "this build has no CUDA module";                                                           \
+        }                                                                                                              \
     } while (false)
 
 constexpr const char* kScale = R"(extern "C" __global__ void scale(float* x, float a, int n)
@@ -90,8 +92,8 @@ TEST(EngineCompile, AGoodKernelGivesPtxForTheArchitectureAskedFor)
     EXPECT_TRUE(contains(ptx, ".entry scale(")) << ptx.substr(0, 400);
 
     // Without "ptx" the text stays in the engine; options reach NVRTC.
-    const json quiet = client.request(compileRequest(2, "#if N != 4\n#error N must be 4\n#endif\n" + std::string(kScale),
-                                                     {{"options", json::array({"-DN=4"})}}));
+    const json quiet = client.request(compileRequest(
+        2, "#if N != 4\n#error N must be 4\n#endif\n" + std::string(kScale), {{"options", json::array({"-DN=4"})}}));
     EXPECT_TRUE(quiet["success"].get<bool>()) << quiet.dump();
     EXPECT_FALSE(quiet.contains("ptx"));
     // Machine code (the default sm_90) comes with ptxas's resource report; PTX alone has none.
@@ -115,13 +117,15 @@ TEST(EngineCompile, HeadersNextToTheKernelAndCudasOwnAreFound)
     EngineClient& client = engine.client();
     client.hello();
     const std::string kernel = (folder / "k.cu").string();
-    const json good = client.request(compileRequest(
-        1, "#include \"tile.h\"\nextern \"C\" __global__ void k(__half* x) { x[threadIdx.x % kTile] = __float2half(1.f); }\n",
-        {{"file", kernel}, {"directory", folder.string()}}));
+    const json good = client.request(compileRequest(1,
+                                                    "#include \"tile.h\"\nextern \"C\" __global__ void k(__half* x) { "
+                                                    "x[threadIdx.x % kTile] = __float2half(1.f); }\n",
+                                                    {{"file", kernel}, {"directory", folder.string()}}));
     REQUIRE_COMPILER(good);
     EXPECT_TRUE(good["success"].get<bool>()) << good.dump();
 
-    const json bad = client.request(compileRequest(2, "#include \"broken.h\"\n", {{"file", kernel}, {"directory", folder.string()}}));
+    const json bad = client.request(
+        compileRequest(2, "#include \"broken.h\"\n", {{"file", kernel}, {"directory", folder.string()}}));
     ASSERT_FALSE(bad["success"].get<bool>()) << bad.dump();
     ASSERT_FALSE(bad["diagnostics"].empty()) << bad.dump();
     EXPECT_EQ(bad["diagnostics"][0]["file"], (folder / "broken.h").string()) << bad.dump();
@@ -134,10 +138,46 @@ TEST(EngineCompile, HeadersNextToTheKernelAndCudasOwnAreFound)
     const json missing = client.request(compileRequest(4, "#include \"tile.h\"\n", {{"file", "k.cu"}}));
     ASSERT_FALSE(missing["success"].get<bool>()) << missing.dump();
     EXPECT_TRUE(contains(missing["log"], "tile.h")) << missing["log"];
-    const json through = client.request(
-        compileRequest(5, "#include \"tile.h\"\n", {{"file", "k.cu"}, {"directory", folder.string()}}));
+    const json through =
+        client.request(compileRequest(5, "#include \"tile.h\"\n", {{"file", "k.cu"}, {"directory", folder.string()}}));
     EXPECT_TRUE(through["success"].get<bool>()) << through.dump();
     std::filesystem::remove_all(folder);
+}
+
+TEST(EngineCompile, TheSecondCompileOfTheSameKernelIsACacheHitUntilAHeaderChanges)
+{
+    const std::filesystem::path folder = std::filesystem::temp_directory_path() / "wb-test-compile-cache";
+    std::filesystem::remove_all(folder);
+    std::filesystem::create_directories(folder / "cache");
+    std::ofstream(folder / "scale.h") << "constexpr float kScale = 2.0f;\n";
+    const char* previous = std::getenv("XDG_CACHE_HOME");
+    const std::string kept = previous ? previous : "";
+    ::setenv("XDG_CACHE_HOME", (folder / "cache").c_str(), 1);
+
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const std::string source =
+        "#include \"scale.h\"\nextern \"C\" __global__ void k(float* x) { x[threadIdx.x] *= kScale; }\n";
+    const json fields = {{"file", (folder / "k.cu").string()}};
+    const json first = client.request(compileRequest(1, source, fields));
+    REQUIRE_COMPILER(first);
+    const json second = client.request(compileRequest(2, source, fields));
+    std::ofstream(folder / "scale.h") << "constexpr float kScale = 3.0f;\n";
+    const json edited = client.request(compileRequest(3, source, fields));
+    if (previous)
+        ::setenv("XDG_CACHE_HOME", kept.c_str(), 1);
+    else
+        ::unsetenv("XDG_CACHE_HOME");
+    std::filesystem::remove_all(folder);
+
+    ASSERT_TRUE(first["success"].get<bool>()) << first.dump();
+    EXPECT_FALSE(first["cache_hit"].get<bool>());
+    EXPECT_TRUE(second["cache_hit"].get<bool>()) << second.dump();
+    EXPECT_EQ(second["kernels"], first["kernels"]);
+    EXPECT_EQ(second["log"], first["log"]);
+    EXPECT_FALSE(edited["cache_hit"].get<bool>()) << "a changed header must compile again";
+    EXPECT_TRUE(edited["success"].get<bool>()) << edited.dump();
 }
 
 TEST(EngineCompile, BadFieldsAreRefusedAndAnUnknownArchitectureIsAnError)

@@ -548,7 +548,7 @@ TEST(EngineSession, EveryMalformedFrameIsAnsweredAndTheSessionGoesOn)
     input += rawFrame('Z', std::string(100000, 'z'));                                              // unknown kind
     input += engine::frameHeader(kJsonFrame, engine::kMaxJsonFrameBytes + 1) +
              std::string(engine::kMaxJsonFrameBytes + 1, ' '); // too long, skipped in step
-    input += jsonFrame({{"type", "compile"}, {"id", 8}}); // no source
+    input += jsonFrame({{"type", "compile"}, {"id", 8}});      // no source
     input += jsonFrame({{"type", "check"}, {"id", 9}, {"pipeline", "a = rand(2)"}});
     const StreamSession session = serveStreams(input);
     EXPECT_EQ(session.status, engine::kEngineExitOk);

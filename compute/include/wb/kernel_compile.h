@@ -62,6 +62,9 @@ struct KernelCompileResult {
     // Per kernel, in ptxas's order, for an "sm_XY" target; empty for "compute_XY" (PTX
     // only: the driver compiles it when it loads it).
     std::vector<KernelResources> kernels{};
+    // From the disk cache (a compile of the same source, headers, options, architecture
+    // and NVRTC before, in any process): then compileMs is the time to read it.
+    bool cacheHit = false;
     double compileMs = 0;
 };
 
