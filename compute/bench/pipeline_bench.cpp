@@ -120,7 +120,7 @@ FusionReport benchFusion(const FusionConfig& config)
     report.backend = gpu.name();
     report.operations = 10;
     const pipeline::RunResult fused = runOrThrow(program, options);
-    const pipeline::StepFigures& step = lastStep(fused, gpu.name());
+    const pipeline::StepFigures& step = lastStep(fused, report.backend);
     report.fused.n = step.time.n;
     report.fused.median = step.time.medianMs;
     report.fused.min = step.time.minMs;

@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // CUDA's own headers (cuda_fp16.h, cooperative_groups.h, ...), where this module was built
-// against them; NVRTC finds only a few of its own without them.
+// against them, separated by '|'; NVRTC finds only a few of its own without them.
 constexpr std::string_view kCudaIncludeDirs = WARPBENCH_CUDA_INCLUDE_DIRS;
 
 // Headers a kernel may pull in from its folder: enough for any real kernel, and a bound on
@@ -32,7 +32,7 @@ std::vector<std::string> includeOptions(const KernelCompileRequest& request)
     if (!request.directory.empty())
         options.push_back("--include-path=" + request.directory);
     for (std::size_t start = 0; start < kCudaIncludeDirs.size();) {
-        const std::size_t end = std::min(kCudaIncludeDirs.find(';', start), kCudaIncludeDirs.size());
+        const std::size_t end = std::min(kCudaIncludeDirs.find('|', start), kCudaIncludeDirs.size());
         if (end > start)
             options.push_back("--include-path=" + std::string(kCudaIncludeDirs.substr(start, end - start)));
         start = end + 1;
