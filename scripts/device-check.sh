@@ -8,7 +8,7 @@
 # The machine has CUDA, CMake, g++, OpenBLAS, FFTW and GoogleTest but no OpenCV C++ and no
 # nlohmann-json: carry .devdeps, made here by scripts/pack-device-deps.sh.
 #
-#   scripts/device-check.sh [all|tests|bench|pipeline|engine|demo]...   (default: all)
+#   scripts/device-check.sh [all|tests|bench|filters|pipeline|engine|demo]...   (default: all)
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -85,6 +85,19 @@ if want bench; then
     bench "fft2-$d-cpu-gpu" --op fft2 --dtype "$d" --sizes 1024,4096 --backends cpu,gpu --repeat 5
   done
   bench gaussian --op gaussian --dtype f32 --sigma 3 --sizes 1024,2048,4096 --backends cpu,gpu --repeat 20
+fi
+
+if want filters; then
+  # Issue 6: the image filters with L2 cold and hot against the copy bandwidth and OpenCV,
+  # then the same cases in CuPy and OpenCV's Python package, given Warpbench's record for
+  # the "x vs CuPy" column.
+  note "== bench-filters"
+  "$cli" bench-filters --json "$logs/bench-filters.json" >"$logs/bench-filters.txt" 2>&1 || status=1
+  cat "$logs/bench-filters.txt" | tee -a "$summary"
+  note "== bench/filters_cupy.py"
+  python3 bench/filters_cupy.py --warpbench "$logs/bench-filters.json" --json "$logs/filters-cupy.json" \
+    >"$logs/filters-cupy.txt" 2>&1 || status=1
+  cat "$logs/filters-cupy.txt" | tee -a "$summary"
 fi
 
 if want pipeline; then

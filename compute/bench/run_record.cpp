@@ -55,6 +55,23 @@ json toJson(const Verification& v)
             {"tolerance", v.tolerance}};
 }
 
+json toJson(const L2Times& times)
+{
+    return {{"cold_ms", toJson(times.cold)},
+            {"hot_ms", toJson(times.hot)},
+            {"cold_gb_per_s", number(times.coldGBs)},
+            {"hot_gb_per_s", number(times.hotGBs)}};
+}
+
+// A filter's check is per element (verify.h filterError): max_rel_error holds that.
+json filterCheckJson(const Verification& v)
+{
+    json j = toJson(v);
+    if (v.checked)
+        j["metric"] = "max over elements of |result - reference| (integers) or of that / max(|reference|, 1) (f32)";
+    return j;
+}
+
 json gpuJson(const GpuInfo& gpu)
 {
     return {{"index", gpu.index},
@@ -305,6 +322,59 @@ std::string telemetryBenchJson(const TelemetryBenchReport& report)
                            {"gpus", report.gpus},
                            {"gpu_reason", report.gpuReason.empty() ? json(nullptr) : json(report.gpuReason)},
                            {"cpu_load_read", report.cpuLoadRead}};
+    return dump(record);
+}
+
+std::string filterBenchJson(const FilterBenchReport& report)
+{
+    json record = environmentJson("bench-filters");
+    const FilterBenchConfig& config = report.config;
+    record["parameters"] = {{"width", config.width},
+                            {"height", config.height},
+                            {"channels", config.channels},
+                            {"shape", std::vector<std::int64_t>(report.frame.begin(), report.frame.end())},
+                            {"repeat", config.repeat},
+                            {"warmup", config.warmup},
+                            {"cpu_repeat", config.cpuRepeat},
+                            {"cpu_warmup", config.cpuWarmup},
+                            {"min_sample_ms", config.minSampleMs},
+                            {"cpu_only", config.cpuOnly},
+                            {"ops", config.ops},
+                            {"seed", config.seed},
+                            {"threads", Runtime::instance().cpuThreads()}};
+    json buffers = json::object();
+    for (const auto& [dtype, count] : report.rotatingBuffers)
+        buffers[std::string(name(dtype))] = count;
+    record["gpu"] = report.gpuBackend.empty() ? json(nullptr)
+                                              : json{{"backend", report.gpuBackend},
+                                                     {"name", report.gpuName},
+                                                     {"l2_bytes", report.l2Bytes},
+                                                     {"l2_assumed", report.l2Assumed},
+                                                     {"rotating_buffers", buffers}};
+    record["bytes_metric"] = "one read and one write of the frame";
+    record["notes"] = report.notes;
+    json copies = json::array();
+    for (const CopyResult& copy : report.copies)
+        copies.push_back({{"dtype", name(copy.dtype)}, {"bytes", copy.bytes}, {"time", toJson(copy.time)}});
+    record["copies"] = copies;
+    json cases = json::array();
+    for (const FilterCaseResult& c : report.cases) {
+        cases.push_back(
+            {{"case", c.label},
+             {"op", c.op},
+             {"params", c.params},
+             {"dtype", name(c.dtype)},
+             {"bytes", c.bytes},
+             {"cpu", {{"backend", report.cpuBackend}, {"time_ms", toJson(c.cpu)}, {"gb_per_s", number(c.cpuGBs)}}},
+             {"gpu", c.gpu ? toJson(*c.gpu) : json(nullptr)},
+             {"percent_of_copy", optional(c.percentOfCopy)},
+             {"target_us", optional(c.targetUs)},
+             {"target_met", optional(c.targetMet)},
+             {"verification", filterCheckJson(c.verification)},
+             {"speedup_vs_cpu", optional(c.speedup)}});
+    }
+    record["cases"] = cases;
+    record["verification_failed"] = report.verificationFailed();
     return dump(record);
 }
 

@@ -6,6 +6,7 @@
 
 #include "bench_runner.h"
 #include "demo.h"
+#include "filter_bench.h"
 #include "pipeline_bench.h"
 #include "telemetry_bench.h"
 
@@ -37,6 +38,11 @@ std::string pipelineBenchJson(const std::optional<OverheadReport>& overhead, con
 // The telemetry sampler's cost (telemetry_bench.h): rate, duration, the sampling thread's
 // CPU time and % of a core against the target, and the time of each sample() call.
 std::string telemetryBenchJson(const TelemetryBenchReport& report);
+
+// The image-filter benchmark (filter_bench.h): frame, L2 size and rotating buffers, the
+// copy reference per dtype, and per case every sample of both GPU modes and the CPU, the
+// bandwidth, the target and the check.
+std::string filterBenchJson(const FilterBenchReport& report);
 
 // CUDA's version numbers as text: 13000 -> "13.0"; 0 (unknown) -> "unknown".
 std::string cudaVersionText(int version);

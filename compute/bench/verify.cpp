@@ -72,9 +72,9 @@ double relativeFromSquares(double maxDiff2, double maxRef2, bool finite)
     return std::sqrt(maxDiff2 / maxRef2);
 }
 
-} // namespace
-
-double maxRelativeError(const Array& result, const Array& reference)
+// Calls visit(got, want) for every pair of elements of two contiguous host arrays of one
+// shape, widened to complex double, a chunk at a time.
+template <typename Visit> void forEachPair(const Array& result, const Array& reference, Visit visit)
 {
     requireHost(result, "result");
     requireHost(reference, "reference");
@@ -82,21 +82,29 @@ double maxRelativeError(const Array& result, const Array& reference)
         fail(ErrorCode::ShapeMismatch, "result " + result.shape().toString() + " and reference " +
                                            reference.shape().toString() + " differ in shape");
     std::vector<Complex> got(kChunk), want(kChunk);
-    double maxDiff2 = 0, maxRef2 = 0;
-    bool finite = true;
     const std::int64_t total = result.numel();
     for (std::int64_t first = 0; first < total; first += kChunk) {
         const std::int64_t count = std::min(kChunk, total - first);
         readElements(result, first, count, got.data());
         readElements(reference, first, count, want.data());
-        for (std::int64_t i = 0; i < count; ++i) {
-            const double diff2 = std::norm(got[i] - want[i]);
-            const double ref2 = std::norm(want[i]);
-            finite = finite && std::isfinite(diff2) && std::isfinite(ref2);
-            maxDiff2 = std::max(maxDiff2, diff2);
-            maxRef2 = std::max(maxRef2, ref2);
-        }
+        for (std::int64_t i = 0; i < count; ++i)
+            visit(got[i], want[i]);
     }
+}
+
+} // namespace
+
+double maxRelativeError(const Array& result, const Array& reference)
+{
+    double maxDiff2 = 0, maxRef2 = 0;
+    bool finite = true;
+    forEachPair(result, reference, [&](Complex got, Complex want) {
+        const double diff2 = std::norm(got - want);
+        const double ref2 = std::norm(want);
+        finite = finite && std::isfinite(diff2) && std::isfinite(ref2);
+        maxDiff2 = std::max(maxDiff2, diff2);
+        maxRef2 = std::max(maxRef2, ref2);
+    });
     return relativeFromSquares(maxDiff2, maxRef2, finite);
 }
 
@@ -176,6 +184,21 @@ double dtypeTolerance(DType dtype)
     default: return 1e-2;
     }
 }
+
+double filterError(const Array& result, const Array& reference)
+{
+    const bool units = isInteger(reference.dtype());
+    double worst = 0;
+    bool finite = true;
+    forEachPair(result, reference, [&](Complex got, Complex want) {
+        const double error = std::abs(got - want) / (units ? 1.0 : std::max(std::abs(want), 1.0));
+        finite = finite && std::isfinite(error);
+        worst = std::max(worst, error);
+    });
+    return finite ? worst : std::numeric_limits<double>::quiet_NaN();
+}
+
+double filterTolerance(DType dtype) { return isInteger(dtype) ? 1.0 : 1e-5; }
 
 Verification verdict(std::string reference, std::string description, double maxRelError, double tolerance)
 {

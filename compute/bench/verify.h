@@ -39,6 +39,12 @@ double gaussianTolerance(DType dtype);
 // as its real part; integers 1e-2 (one level of 255 where a .5 rounds differently).
 double dtypeTolerance(DType dtype);
 
+// Image filters against OpenCV (issue 6), per element: integers within 1 unit, f32 within
+// 1e-5 of max(|reference|, 1). filterError() is the worst element's error in those terms
+// (units for integers), NaN when either side has a NaN or an infinity.
+double filterError(const Array& result, const Array& reference);
+double filterTolerance(DType dtype);
+
 // Builds the verdict: passed when the error is a number no larger than the tolerance.
 Verification verdict(std::string reference, std::string description, double maxRelError, double tolerance);
 

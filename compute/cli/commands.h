@@ -18,6 +18,10 @@ int runBench(const std::vector<std::string>& words);
 int runBenchPipeline(const std::vector<std::string>& words);
 // The telemetry sampler's cost: its thread's CPU time as % of a core at a rate, and the
 // time per sample(); a table, and --json FILE.
+// The image filters on one frame (4K by default): GPU L2 cold and hot against a device copy,
+// the targets, OpenCV on the CPU and the check; a table, and --json FILE. Exit 1
+// without a GPU unless --cpu-only, or when a GPU result fails its check.
+int runBenchFilters(const std::vector<std::string>& words);
 int runBenchTelemetry(const std::vector<std::string>& words);
 int runDemo(const std::vector<std::string>& words);
 int runOps(const std::vector<std::string>& words);

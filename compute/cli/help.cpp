@@ -66,6 +66,20 @@ usage:
       CUDA graph and launched one by one; and a fused chain of 10 elementwise operations
       over 2^28 f32 elements against a device-to-device copy of the same bytes.
 
+  warpbench-cli bench-filters [--width 3840] [--height 2160] [--channels 1] [--ops LIST]
+                    [--repeat 20] [--warmup 3] [--cpu-repeat 5] [--threads N] [--per-launch]
+                    [--cpu-only] [--seed N] [--json FILE]
+      The image filters (issue 6) on one frame: gaussian sigma 3 (19 taps) f32; box 3,
+      15, 31, 63 f32; erode and dilate, rectangles 3, 15, 31, on f32 and u8 (--ops
+      gaussian,box,erode,dilate picks some). GPU: CUDA events, median us with L2 cold
+      (rotating among frames > 3x L2) and hot (one pair of buffers), GB/s (one read and
+      one write of the frame), % of a device-to-device copy timed the same way, the
+      issue's cold-L2 target (4K frame) met or not. CPU: OpenCV on all threads (fewer
+      repetitions), the GPU's speedup, and the GPU result checked against the CPU's
+      (integers within 1 unit, f32 1e-5); an unverified case shows no speedup.
+      --per-launch times each launch alone instead of back to back. Exit 1 without a
+      GPU (--cpu-only runs the CPU rows alone) or when a check fails.
+
   warpbench-cli bench-telemetry [--rate-hz 10] [--seconds 10] [--json FILE]
       The cost of the engine's telemetry: sample() (NVML per GPU, /proc/stat, process
       CPU) on its own thread at the rate for the duration; prints that thread's CPU time

@@ -19,12 +19,14 @@ std::string oneLine(std::string text)
     return text;
 }
 
+constexpr const char* kCommands =
+    "devices, bench, bench-pipeline, bench-filters, bench-telemetry, demo, ops, check, run, compile, engine or help";
+
 int dispatch(const std::vector<std::string>& args)
 {
     using namespace wb::cli;
     if (args.empty())
-        throw UsageError("no command given (expected devices, bench, bench-pipeline, bench-telemetry, demo, ops, "
-                         "check, run, compile, engine or help)");
+        throw UsageError(std::string("no command given (expected ") + kCommands + ")");
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "help" || command == "--help" || command == "-h") {
@@ -45,6 +47,8 @@ int dispatch(const std::vector<std::string>& args)
         return runBench(rest);
     if (command == "bench-pipeline")
         return runBenchPipeline(rest);
+    if (command == "bench-filters")
+        return runBenchFilters(rest);
     if (command == "bench-telemetry")
         return runBenchTelemetry(rest);
     if (command == "demo")
@@ -59,9 +63,7 @@ int dispatch(const std::vector<std::string>& args)
         return runCompile(rest);
     if (command == "engine")
         return runEngine(rest);
-    throw UsageError(
-        "unknown command '" + command +
-        "' (expected devices, bench, bench-pipeline, bench-telemetry, demo, ops, check, run, compile, engine or help)");
+    throw UsageError("unknown command '" + command + "' (expected " + kCommands + ")");
 }
 
 } // namespace

@@ -83,6 +83,7 @@ TEST(Cli, VersionAndHelp)
     EXPECT_TRUE(contains(help.out, "warpbench-cli demo"));
     EXPECT_TRUE(contains(help.out, "warpbench-cli ops [--json]"));
     EXPECT_TRUE(contains(help.out, "warpbench-cli check FILE.wbp"));
+    EXPECT_TRUE(contains(help.out, "warpbench-cli bench-filters"));
 }
 
 TEST(Cli, DevicesReportsTheCpuAndEachGpuOrWhyThereIsNone)
@@ -228,6 +229,10 @@ TEST(Cli, BadCommandLinesAreOneLineErrorsWithStatus2)
         {"bench --op matmul --sizes 64 --sizes 32", "given twice"},
         {"bench --op matmul --sizes 64 --json /no/such/folder/x.json", "does not exist"},
         {"bench --op gaussian --sizes 64 --sigma 50", "larger than the limit"},
+        {"bench-filters --ops sobel", "no filter cases for op 'sobel'"},
+        {"bench-filters --channels 5", "--channels"},
+        {"bench-filters --width 0", "--width"},
+        {"bench-filters --cpu-only --width 1048576 --height 1048576", "host memory"},
         {"demo --size 0", "at least 1"},
         {"demo --size 4000000", "host memory"},
         {"demo --count x", "--count"},
@@ -242,6 +247,59 @@ TEST(Cli, BadCommandLinesAreOneLineErrorsWithStatus2)
         EXPECT_TRUE(contains(run.err, phrase)) << run.err;
         EXPECT_TRUE(run.out.empty()) << run.out;
     }
+}
+
+TEST(Cli, BenchFiltersCpuOnlyTimesEveryCaseAndWritesARunRecord)
+{
+    TempDir dir;
+    const std::string path = dir.file("filters.json");
+    const CliRun run = runCli(
+        dir, "bench-filters --cpu-only --width 67 --height 33 --cpu-repeat 2 --threads 1 --json " + path, kNoGpu);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "67x33 frame, 1 channel")) << run.out;
+    EXPECT_TRUE(contains(run.out, "CPU ms")) << run.out;
+    for (const char* label : {"gaussian s=3 19x19", "box 63x63", "erode rect 31x31", "dilate rect 3x3"})
+        EXPECT_TRUE(contains(run.out, label)) << label;
+    EXPECT_FALSE(contains(run.out, "cold us")) << run.out;
+    const json record = json::parse(readFile(path));
+    EXPECT_EQ(record["command"], "bench-filters");
+    EXPECT_EQ(record["parameters"]["width"], 67);
+    EXPECT_EQ(record["parameters"]["shape"], json({33, 67}));
+    EXPECT_TRUE(record["parameters"]["cpu_only"].get<bool>());
+    EXPECT_TRUE(record["gpu"].is_null());
+    EXPECT_TRUE(record["copies"].empty());
+    ASSERT_EQ(record["cases"].size(), 17u);
+    for (const json& c : record["cases"]) {
+        EXPECT_EQ(c["cpu"]["time_ms"]["n"], 2);
+        EXPECT_GT(c["cpu"]["gb_per_s"].get<double>(), 0.0);
+        EXPECT_EQ(c["bytes"].get<double>(), 2.0 * 67 * 33 * (c["dtype"] == "u8" ? 1 : 4));
+        EXPECT_TRUE(c["gpu"].is_null());
+        EXPECT_TRUE(c["target_us"].is_null()); // not the target's 4K frame
+        EXPECT_FALSE(c["verification"]["checked"].get<bool>());
+        EXPECT_TRUE(c["speedup_vs_cpu"].is_null());
+    }
+    EXPECT_FALSE(record["verification_failed"].get<bool>());
+
+    const CliRun some = runCli(dir, "bench-filters --cpu-only --ops box,erode --width 9 --height 5 --channels 3 "
+                                    "--cpu-repeat 1 --json " +
+                                        path);
+    ASSERT_EQ(some.status, 0) << some.err;
+    const json picked = json::parse(readFile(path));
+    EXPECT_EQ(picked["parameters"]["shape"], json({5, 9, 3}));
+    ASSERT_EQ(picked["cases"].size(), 10u);
+    for (const json& c : picked["cases"])
+        EXPECT_TRUE(c["op"] == "box" || c["op"] == "erode") << c["op"];
+}
+
+TEST(Cli, BenchFiltersWithoutAGpuSaysSoAndFails)
+{
+    TempDir dir;
+    const CliRun run = runCli(dir, "bench-filters --width 16 --height 16", kNoGpu);
+    EXPECT_EQ(run.status, 1);
+    EXPECT_EQ(lineCount(run.err), 1) << run.err;
+    EXPECT_TRUE(contains(run.err, "GPU disabled by WB_DISABLE_CUDA")) << run.err;
+    EXPECT_TRUE(contains(run.err, "--cpu-only")) << run.err;
+    EXPECT_TRUE(run.out.empty()) << run.out;
 }
 
 TEST(Cli, DemoRunsTheCpuSideAndSaysWhyTheGpuSideDidNot)

@@ -69,6 +69,23 @@ TEST(Verify, NansAndInfinitiesFailTheCheck)
     }
 }
 
+TEST(Verify, FilterErrorsAreUnitsForIntegersAndRelativeAboveOneForFloats)
+{
+    using bench::filterError;
+    using bench::filterTolerance;
+    EXPECT_EQ(
+        filterError(filled<std::uint8_t>({0, 200, 255}, DType::U8), filled<std::uint8_t>({1, 200, 253}, DType::U8)),
+        2.0);
+    EXPECT_EQ(filterTolerance(DType::U8), 1.0);
+    EXPECT_EQ(filterTolerance(DType::U16), 1.0);
+    // Against max(|reference|, 1): 1e-6 off 0.5 counts as 1e-6, 4e-5 off 8 as 5e-6.
+    const double error =
+        filterError(filled<float>({0.500001f, 8.00004f}, DType::F32), filled<float>({0.5f, 8.0f}, DType::F32));
+    EXPECT_NEAR(error, 5e-6, 1e-6);
+    EXPECT_LE(error, filterTolerance(DType::F32));
+    EXPECT_TRUE(std::isnan(filterError(filled<float>({NAN}, DType::F32), filled<float>({0}, DType::F32))));
+}
+
 TEST(Verify, VerdictComparesWithTheTolerance)
 {
     EXPECT_TRUE(bench::verdict("cpu", "", 1e-5, 1e-4).passed);

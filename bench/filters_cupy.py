@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""The image filters of issue 6 in CuPy (cupyx.scipy.ndimage) on the GPU and OpenCV (cv2) on
+the CPU, timed the way `warpbench-cli bench-filters` times Warpbench's own kernels
+(docs/benchmarks.md, "Image filters (issue 6)"), so that the two tables can be put side by side.
+
+How to run (on the GPU machine, which has CuPy, NumPy and OpenCV's Python package):
+
+    python3 bench/filters_cupy.py --json filters-cupy.json
+    # with Warpbench's figures from the same machine, for the "x vs CuPy" column (target >= 10x):
+    build/device/bin/warpbench-cli bench-filters --json filters.json
+    python3 bench/filters_cupy.py --warpbench filters.json --json filters-cupy.json
+
+Options: --width 3840 --height 2160 (the frame, one channel), --repeat 20 --warmup 3 (GPU),
+--cpu-repeat 5 (OpenCV), --per-launch (time each call alone instead of back to back), --l2-mib N
+(override the L2 size the device reports), --threads N (OpenCV's threads; default all), --ops
+gaussian,box,... (some cases only), --seed 1.
+
+Method (as in the C++ command):
+  - One frame of random pixels (f32 uniform in [0, 1), u8 uniform in 0..255) is made on the
+    host and uploaded; outputs are preallocated and passed as output=, so no timed run
+    allocates its result (CuPy's separable filters still take temporaries from its memory pool).
+  - GPU time from CUDA events on the current stream; warm-up runs are not counted; the median
+    of --repeat samples. A call shorter than 1 ms is called k times back to back per sample
+    (k = ceil(1 ms / one call), at most 1000) and the sample divided by k. For CuPy this
+    includes the host's time to launch each call when that exceeds the kernel's (Python and
+    CuPy's dispatch): what a CuPy user gets.
+  - L2 hot: every call reads and writes the same pair of buffers. L2 cold: the calls rotate
+    among K input and K output buffers, K the fewest frames whose bytes exceed 3x the L2.
+  - The bandwidth reference: a device-to-device copy of one frame (cudaMemcpyAsync), timed
+    the same two ways. GB/s counts one read and one write of the frame.
+  - OpenCV on the CPU with all threads (cv2.setNumThreads), timed with perf_counter the same
+    way (fewer repetitions). The CuPy result is checked against OpenCV's once per case
+    (integers within 1 unit, f32 within 1e-5 of max(|reference|, 1)).
+  - Borders: reflect-101 (scipy's "mirror", OpenCV's BORDER_REFLECT_101) for gaussian and box;
+    morphology as OpenCV's default (pixels beyond the edge never win), which any reflecting or
+    replicating mode gives for a centred flat element; median with replicated edges ("nearest",
+    what cv2.medianBlur does).
+
+Gaussian: sigma 3 with truncate=3.0 is a radius of 9, 19 taps, the same kernel as
+cv2.GaussianBlur with ksize (19, 19) and sigma 3 (and the issue's target case).
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import sys
+import time
+
+import cupy as cp
+import cupyx.scipy.ndimage as ndi
+import cv2
+import numpy as np
+
+MAX_RUNS_PER_SAMPLE = 1000
+MIN_SAMPLE_MS = 1.0
+TARGET_WIDTH, TARGET_HEIGHT = 3840, 2160
+ASSUMED_L2_BYTES = 60 << 20  # an H200's, used when the device does not say
+
+
+class Case:
+    """One filter: the label and dtype `warpbench-cli bench-filters` uses for the same work
+    (so --warpbench can match them), the issue's cold-L2 target for Warpbench on a 4K frame,
+    and the CuPy and OpenCV calls. gpu(x, out) writes into out; cpu(x) returns the result."""
+
+    def __init__(self, label, op, dtype, target_us, gpu, cpu):
+        self.label, self.op, self.dtype, self.target_us = label, op, dtype, target_us
+        self.gpu, self.cpu = gpu, cpu
+
+
+def gaussian_case(sigma, ksize, target_us):
+    radius = (ksize - 1) // 2
+    return Case(f"gaussian s={sigma} {ksize}x{ksize}", "gaussian", "f32", target_us,
+                lambda x, out: ndi.gaussian_filter(x, sigma=sigma, truncate=radius / sigma, mode="mirror",
+                                                   output=out),
+                lambda x: cv2.GaussianBlur(x, (ksize, ksize), sigma, borderType=cv2.BORDER_REFLECT_101))
+
+
+def box_case(k, target_us):
+    return Case(f"box {k}x{k}", "box", "f32", target_us,
+                lambda x, out: ndi.uniform_filter(x, size=k, mode="mirror", output=out),
+                lambda x: cv2.blur(x, (k, k), borderType=cv2.BORDER_REFLECT_101))
+
+
+def morph_case(op, k, dtype, target_us):
+    element = np.ones((k, k), np.uint8)
+    if op == "erode":
+        return Case(f"erode rect {k}x{k}", op, dtype, target_us,
+                    lambda x, out: ndi.grey_erosion(x, size=(k, k), mode="mirror", output=out),
+                    lambda x: cv2.erode(x, element))
+    return Case(f"dilate rect {k}x{k}", op, dtype, target_us,
+                lambda x, out: ndi.grey_dilation(x, size=(k, k), mode="mirror", output=out),
+                lambda x: cv2.dilate(x, element))
+
+
+def median_case(k, target_us):
+    return Case(f"median {k}x{k}", "median", "u8", target_us,
+                lambda x, out: ndi.median_filter(x, size=k, mode="nearest", output=out),
+                lambda x: cv2.medianBlur(x, k))
+
+
+# The issue's cases, the C++ command's table plus median (which Warpbench does not have yet).
+# A new filter is one line.
+def filter_cases():
+    cases = [gaussian_case(3, 19, 22.0)]
+    cases += [box_case(k, 20.0) for k in (3, 15, 31, 63)]
+    for dtype in ("f32", "u8"):
+        for op in ("erode", "dilate"):
+            cases += [morph_case(op, k, dtype, 22.0) for k in (3, 15, 31)]
+    cases += [median_case(5, 40.0), median_case(3, 20.0)]
+    return cases
+
+
+NUMPY_DTYPES = {"f32": np.float32, "u8": np.uint8}
+
+
+def summarize(samples, runs):
+    ordered = sorted(samples)
+    n = len(ordered)
+    middle = n // 2
+    median = ordered[middle] if n % 2 else 0.5 * (ordered[middle - 1] + ordered[middle])
+    return {"n": n, "median": median, "min": ordered[0], "max": ordered[-1], "samples": samples,
+            "runs_per_sample": runs}
+
+
+def runs_for(once_ms, min_sample_ms):
+    if min_sample_ms <= 0 or once_ms >= min_sample_ms:
+        return 1
+    if once_ms <= 0:
+        return MAX_RUNS_PER_SAMPLE
+    return min(math.ceil(min_sample_ms / once_ms), MAX_RUNS_PER_SAMPLE)
+
+
+def measure_gpu(work, warmup, repeat, min_sample_ms):
+    """Milliseconds per call from CUDA events on the current stream (measure.h's method)."""
+    stream = cp.cuda.get_current_stream()
+    for _ in range(warmup):
+        work()
+    stream.synchronize()
+    start, stop = cp.cuda.Event(), cp.cuda.Event()
+
+    def timed(runs):
+        start.record(stream)
+        for _ in range(runs):
+            work()
+        stop.record(stream)
+        stop.synchronize()
+        return cp.cuda.get_elapsed_time(start, stop)
+
+    runs = runs_for(timed(1), min_sample_ms) if min_sample_ms > 0 else 1
+    return summarize([timed(runs) / runs for _ in range(repeat)], runs)
+
+
+def measure_cpu(work, warmup, repeat, min_sample_ms):
+    for _ in range(warmup):
+        work()
+
+    def timed(runs):
+        begin = time.perf_counter()
+        for _ in range(runs):
+            work()
+        return (time.perf_counter() - begin) * 1e3
+
+    runs = runs_for(timed(1), min_sample_ms) if min_sample_ms > 0 else 1
+    return summarize([timed(runs) / runs for _ in range(repeat)], runs)
+
+
+def l2_bytes(override_mib):
+    if override_mib:
+        return override_mib << 20, "given with --l2-mib"
+    device = cp.cuda.Device()
+    try:
+        size = cp.cuda.runtime.getDeviceProperties(device.id)["l2CacheSize"]
+        if size > 0:
+            return int(size), "reported by the device"
+    except (KeyError, AttributeError, cp.cuda.runtime.CUDARuntimeError):
+        pass
+    try:
+        size = device.attributes["L2CacheSize"]
+        if size > 0:
+            return int(size), "reported by the device"
+    except (KeyError, AttributeError):
+        pass
+    return ASSUMED_L2_BYTES, "assumed (the device did not report it)"
+
+
+def rotating_buffer_count(frame_bytes, l2):
+    """The fewest frames whose bytes exceed 3x L2, at least 2 (filter_bench.h)."""
+    return max(2, int(math.floor(3.0 * l2 / frame_bytes)) + 1)
+
+
+def random_frame(dtype, height, width, seed):
+    rng = np.random.default_rng(seed)
+    if dtype == "f32":
+        return rng.random((height, width), dtype=np.float32)
+    return rng.integers(0, 256, size=(height, width), dtype=np.uint8)
+
+
+class DeviceFrames:
+    """K inputs (copies of one frame) and K outputs; cold() and hot() wrap a call(in, out)."""
+
+    def __init__(self, host, count):
+        self.inputs = [cp.asarray(host) for _ in range(count)]
+        self.outputs = [cp.empty_like(self.inputs[0]) for _ in range(count)]
+        self.next = 0
+        cp.cuda.get_current_stream().synchronize()
+
+    def cold(self, call):
+        def run():
+            i = self.next
+            call(self.inputs[i], self.outputs[i])
+            self.next = (i + 1) % len(self.inputs)
+        return run
+
+    def hot(self, call):
+        return lambda: call(self.inputs[0], self.outputs[0])
+
+
+def device_copy(src, dst):
+    dst.data.copy_from_device_async(src.data, src.nbytes, cp.cuda.get_current_stream())
+
+
+def both_ways(frames, call, args, frame_bytes):
+    cold = measure_gpu(frames.cold(call), args.warmup, args.repeat, args.min_sample_ms)
+    hot = measure_gpu(frames.hot(call), args.warmup, args.repeat, args.min_sample_ms)
+    bytes_moved = 2.0 * frame_bytes
+    return {"cold_ms": cold, "hot_ms": hot,
+            "cold_gb_per_s": bytes_moved / (cold["median"] * 1e6),
+            "hot_gb_per_s": bytes_moved / (hot["median"] * 1e6)}
+
+
+def filter_error(result, reference):
+    """Integers: the largest difference in units; f32: |result - reference| / max(|reference|, 1)."""
+    a = result.astype(np.float64)
+    b = reference.astype(np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    diff = np.abs(a - b)
+    if reference.dtype.kind == "f":
+        diff = diff / np.maximum(np.abs(b), 1.0)
+    worst = float(np.max(diff)) if diff.size else 0.0
+    return worst if math.isfinite(worst) else float("nan")
+
+
+def warpbench_cold_us(path):
+    """(label, dtype) -> Warpbench's cold median in us, from a bench-filters run record."""
+    if not path:
+        return {}
+    if not os.path.exists(path):
+        print(f"note: no Warpbench record at {path}; the Warpbench columns stay empty")
+        return {}
+    with open(path, encoding="utf-8") as f:
+        record = json.load(f)
+    figures = {}
+    for case in record.get("cases", []):
+        if case.get("gpu"):
+            figures[(case["case"], case["dtype"])] = case["gpu"]["cold_ms"]["median"] * 1e3
+    return figures
+
+
+def cell(value, fmt):
+    return "-" if value is None else format(value, fmt)
+
+
+def versions():
+    runtime = cp.cuda.runtime.runtimeGetVersion()
+    driver = cp.cuda.runtime.driverGetVersion()
+    return {"python": platform.python_version(), "numpy": np.__version__, "cupy": cp.__version__,
+            "opencv": cv2.__version__, "cuda_runtime": f"{runtime // 1000}.{runtime % 1000 // 10}",
+            "cuda_driver": f"{driver // 1000}.{driver % 1000 // 10}"}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--width", type=int, default=TARGET_WIDTH)
+    parser.add_argument("--height", type=int, default=TARGET_HEIGHT)
+    parser.add_argument("--repeat", type=int, default=20, help="GPU samples per mode (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed GPU runs (default 3)")
+    parser.add_argument("--cpu-repeat", type=int, default=5, help="OpenCV samples (default 5)")
+    parser.add_argument("--cpu-warmup", type=int, default=1)
+    parser.add_argument("--per-launch", action="store_true", help="one call per sample, not back to back")
+    parser.add_argument("--l2-mib", type=int, default=0, help="L2 size to assume, MiB (default: the device's)")
+    parser.add_argument("--threads", type=int, default=0, help="OpenCV threads (default: all cores)")
+    parser.add_argument("--ops", default="", help="comma-separated ops: gaussian,box,erode,dilate,median")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--warpbench", metavar="FILE", help="a warpbench-cli bench-filters --json record")
+    parser.add_argument("--json", metavar="FILE", help="write every figure as JSON")
+    args = parser.parse_args(argv)
+    if args.width < 1 or args.height < 1 or args.repeat < 1 or args.cpu_repeat < 1 or args.warmup < 0:
+        parser.error("sizes and repetitions must be at least 1, warm-up runs at least 0")
+    args.min_sample_ms = 0.0 if args.per_launch else MIN_SAMPLE_MS
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    cases = filter_cases()
+    if args.ops:
+        wanted = args.ops.split(",")
+        known = sorted({c.op for c in cases})
+        unknown = [op for op in wanted if op not in known]
+        if unknown:
+            sys.exit(f"filters_cupy.py: no cases for {', '.join(unknown)} (expected {', '.join(known)})")
+        cases = [c for c in cases if c.op in wanted]
+    cv2.setNumThreads(args.threads if args.threads > 0 else (os.cpu_count() or 1))
+    l2, l2_source = l2_bytes(args.l2_mib)
+    device = cp.cuda.Device()
+    gpu_name = cp.cuda.runtime.getDeviceProperties(device.id)["name"]
+    gpu_name = gpu_name.decode() if isinstance(gpu_name, bytes) else gpu_name
+    target_frame = args.width == TARGET_WIDTH and args.height == TARGET_HEIGHT
+    ours = warpbench_cold_us(args.warpbench)
+
+    dtypes = sorted({c.dtype for c in cases})
+    hosts, frames, copies, rotating = {}, {}, {}, {}
+    for i, dtype in enumerate(dtypes):
+        hosts[dtype] = random_frame(dtype, args.height, args.width, args.seed + i)
+        rotating[dtype] = rotating_buffer_count(hosts[dtype].nbytes, l2)
+        frames[dtype] = DeviceFrames(hosts[dtype], rotating[dtype])
+
+    print(f"CuPy {cp.__version__} (cupyx.scipy.ndimage) on {gpu_name} and OpenCV {cv2.__version__} "
+          f"({cv2.getNumThreads()} threads) on a {args.width}x{args.height} frame, 1 channel")
+    print(f"L2 {l2 / 2**20:.1f} MiB ({l2_source}); L2 cold rotates among "
+          + ", ".join(f"{rotating[d]} {d}" for d in dtypes)
+          + " input and as many output frames, L2 hot reuses one pair; CUDA events, median of "
+          + f"{args.repeat} after {args.warmup} warm-up runs"
+          + (", one call per sample" if args.per_launch else ", calls under 1 ms back to back"))
+    print(f"OpenCV median of {args.cpu_repeat} after {args.cpu_warmup}; GB/s counts one read and one write "
+          "of the frame; targets are Warpbench's (issue 6, cold L2, 4K)")
+    for dtype in dtypes:
+        if 2 * hosts[dtype].nbytes > l2:
+            print(f"note: L2 hot, {dtype}: input and output ({2 * hosts[dtype].nbytes / 2**20:.1f} MiB) do not "
+                  "fit in L2 together, so part of each hot run still goes to memory")
+    print()
+    header = (f"{'case':<22}{'dtype':<6}{'cold us':>9}{'hot us':>9}{'cold GB/s':>10}{'% copy':>8}"
+              f"{'target us':>10}{'cv2 ms':>9}{'vs cv2':>8}  {'check':<13}{'Warpbench us':>12}{'x vs CuPy':>10}")
+    print(header)
+    print("-" * len(header))
+
+    for dtype in dtypes:
+        copy = both_ways(frames[dtype], device_copy, args, hosts[dtype].nbytes)
+        copies[dtype] = copy
+        print(f"{'copy (device to device)':<22}{dtype:<6}{copy['cold_ms']['median'] * 1e3:>9.1f}"
+              f"{copy['hot_ms']['median'] * 1e3:>9.1f}{copy['cold_gb_per_s']:>10.0f}{100.0:>7.1f}%")
+
+    rows = []
+    for case in cases:
+        host = hosts[case.dtype]
+        reference = case.cpu(host)  # OpenCV's result, also the check's reference
+        cpu = measure_cpu(lambda: case.cpu(host), args.cpu_warmup, args.cpu_repeat, args.min_sample_ms)
+        gpu = both_ways(frames[case.dtype], case.gpu, args, host.nbytes)
+
+        data = frames[case.dtype]
+        case.gpu(data.inputs[0], data.outputs[0])
+        error = filter_error(cp.asnumpy(data.outputs[0]), reference)
+        tolerance = 1e-5 if case.dtype == "f32" else 1.0
+        verified = error <= tolerance  # False for NaN
+        cold_ms = gpu["cold_ms"]["median"]
+        percent_of_copy = 100.0 * copies[case.dtype]["cold_ms"]["median"] / cold_ms
+        speedup = cpu["median"] / cold_ms if verified else None
+        warpbench_us = ours.get((case.label, case.dtype))
+        ratio = cold_ms * 1e3 / warpbench_us if warpbench_us else None
+        target = case.target_us if target_frame else None
+        rows.append({"case": case.label, "op": case.op, "dtype": case.dtype, "bytes": 2.0 * host.nbytes,
+                     "gpu": gpu, "percent_of_copy": percent_of_copy, "cv2_ms": cpu,
+                     "cv2_gb_per_s": 2.0 * host.nbytes / (cpu["median"] * 1e6),
+                     "warpbench_target_us": target, "verification": {
+                         "reference": "cv2", "error": error if math.isfinite(error) else None,
+                         "tolerance": tolerance, "passed": verified,
+                         "metric": "max |cupy - cv2| (integers) or max |cupy - cv2| / max(|cv2|, 1) (f32)"},
+                     "speedup_vs_cv2": speedup, "warpbench_cold_us": warpbench_us,
+                     "warpbench_speedup_vs_cupy": ratio})
+        print(f"{case.label:<22}{case.dtype:<6}{cold_ms * 1e3:>9.1f}{gpu['hot_ms']['median'] * 1e3:>9.1f}"
+              f"{gpu['cold_gb_per_s']:>10.0f}{percent_of_copy:>7.1f}%{cell(target, '.0f'):>10}"
+              f"{cpu['median']:>9.3f}{cell(speedup, '.1f') + ('x' if speedup else ''):>8}  "
+              f"{'verified' if verified else 'NOT verified':<13}{cell(warpbench_us, '.1f'):>12}"
+              f"{cell(ratio, '.1f') + ('x' if ratio else ''):>10}", flush=True)
+
+    print("\n% copy: cold GB/s against the cold device-to-device copy of a frame of the same dtype; "
+          "vs cv2: OpenCV median / CuPy cold median, verified cases only")
+    if ours:
+        print("x vs CuPy: CuPy cold median / Warpbench cold median (issue 6 target: at least 10x)")
+    if args.json:
+        record = {"tool": "bench/filters_cupy.py", "date": datetime.datetime.now(datetime.timezone.utc)
+                  .strftime("%Y-%m-%dT%H:%M:%SZ"), "host": {"cpu": platform.processor() or platform.machine(),
+                                                           "logical_cores": os.cpu_count()},
+                  "versions": versions(), "opencv_threads": cv2.getNumThreads(),
+                  "gpu": {"name": gpu_name, "l2_bytes": l2, "l2_source": l2_source, "rotating_buffers": rotating},
+                  "parameters": {"width": args.width, "height": args.height, "channels": 1, "repeat": args.repeat,
+                                 "warmup": args.warmup, "cpu_repeat": args.cpu_repeat,
+                                 "cpu_warmup": args.cpu_warmup, "min_sample_ms": args.min_sample_ms,
+                                 "seed": args.seed, "ops": args.ops.split(",") if args.ops else [],
+                                 "warpbench_record": args.warpbench},
+                  "bytes_metric": "one read and one write of the frame",
+                  "copies": [{"dtype": d, "bytes": 2.0 * hosts[d].nbytes, "time": copies[d]} for d in dtypes],
+                  "cases": rows}
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(record, f, indent=2)
+            f.write("\n")
+        print(f"run record written to {args.json}")
+    return 0 if all(r["verification"]["passed"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
