@@ -7,6 +7,7 @@
 #include "code_editor.h"
 #include "command_line.h"
 #include "image_panel.h"
+#include "kernel_panel.h"
 #include "memory_plot.h"
 #include "speedup_plot.h"
 #include "steps_model.h"
@@ -347,6 +348,8 @@ void MainWindow::buildDocks()
     m_images = new ImagePanel;
     connect(m_images, &ImagePanel::compareChanged, this, &MainWindow::fetchShown);
 
+    m_kernelPanel = new KernelPanel;
+
     m_timingPlot = new widgets::TimingPlot;
     m_speedupPlot = new widgets::SpeedupPlot;
     m_memoryPlot = new widgets::MemoryPlot;
@@ -388,6 +391,8 @@ void MainWindow::buildDocks()
     QDockWidget* problemsDock =
         makeDock(QStringLiteral("ProblemsDock"), tr("Problems"), m_problems, Qt::BottomDockWidgetArea);
     QDockWidget* imagesDock = makeDock(QStringLiteral("ImagesDock"), tr("Images"), m_images, Qt::RightDockWidgetArea);
+    QDockWidget* kernelDock =
+        makeDock(QStringLiteral("KernelDock"), tr("Kernel"), m_kernelPanel, Qt::RightDockWidgetArea);
     QDockWidget* timingDock =
         makeDock(QStringLiteral("TimingDock"), tr("Timing"), m_timingPlot, Qt::RightDockWidgetArea);
     QDockWidget* speedupDock =
@@ -399,6 +404,9 @@ void MainWindow::buildDocks()
     tabifyDockWidget(stepsDock, problemsDock);
     stepsDock->raise();
     splitDockWidget(imagesDock, timingDock, Qt::Vertical);
+    // The active kernel's report beside its editor, where a pipeline's images are.
+    tabifyDockWidget(imagesDock, kernelDock);
+    imagesDock->raise();
     tabifyDockWidget(timingDock, speedupDock);
     tabifyDockWidget(speedupDock, memoryDock);
     tabifyDockWidget(memoryDock, telemetryDock);

@@ -1,10 +1,9 @@
 #pragma once
 // The workbench's main window (issue 5): tabbed pipeline and kernel editors in the centre;
 // docks for the steps of a run, problems, images, the timing, speedup, memory and telemetry
-// plots and the workspace folder; a toolbar and menus; a status bar with the engine's state
-// and device. Every engine is reached through an EngineClient (STYLE.md rules 11-13), and
-// nothing here waits for one: requests return at once and their answers arrive as signals,
-// so the window never freezes.
+// plots, the active kernel's compile report and the workspace folder; a toolbar and menus; a status bar with the
+// engine's state and device. Every engine is reached through an EngineClient (STYLE.md rules 11-13), and nothing here
+// waits for one: requests return at once and their answers arrive as signals, so the window never freezes.
 //
 // Never losing work (DESIGN.md): documents save atomically; every modified editor is copied
 // to the recovery folder on a timer (RecoveryStore) and offered again after a start that
@@ -20,7 +19,8 @@
 // prompt or an answer can be given instead).
 //
 // main_window.cpp builds the window and keeps its settings; each section below has its own
-// main_window_<section>.cpp (documents, recovery, checks, engines, runs, images, export).
+// main_window_<section>.cpp (documents, recovery, checks, kernels, engines, runs, images,
+// export).
 
 #include "document.h"
 #include "engine_client.h"
@@ -71,6 +71,7 @@ class CodeEditor;
 namespace wb::app {
 
 class ImagePanel;
+class KernelPanel;
 class StepsModel;
 
 struct MainWindowOptions {
@@ -182,6 +183,7 @@ public:
     QTableView* stepsView() const { return m_stepsView; }
     QTreeWidget* problemsView() const { return m_problems; }
     ImagePanel* imagePanel() const { return m_images; }
+    KernelPanel* kernelPanel() const { return m_kernelPanel; }
     widgets::TimingPlot* timingPlot() const { return m_timingPlot; }
     widgets::SpeedupPlot* speedupPlot() const { return m_speedupPlot; }
     widgets::MemoryPlot* memoryPlot() const { return m_memoryPlot; }
@@ -207,6 +209,8 @@ signals:
     void runEnded(int index);
     // The engine's check of `document` came back and is shown.
     void checked(wb::app::Document* document);
+    // The engine's compile of kernel `document` came back (compiled or not) and is shown.
+    void compiled(wb::app::Document* document);
     // The Images dock shows the outcome of the last selection (an image or a message).
     void imagesShown();
 
@@ -225,12 +229,21 @@ private:
         quint64 runRevision = 0;   // the text revision of the run they came from
         quint64 autosavedRevision = 0;
         bool autosaved = false;
+        // Kernels (main_window_kernels.cpp): `diagnostics` are the compile's, with their files.
+        QString compileFile;    // the `file` sent: the diagnostics of the document's own text name it
+        qint64 compiledBy = 0;  // the engine process that answered (another one compiles again)
+        bool recompile = false; // the text changed while its compile was in flight
+        bool compiles = false;  // the last answer compiled
+        QJsonObject report;     // the last successful compile's reply (arch, compile_ms, kernels, ptx)
+        QString log;            // the last failed compile's NVRTC log
     };
     struct EngineSlot {
         EngineClient* client = nullptr;
         QString commandLine; // as the user wrote it; empty for the local default
         bool restartAfterStop = false;
-        QHash<qint64, QPointer<Document>> checks;       // open check requests
+        QHash<qint64, QPointer<Document>> checks;       // open check and compile requests
+        QString compileUnavailable;                     // why this engine cannot compile kernels
+        qint64 unavailableProcess = 0;                  // the engine process that said so
         QHash<qint64, std::pair<quint64, int>> fetches; // open fetch -> (selection generation, image 0 or 1)
     };
     struct Fetch {
@@ -284,6 +297,12 @@ private:
     void applyDiagnostics(Document* document);
     void rebuildProblems();
     void onProblemActivated(QTreeWidgetItem* item);
+
+    // Kernels
+    static bool compilesAlone(const Document* document);
+    void requestCompile(Document* document);
+    void onCompileReply(EngineClient* client, Document* document, qint64 id, const QJsonObject& reply);
+    void updateKernelPanel();
 
     // Engines
     void addEngineSlot(const QStringList& command, const QString& commandLine);
@@ -364,6 +383,8 @@ private:
     QLabel* m_runHeader = nullptr;
     QTreeWidget* m_problems = nullptr;
     ImagePanel* m_images = nullptr;
+    KernelPanel* m_kernelPanel = nullptr;
+    bool m_kernelShown = false; // the active document is a kernel: the Kernel dock was raised for it
     widgets::TimingPlot* m_timingPlot = nullptr;
     widgets::SpeedupPlot* m_speedupPlot = nullptr;
     widgets::MemoryPlot* m_memoryPlot = nullptr;

@@ -1,12 +1,17 @@
 // MainWindow's checks: the engine checks a pipeline as it is typed, and its diagnostics,
-// with those of the text's last run, go to the editor and the Problems dock.
+// with those of the text's last run, go to the editor and the Problems dock; so do a
+// kernel's compile diagnostics (main_window_kernels.cpp), the Problems dock naming the
+// header each comes from.
 
 #include "main_window.h"
 
 #include "code_editor.h"
 #include "steps_model.h"
 
+#include <QDir>
 #include <QDockWidget>
+#include <QFileInfo>
+#include <QStatusBar>
 #include <QStyle>
 #include <QTreeWidget>
 
@@ -16,6 +21,10 @@ namespace wb::app {
 
 void MainWindow::requestCheck(Document* document)
 {
+    if (document != nullptr && document->kind() == Document::Kind::Kernel) {
+        requestCompile(document);
+        return;
+    }
     EngineClient* client = engine();
     if (client == nullptr || document == nullptr || document->pipelineEditor() == nullptr ||
         client->state() == EngineClient::State::Stopped) {
@@ -65,7 +74,14 @@ void MainWindow::onCheckReply(Document* document, qint64 id, const QJsonObject& 
 void MainWindow::applyDiagnostics(Document* document)
 {
     const CheckState& state = m_checks[document];
-    QJsonArray all = state.diagnostics;
+    QJsonArray all;
+    for (const QJsonValue& value : state.diagnostics) {
+        // A compile's diagnostics in a header beside the kernel are in Problems only.
+        const QString file = value.toObject().value(QStringLiteral("file")).toString();
+        if (file.isEmpty() || file == state.compileFile) {
+            all.append(value);
+        }
+    }
     for (const QJsonValue& value : state.runDiagnostics) {
         all.append(value);
     }
@@ -85,22 +101,42 @@ void MainWindow::rebuildProblems()
                 const QJsonObject diagnostic = value.toObject();
                 const int line = std::max(1, diagnostic.value(QStringLiteral("line")).toInt(1));
                 const int column = std::max(1, diagnostic.value(QStringLiteral("column")).toInt(1));
-                const bool warning =
-                    diagnostic.value(QStringLiteral("severity")).toString() == QLatin1String("warning");
+                const QString severity = diagnostic.value(QStringLiteral("severity")).toString();
+                const bool warning = severity == QLatin1String("warning");
+                // A compile names the file of each diagnostic: the kernel or a header it includes.
+                const QString file = diagnostic.value(QStringLiteral("file")).toString();
+                const bool own = file.isEmpty() || file == state.compileFile;
+                const QString name = own ? document->fileName() : QFileInfo(file).fileName();
+                QString text = diagnostic.value(QStringLiteral("text")).toString();
+                if (text.isEmpty()) {
+                    text = QStringLiteral("%1:%2:%3: %4: %5")
+                               .arg(own ? name : file)
+                               .arg(line)
+                               .arg(column)
+                               .arg(severity, diagnostic.value(QStringLiteral("message")).toString());
+                }
                 auto* item = new QTreeWidgetItem(m_problems);
-                item->setText(0, QStringLiteral("%1:%2:%3").arg(document->fileName()).arg(line).arg(column));
+                item->setText(0, QStringLiteral("%1:%2:%3").arg(name).arg(line).arg(column));
                 item->setText(1, diagnostic.value(QStringLiteral("message")).toString());
                 item->setText(2, source);
                 item->setIcon(
                     0, style()->standardIcon(warning ? QStyle::SP_MessageBoxWarning : QStyle::SP_MessageBoxCritical));
-                item->setToolTip(1, diagnostic.value(QStringLiteral("text")).toString());
+                item->setToolTip(0, own ? name : QDir::toNativeSeparators(file));
+                item->setToolTip(1, text);
                 item->setData(0, Qt::UserRole, line);
                 item->setData(0, Qt::UserRole + 1, column);
                 item->setData(0, Qt::UserRole + 2, document->id());
+                if (!own) {
+                    // A header: relative to the kernel's folder when the engine named it so.
+                    const QString path = QFileInfo(file).isAbsolute() || document->isUntitled()
+                                             ? file
+                                             : QDir(document->directory()).filePath(file);
+                    item->setData(0, Qt::UserRole + 3, path);
+                }
                 (warning ? warnings : errors) += 1;
             }
         };
-        add(state.diagnostics, tr("check"));
+        add(state.diagnostics, document->kind() == Document::Kind::Kernel ? tr("compile") : tr("check"));
         add(state.runDiagnostics, tr("run"));
     }
     if (QDockWidget* d = dock(QStringLiteral("ProblemsDock"))) {
@@ -114,6 +150,17 @@ void MainWindow::onProblemActivated(QTreeWidgetItem* item)
         return;
     }
     const QString id = item->data(0, Qt::UserRole + 2).toString();
+    const QString header = item->data(0, Qt::UserRole + 3).toString();
+    if (!header.isEmpty()) {
+        // A header's diagnostic: the header itself, opened beside the kernel.
+        QString error;
+        if (Document* opened = openFile(header, &error)) {
+            opened->editor()->goTo(item->data(0, Qt::UserRole).toInt(), item->data(0, Qt::UserRole + 1).toInt());
+        } else {
+            statusBar()->showMessage(error.isEmpty() ? tr("%1 cannot be opened").arg(header) : error, 8000);
+        }
+        return;
+    }
     for (Document* document : documents()) {
         if (document->id() == id) {
             setActiveDocument(document);

@@ -7,6 +7,7 @@
 
 #include <QAction>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFileSystemModel>
@@ -46,8 +47,10 @@ void MainWindow::addDocument(Document* document)
     m_checks.insert(document, {});
     if (widgets::PipelineEditor* editor = document->pipelineEditor()) {
         editor->setOpCatalog(m_catalog);
-        connect(editor, &widgets::CodeEditor::textEditedForCheck, this, [this, document] { requestCheck(document); });
     }
+    // Pipelines are checked and kernels compiled as they are typed.
+    connect(document->editor(), &widgets::CodeEditor::textEditedForCheck, this,
+            [this, document] { requestCheck(document); });
     connect(document, &Document::titleChanged, this, &MainWindow::updateTitles);
     connect(document, &Document::modificationChanged, this, [this, document](bool modified) {
         if (!modified) {
@@ -165,9 +168,7 @@ bool MainWindow::saveDocumentAs(Document* document, const QString& path, QString
         return false;
     }
     addRecentFile(document->path());
-    if (document->pipelineEditor() != nullptr) {
-        requestCheck(document); // relative paths now resolve from another folder
-    }
+    requestCheck(document); // relative paths (loads, includes) now resolve from another folder
     statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(document->path())), 4000);
     return true;
 }
@@ -334,6 +335,17 @@ void MainWindow::updateTitles()
 void MainWindow::onCurrentTabChanged()
 {
     updateTitles();
+    // The Kernel dock comes up for a kernel, Images again for a pipeline, where they share a place.
+    Document* current = activeDocument();
+    const bool kernel = current != nullptr && current->kind() == Document::Kind::Kernel;
+    if (current != nullptr && kernel != m_kernelShown) {
+        QDockWidget* wanted = dock(kernel ? QStringLiteral("KernelDock") : QStringLiteral("ImagesDock"));
+        if (wanted != nullptr && wanted->toggleViewAction()->isChecked() && !tabifiedDockWidgets(wanted).isEmpty()) {
+            wanted->raise();
+        }
+        m_kernelShown = kernel;
+    }
+    updateKernelPanel();
     if (Document* active = activeDocument(); active != nullptr && !active->isUntitled()) {
         // The folder view follows the files the user works on, until a folder is chosen.
         if (!active->path().startsWith(m_fileModel->rootPath() + QLatin1Char('/'))) {

@@ -130,6 +130,7 @@ void MainWindow::onEngineState(EngineClient* client, EngineClient::State state)
     }
     updateEngineSelector();
     updateStatus();
+    updateKernelPanel();
 }
 
 void MainWindow::onEngineReady(EngineClient* client)
@@ -138,7 +139,8 @@ void MainWindow::onEngineReady(EngineClient* client)
         return;
     }
     // The first Ready, or one after a restart: a new engine, perhaps a new op list, and the
-    // checks that were in flight when the old one ended were lost.
+    // checks that were in flight when the old one ended were lost. Kernels compile again on
+    // a new engine (perhaps for another GPU; the kernel cache makes it quick otherwise).
     const widgets::OpCatalog catalog =
         widgets::OpCatalog::fromJson(client->engineInfo().value(QStringLiteral("ops")).toArray());
     if (catalog.size() != m_catalog.size() || catalog.names() != m_catalog.names()) {
@@ -155,8 +157,9 @@ void MainWindow::onEngineReady(EngineClient* client)
     }
     for (Document* document : documents()) {
         const CheckState& state = m_checks[document];
-        if (document->pipelineEditor() != nullptr && state.request == 0 &&
-            (!state.answered || state.answeredRevision != document->revision())) {
+        const bool kernel = document->kind() == Document::Kind::Kernel;
+        if (state.request == 0 && (!state.answered || state.answeredRevision != document->revision() ||
+                                   (kernel && state.compiledBy != client->processId()))) {
             requestCheck(document);
         }
     }
@@ -365,7 +368,9 @@ void MainWindow::onReply(EngineClient* client, qint64 id, const QJsonObject& rep
     if (const auto check = slot->checks.find(id); check != slot->checks.end()) {
         QPointer<Document> document = check.value();
         slot->checks.erase(check);
-        if (document != nullptr) {
+        if (document != nullptr && document->kind() == Document::Kind::Kernel) {
+            onCompileReply(client, document, id, reply);
+        } else if (document != nullptr) {
             onCheckReply(document, id, reply);
         }
         return;

@@ -3,6 +3,7 @@
 #include "code_editor.h"
 #include "image_panel.h"
 #include "image_view.h"
+#include "kernel_panel.h"
 #include "main_window.h"
 #include "steps_model.h"
 
@@ -199,7 +200,53 @@ bool ScreenshotSession::run(QString* error)
             return false;
         }
     }
-    return true;
+    return kernelEditor(error);
+}
+
+bool ScreenshotSession::kernelEditor(QString* error)
+{
+    // 5. The SAXPY sample compiled, then a copy with a typo (not saved): the squiggle, the
+    // problem, and the Kernel dock keeping the last good report, marked out of date.
+    const QString path = QDir::cleanPath(QFileInfo(m_sample).dir().filePath(QStringLiteral("../kernels/saxpy.cu")));
+    QString why;
+    Document* kernel = m_window.openFile(path, &why);
+    if (kernel == nullptr) {
+        *error = why;
+        return false;
+    }
+    KernelPanel* panel = m_window.kernelPanel();
+    bool compiled = false;
+    const auto connection =
+        connect(&m_window, &MainWindow::compiled, this, [&](Document* d) { compiled = d == kernel; });
+    const bool good = waitFor([&] { return compiled && panel->showsReport(); }, kStepMs);
+    compiled = false;
+    QString text = kernel->text();
+    text.replace(QStringLiteral("blockIdx.x * blockDim.x"), QStringLiteral("blockIndex.x * blockDim.x"));
+    kernel->replaceText(text);
+    const bool broken =
+        good && waitFor([&] { return compiled && !kernel->editor()->diagnostics().isEmpty(); }, kStepMs);
+    disconnect(connection);
+    if (!broken) {
+        *error = QStringLiteral("the SAXPY sample and its copy with a typo did not compile as expected: %1")
+                     .arg(panel->statusText());
+        return false;
+    }
+    const widgets::EditorDiagnostic& first = kernel->editor()->diagnostics().constFirst();
+    kernel->editor()->goTo(first.line, first.column);
+    m_window.dock(QStringLiteral("ProblemsDock"))->raise();
+    QDockWidget* kernelDock = m_window.dock(QStringLiteral("KernelDock"));
+    kernelDock->raise();
+    // Room for the PTX: the plots below it closed, as one who works on a kernel might.
+    const QByteArray layout = m_window.saveState();
+    for (const QString& name : {QStringLiteral("TimingDock"), QStringLiteral("SpeedupDock"),
+                                QStringLiteral("MemoryDock"), QStringLiteral("TelemetryDock")}) {
+        m_window.dock(name)->close();
+    }
+    m_window.resizeDocks({kernelDock}, {620}, Qt::Horizontal);
+    m_window.resizeDocks({m_window.dock(QStringLiteral("ProblemsDock"))}, {200}, Qt::Vertical);
+    const bool written = grab(QStringLiteral("kernel-editor.png"), &m_window, error);
+    m_window.restoreState(layout);
+    return written;
 }
 
 } // namespace wb::app

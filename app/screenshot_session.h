@@ -8,6 +8,9 @@
 //   image-compare.png     the Images dock comparing the run's input with an output
 //   editor-diagnostic.png SAMPLE edited (not saved) to misspell an op: the squiggle, the
 //                         margin marker and the Problems dock
+//   kernel-editor.png     resources/kernels/saxpy.cu (beside SAMPLE's folder) compiled, then
+//                         edited (not saved) with a typo: the compile's diagnostic in the
+//                         editor and Problems, the Kernel dock's last good report out of date
 //
 // A finished CPU+GPU run needs a GPU or a run record made on one; with `--record FILE` the
 // record is opened and `record-run.png` shows it.
@@ -36,6 +39,7 @@ public:
 private:
     bool waitFor(const std::function<bool()>& done, int timeoutMs);
     bool grab(const QString& name, QWidget* widget, QString* error);
+    bool kernelEditor(QString* error);
 
     MainWindow& m_window;
     QString m_folder;

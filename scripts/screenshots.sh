@@ -2,9 +2,9 @@
 # The documentation's pictures of the workbench (README.md, docs/workbench.md): starts
 # `warpbench --screenshots` under xvfb-run, which opens the street-filters sample, runs it
 # on the engine's backends, shows an output beside the run's input, types a misspelt op
-# into a copy, and writes a PNG of each view (app/screenshot_session.h). No input is
-# automated from outside; the settings and recovery folders are temporary, so the user's
-# own are never touched.
+# into a copy, compiles the SAXPY kernel sample and a copy with a typo, and writes a PNG of
+# each view (app/screenshot_session.h). No input is automated from outside; the settings,
+# recovery and kernel cache folders are temporary, so the user's own are never touched.
 #
 #   scripts/screenshots.sh [--build DIR] [--out DIR] [--record RUN_RECORD.json]
 #
@@ -36,13 +36,14 @@ if ! command -v xvfb-run >/dev/null; then
 fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$out" "$scratch/config" "$scratch/data" "$scratch/runtime"
+mkdir -p "$out" "$scratch/config" "$scratch/data" "$scratch/cache" "$scratch/runtime"
 chmod 700 "$scratch/runtime"
 # From resources/, so that the Workspace dock shows the samples and their images.
 cd "$root/resources"
 # A screen larger than the 1600×1000 window, at 24 bits; xcb even where the caller's
 # environment says offscreen, since the point is the real rendering path.
 env -u QT_QPA_PLATFORM QT_QPA_PLATFORM=xcb \
-  XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/runtime" \
+  XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data" XDG_CACHE_HOME="$scratch/cache" \
+  XDG_RUNTIME_DIR="$scratch/runtime" \
   xvfb-run -a -s "-screen 0 1920x1200x24" \
   "$binary" --screenshots "$out" "${record[@]}" "$root/resources/pipelines/street_filters.wbp"

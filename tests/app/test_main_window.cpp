@@ -8,13 +8,16 @@
 // with the reason and the next run succeeds; Stop ends a run that ignores the cancel; autosaved
 // copies appear and are offered after a crash (a window destroyed without a clean close,
 // and a process killed with SIGKILL); settings bring the open files back; a run record
-// written elsewhere shows as a local run would. Also the pieces alone: the steps model
-// under QAbstractItemModelTester, documents and their atomic saves.
+// written elsewhere shows as a local run would; a kernel compiles as it is typed (NVRTC
+// needs no GPU), its diagnostics and its header's in place, its resources and PTX in the
+// Kernel dock, again from the kernel cache after a restart. Also the pieces alone: the
+// steps model under QAbstractItemModelTester, documents and their atomic saves.
 
 #include "document.h"
 #include "engine_client.h"
 #include "image_panel.h"
 #include "image_view.h"
+#include "kernel_panel.h"
 #include "main_window.h"
 #include "memory_plot.h"
 #include "pipeline_editor.h"
@@ -30,10 +33,12 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -42,6 +47,7 @@
 #include <csignal>
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -719,6 +725,149 @@ private slots:
         QVERIFY(!window->imagePanel()->showsImage());
         QVERIFY(window->imagePanel()->message().contains(QLatin1String("Select a step")));
         QVERIFY(window->close());
+    }
+
+    void kernelEditorCompilesAsYouTypeAndShowsItsReport()
+    {
+        // The kernel cache of this test's own: the first compile of a text is a miss.
+        MainWindowOptions o = options();
+        o.engineEnvironment->insert(QStringLiteral("XDG_CACHE_HOME"), path(QStringLiteral("cache")));
+        o.engineEnvironment->remove(QStringLiteral("WB_KERNEL_CACHE"));
+        MainWindow window(o);
+        window.setUnsavedPrompt([](Document&) { return QMessageBox::Discard; });
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(ready(window));
+        QSignalSpy compiled(&window, &MainWindow::compiled);
+        const auto compiledNow = [&](Document* document) {
+            return waitFor(
+                [&] {
+                    for (const QList<QVariant>& args : std::as_const(compiled)) {
+                        if (args.first().value<Document*>() == document) {
+                            return true;
+                        }
+                    }
+                    return false;
+                },
+                kStartMs);
+        };
+
+        // A kernel beside a header, both broken: each diagnostic at its place in Problems,
+        // only the kernel's own in its editor.
+        QVERIFY(writeFile(path(QStringLiteral("scale.cuh")),
+                          "inline __device__ float scale(float x) { return x * factr; }\n"));
+        QString kernel = QStringLiteral(R"(#include "scale.cuh"
+
+__global__ void blockSum(const float* in, float* out, int n)
+{
+    __shared__ float s[256];
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    s[threadIdx.x] = i < n ? scale(in[j]) : 0.0f;
+    __syncthreads();
+    for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
+        if (threadIdx.x < stride) {
+            s[threadIdx.x] += s[threadIdx.x + stride];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        out[blockIdx.x] = s[0];
+    }
+}
+)");
+        QVERIFY(writeFile(path(QStringLiteral("reduce.cu")), kernel.toUtf8()));
+        QString error;
+        Document* document = window.openFile(path(QStringLiteral("reduce.cu")), &error);
+        QVERIFY2(document != nullptr, qPrintable(error));
+        QVERIFY(compiledNow(document));
+        QTreeWidget* problems = window.problemsView();
+        QCOMPARE(problems->topLevelItemCount(), 2);
+        QStringList places;
+        for (int i = 0; i < problems->topLevelItemCount(); ++i) {
+            places.append(problems->topLevelItem(i)->text(0));
+        }
+        places.sort();
+        QCOMPARE(places, (QStringList{QStringLiteral("reduce.cu:7:39"), QStringLiteral("scale.cuh:1:53")}));
+        QCOMPARE(problems->topLevelItem(0)->text(2), QStringLiteral("compile"));
+        QCOMPARE(document->editor()->diagnostics().size(), 1);
+        QCOMPARE(document->editor()->diagnostics().first().line, 7);
+        QCOMPARE(document->editor()->diagnostics().first().column, 39);
+        QVERIFY2(document->editor()->diagnostics().first().message.contains(QLatin1String("\"j\"")),
+                 qPrintable(document->editor()->diagnostics().first().message));
+        wb::app::KernelPanel* panel = window.kernelPanel();
+        QVERIFY(!panel->showsReport());
+        QVERIFY2(panel->statusText().contains(QLatin1String("does not compile: 2 errors")),
+                 qPrintable(panel->statusText()));
+        QVERIFY(window.dock(QStringLiteral("KernelDock"))->isVisible()); // raised for the kernel
+
+        // The header's problem opens the header there.
+        for (int i = 0; i < problems->topLevelItemCount(); ++i) {
+            if (problems->topLevelItem(i)->text(0).startsWith(QLatin1String("scale.cuh"))) {
+                emit problems->itemActivated(problems->topLevelItem(i), 0);
+            }
+        }
+        Document* header = window.activeDocument();
+        QVERIFY(header != document);
+        QCOMPARE(header->fileName(), QStringLiteral("scale.cuh"));
+        QCOMPARE(header->editor()->cursorLineColumn(), (std::pair<int, int>{1, 53}));
+        QVERIFY2(panel->statusText().contains(QLatin1String("header")), qPrintable(panel->statusText()));
+        window.setActiveDocument(document);
+
+        // Fixed (the header on disk, the kernel as typed): the problems go, the report comes.
+        QVERIFY(writeFile(path(QStringLiteral("scale.cuh")),
+                          "inline __device__ float scale(float x) { return x * 2.0f; }\n"));
+        compiled.clear();
+        kernel.replace(QStringLiteral("in[j]"), QStringLiteral("in[i]"));
+        document->replaceText(kernel);
+        QVERIFY(compiledNow(document));
+        QCOMPARE(problems->topLevelItemCount(), 0);
+        QVERIFY(document->editor()->diagnostics().isEmpty());
+        QVERIFY(panel->showsReport());
+        QVERIFY(!panel->isOutOfDate());
+        QTableWidget* table = panel->resourceTable();
+        QCOMPARE(table->rowCount(), 1);
+        QVERIFY2(table->item(0, wb::app::KernelPanel::NameColumn)->text().startsWith(QLatin1String("blockSum(")),
+                 qPrintable(table->item(0, wb::app::KernelPanel::NameColumn)->text()));
+        QCOMPARE(table->item(0, wb::app::KernelPanel::SharedColumn)->text(), QStringLiteral("1024"));
+        QCOMPARE(table->item(0, wb::app::KernelPanel::SpillStoreColumn)->text(), QStringLiteral("0"));
+        QVERIFY(table->item(0, wb::app::KernelPanel::RegistersColumn)->text().toInt() > 0);
+        QVERIFY(panel->ptxView()->toPlainText().contains(QLatin1String(".entry")));
+        QVERIFY(panel->ptxView()->isReadOnly());
+        QVERIFY2(panel->statusText().contains(QLatin1String("compiled in")), qPrintable(panel->statusText()));
+        QVERIFY2(panel->statusText().contains(QLatin1String("sm_")), qPrintable(panel->statusText()));
+
+        // A new engine compiles it again: the same text, now from the kernel cache.
+        const qint64 pid = window.engine()->processId();
+        compiled.clear();
+        QCOMPARE(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
+        QVERIFY(compiledNow(document));
+        QVERIFY(window.engine()->processId() != pid);
+        QVERIFY2(panel->statusText().contains(QLatin1String("cache hit")), qPrintable(panel->statusText()));
+        QCOMPARE(table->item(0, wb::app::KernelPanel::SharedColumn)->text(), QStringLiteral("1024"));
+
+        // Broken again: the last good report stays, marked out of date.
+        compiled.clear();
+        document->replaceText(QString(kernel).replace(QStringLiteral("= s[0]"), QStringLiteral("= t[0]")));
+        QVERIFY(compiledNow(document));
+        QCOMPARE(problems->topLevelItemCount(), 1);
+        QVERIFY(panel->showsReport());
+        QVERIFY(panel->isOutOfDate());
+        QVERIFY2(panel->statusText().contains(QLatin1String("does not compile: 1 error")),
+                 qPrintable(panel->statusText()));
+        QVERIFY(panel->ptxView()->toPlainText().contains(QLatin1String(".entry")));
+
+        // A kernel closed while its compile is in flight: the answer is dropped.
+        Document* closing = window.newDocument(Document::Kind::Kernel);
+        closing->replaceText(QStringLiteral("__global__ void other(float* x) { x[0] = 2 * y; }\n"));
+        QVERIFY(window.saveDocumentAs(closing, path(QStringLiteral("other.cu")), &error)); // compiles at once
+        QVERIFY(window.closeDocument(closing));
+        compiled.clear();
+        document->replaceText(kernel);
+        QVERIFY(compiledNow(document)); // answered after the closed one's
+        QCOMPARE(compiled.size(), 1);
+        QCOMPARE(problems->topLevelItemCount(), 0);
+        QVERIFY(!panel->isOutOfDate());
+        QVERIFY(window.close());
     }
 
     void killingTheEngineMidRunFailsTheRunAndTheNextRunSucceeds()
