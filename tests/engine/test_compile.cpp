@@ -3,7 +3,8 @@
 // the kernel); a good kernel gives PTX for the architecture asked for and ptxas's resource
 // report for machine code; bad fields are
 // refused; a second compile of the same kernel and headers comes from the disk cache;
-// compiles are answered in order while the session keeps serving other requests.
+// compiles are answered in order while the session keeps serving other requests; every
+// sample in resources/kernels/ compiles for sm_90 without a diagnostic.
 
 #include "engine_client.h"
 
@@ -14,6 +15,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 
 namespace wb::test {
@@ -217,6 +221,43 @@ TEST(EngineCompile, CompilesAreAnsweredInOrderWhileOtherRequestsAreServed)
     EXPECT_EQ(order.front(), 3) << json(order).dump();
     EXPECT_EQ(std::count(order.begin(), order.end(), 1), 1);
     EXPECT_LT(std::find(order.begin(), order.end(), 1), std::find(order.begin(), order.end(), 2));
+}
+
+// Every sample kernel (issue 7) compiles for sm_90 without an error or a warning, and the
+// resource report has a row for every extern "C" kernel its text declares.
+TEST(EngineCompile, EverySampleKernelCompilesCleanlyForSm90)
+{
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const std::regex declaration(R"(extern\s+"C"\s+__global__\s+void\s+(\w+)\s*\()");
+    std::int64_t id = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(WARPBENCH_KERNELS_DIR)) {
+        if (entry.path().extension() != ".cu")
+            continue;
+        const std::string file = entry.path().string();
+        SCOPED_TRACE(file);
+        std::stringstream text;
+        text << std::ifstream(entry.path()).rdbuf();
+        const std::string source = text.str();
+        std::set<std::string> declared;
+        for (auto it = std::sregex_iterator(source.begin(), source.end(), declaration); it != std::sregex_iterator();
+             ++it)
+            declared.insert((*it)[1].str());
+        EXPECT_FALSE(declared.empty()) << "no extern \"C\" __global__ kernel in it";
+
+        const json reply = client.request(compileRequest(++id, source, {{"file", file}, {"arch", "sm_90"}}));
+        REQUIRE_COMPILER(reply);
+        ASSERT_TRUE(reply["ok"].get<bool>()) << reply.dump();
+        EXPECT_TRUE(reply["success"].get<bool>()) << reply["log"];
+        EXPECT_TRUE(reply["diagnostics"].empty()) << reply["diagnostics"].dump();
+        EXPECT_FALSE(contains(reply["log"], "warning")) << reply["log"];
+        std::set<std::string> reported;
+        for (const json& kernel : reply["kernels"])
+            reported.insert(kernel["name"].get<std::string>());
+        EXPECT_EQ(reported, declared) << reply["kernels"].dump();
+    }
+    EXPECT_GE(id, 6) << "the samples of issue 7 and saxpy.cu";
 }
 
 } // namespace
