@@ -1,6 +1,10 @@
 #include "bench_command_line.h"
 
+#include <wb/version.h>
+
+#include <QDateTime>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QSaveFile>
 
 #include <cstdio>
@@ -46,6 +50,18 @@ void BenchCommandLine::addString(const char* name, QString* value)
     });
 }
 
+void BenchCommandLine::addCommand(const char* name, QStringList* words)
+{
+    addOption(name, [words](const QString& text) {
+        QStringList split = QProcess::splitCommand(text);
+        if (split.isEmpty()) {
+            return false;
+        }
+        *words = std::move(split);
+        return true;
+    });
+}
+
 void BenchCommandLine::addOption(const char* name, std::function<bool(const QString&)> accept)
 {
     m_options.push_back({QString::fromLatin1(name), std::move(accept)});
@@ -81,8 +97,11 @@ std::optional<int> BenchCommandLine::parse(const QStringList& arguments, QString
     return std::nullopt;
 }
 
-bool writeRecord(const QString& path, const QJsonObject& record, QString* error)
+bool writeRecord(const QString& path, const char* tool, QJsonObject record, QString* error)
 {
+    record.insert(QStringLiteral("tool"), QLatin1String(tool));
+    record.insert(QStringLiteral("version"), QLatin1String(wb::kVersionString));
+    record.insert(QStringLiteral("date"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(record).toJson()) < 0 || !file.commit()) {
         *error = QStringLiteral("could not write %1: %2").arg(path, file.errorString());

@@ -20,6 +20,9 @@ public:
     void addInt(const char* name, int* value, int minimum);
     void addInt(const char* name, qint64* value, qint64 minimum);
     void addString(const char* name, QString* value);
+    // A command line ("ssh gpu1 warpbench-cli engine --stdio"), split into words as
+    // QProcess::splitCommand() does; an empty one is a bad argument.
+    void addCommand(const char* name, QStringList* words);
     // A value that `accept` checks and stores (false: a bad argument).
     void addOption(const char* name, std::function<bool(const QString&)> accept);
 
@@ -38,7 +41,8 @@ private:
     std::vector<Option> m_options;
 };
 
-// Writes `record` (indented JSON) atomically; false with the reason.
-bool writeRecord(const QString& path, const QJsonObject& record, QString* error);
+// Writes `record` (indented JSON) atomically, with the fields every record has: "tool",
+// "version" (Warpbench's) and "date" (now, UTC, ISO 8601); false with the reason.
+bool writeRecord(const QString& path, const char* tool, QJsonObject record, QString* error);
 
 } // namespace wb::app::bench

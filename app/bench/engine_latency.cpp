@@ -10,10 +10,7 @@
 #include "engine_client.h"
 #include "latency_summary.h"
 
-#include <wb/version.h>
-
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -67,10 +64,7 @@ int main(int argc, char** argv)
     commandLine.addInt("--steps", &steps, 2);
     commandLine.addInt("--runs", &runs, 1);
     commandLine.addString("--json", &jsonPath);
-    commandLine.addOption("--engine", [&command](const QString& text) {
-        command = QProcess::splitCommand(text);
-        return !command.isEmpty();
-    });
+    commandLine.addCommand("--engine", &command);
     if (const std::optional<int> status = commandLine.parse(QCoreApplication::arguments().mid(1))) {
         return *status;
     }
@@ -151,14 +145,8 @@ int main(int argc, char** argv)
     std::printf("\ntarget: median <= 1 ms: %s\n", summary.medianMs <= 1.0 ? "met" : "NOT met");
 
     if (!jsonPath.isEmpty()) {
-        QJsonArray engine;
-        for (const QString& word : command) {
-            engine.append(word);
-        }
+        const QJsonArray engine = QJsonArray::fromStringList(command);
         const QJsonObject record{
-            {QStringLiteral("tool"), QStringLiteral("warpbench-engine-latency")},
-            {QStringLiteral("version"), QLatin1String(wb::kVersionString)},
-            {QStringLiteral("date"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
             {QStringLiteral("parameters"), QJsonObject{{QStringLiteral("steps"), steps},
                                                        {QStringLiteral("runs"), runs},
                                                        {QStringLiteral("warmup_runs"), 1},
@@ -168,7 +156,7 @@ int main(int argc, char** argv)
             {QStringLiteral("target_met"), summary.medianMs <= 1.0},
         };
         QString error;
-        if (!wb::app::bench::writeRecord(jsonPath, record, &error)) {
+        if (!wb::app::bench::writeRecord(jsonPath, "warpbench-engine-latency", record, &error)) {
             return fail(error);
         }
     }

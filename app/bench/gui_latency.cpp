@@ -17,10 +17,7 @@
 #include "steps_model.h"
 #include "timing_plot.h"
 
-#include <wb/version.h>
-
 #include <QApplication>
-#include <QDateTime>
 #include <QDockWidget>
 #include <QFile>
 #include <QJsonArray>
@@ -134,17 +131,14 @@ int main(int argc, char** argv)
     int runs = 3;
     int probeMs = 2;
     QString jsonPath;
-    QList<QStringList> engines;
+    QStringList engineCommand; // empty: the window's default
     wb::app::bench::BenchCommandLine commandLine("warpbench-gui-latency", kUsage);
     commandLine.addInt("--steps", &steps, 2);
     commandLine.addInt("--elements", &elements, 1);
     commandLine.addInt("--runs", &runs, 1);
     commandLine.addInt("--probe-ms", &probeMs, 1);
     commandLine.addString("--json", &jsonPath);
-    commandLine.addOption("--engine", [&engines](const QString& text) {
-        engines = {QProcess::splitCommand(text)};
-        return !engines.first().isEmpty();
-    });
+    commandLine.addCommand("--engine", &engineCommand);
     if (const std::optional<int> status = commandLine.parse(QApplication::arguments().mid(1))) {
         return *status;
     }
@@ -158,7 +152,9 @@ int main(int argc, char** argv)
         }
     }
     wb::app::MainWindowOptions options;
-    options.engines = engines;
+    if (!engineCommand.isEmpty()) {
+        options.engines = {engineCommand};
+    }
     options.restoreSession = false;
     options.recoveryFolder = scratch.filePath(QStringLiteral("recovery"));
     MainWindow window(options);
@@ -259,14 +255,8 @@ int main(int argc, char** argv)
     std::printf("\ntarget: p99 < %.0f ms: %s\n", kTargetP99Ms, met ? "met" : "NOT met");
 
     if (!jsonPath.isEmpty()) {
-        QJsonArray engine;
-        for (const QString& word : window.engine()->command()) {
-            engine.append(word);
-        }
+        const QJsonArray engine = QJsonArray::fromStringList(window.engine()->command());
         const QJsonObject record{
-            {QStringLiteral("tool"), QStringLiteral("warpbench-gui-latency")},
-            {QStringLiteral("version"), QLatin1String(wb::kVersionString)},
-            {QStringLiteral("date"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
             {QStringLiteral("platform"), QApplication::platformName()},
             {QStringLiteral("parameters"), QJsonObject{{QStringLiteral("steps"), steps},
                                                        {QStringLiteral("elements"), elements},
@@ -280,7 +270,7 @@ int main(int argc, char** argv)
             {QStringLiteral("target_p99_ms"), kTargetP99Ms},
             {QStringLiteral("target_met"), met},
         };
-        if (!wb::app::bench::writeRecord(jsonPath, record, &error)) {
+        if (!wb::app::bench::writeRecord(jsonPath, "warpbench-gui-latency", record, &error)) {
             return fail(error);
         }
     }

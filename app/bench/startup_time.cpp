@@ -9,10 +9,7 @@
 #include "bench_command_line.h"
 #include "latency_summary.h"
 
-#include <wb/version.h>
-
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -125,9 +122,6 @@ int main(int argc, char** argv)
 
     if (!jsonPath.isEmpty()) {
         const QJsonObject record{
-            {QStringLiteral("tool"), QStringLiteral("warpbench-startup")},
-            {QStringLiteral("version"), QLatin1String(wb::kVersionString)},
-            {QStringLiteral("date"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
             {QStringLiteral("parameters"), QJsonObject{{QStringLiteral("runs"), runs},
                                                        {QStringLiteral("program"), program},
                                                        {QStringLiteral("files"), QJsonArray::fromStringList(files)}}},
@@ -137,7 +131,7 @@ int main(int argc, char** argv)
             {QStringLiteral("target_met"), met},
         };
         QString error;
-        if (!wb::app::bench::writeRecord(jsonPath, record, &error)) {
+        if (!wb::app::bench::writeRecord(jsonPath, "warpbench-startup", record, &error)) {
             return fail(error);
         }
     }

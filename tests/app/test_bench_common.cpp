@@ -5,6 +5,7 @@
 #include "bench_command_line.h"
 #include "latency_summary.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -45,12 +46,18 @@ private slots:
         line.addInt("--runs", &runs, 1);
         line.addInt("--elements", &elements, 1);
         line.addString("--json", &json);
+        QStringList engine;
+        line.addCommand("--engine", &engine);
         QStringList words;
         QCOMPARE(line.parse({QStringLiteral("--runs"), QStringLiteral("7"), QStringLiteral("a.wbp"),
                              QStringLiteral("--elements"), QStringLiteral("16777216"), QStringLiteral("--json"),
-                             QStringLiteral("out.json")},
+                             QStringLiteral("out.json"), QStringLiteral("--engine"),
+                             QStringLiteral("ssh \"gpu 1\" warpbench-cli engine --stdio")},
                             &words),
                  std::nullopt);
+        QCOMPARE(engine, (QStringList{QStringLiteral("ssh"), QStringLiteral("gpu 1"), QStringLiteral("warpbench-cli"),
+                                      QStringLiteral("engine"), QStringLiteral("--stdio")}));
+        QCOMPARE(line.parse({QStringLiteral("--engine"), QStringLiteral(" ")}), std::optional<int>(2));
         QCOMPARE(runs, 7);
         QCOMPARE(elements, qint64{16777216});
         QCOMPARE(json, QStringLiteral("out.json"));
@@ -70,13 +77,18 @@ private slots:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("record.json"));
         QString error;
-        QVERIFY(wb::app::bench::writeRecord(path, QJsonObject{{QStringLiteral("n"), 3}}, &error));
+        QVERIFY(wb::app::bench::writeRecord(path, "warpbench-test", QJsonObject{{QStringLiteral("n"), 3}}, &error));
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));
-        QCOMPARE(QJsonDocument::fromJson(file.readAll()).object().value(QStringLiteral("n")).toInt(), 3);
+        const QJsonObject record = QJsonDocument::fromJson(file.readAll()).object();
+        QCOMPARE(record.value(QStringLiteral("n")).toInt(), 3);
+        // The fields every record has.
+        QCOMPARE(record.value(QStringLiteral("tool")).toString(), QStringLiteral("warpbench-test"));
+        QVERIFY(!record.value(QStringLiteral("version")).toString().isEmpty());
+        QVERIFY(QDateTime::fromString(record.value(QStringLiteral("date")).toString(), Qt::ISODate).isValid());
 
         const QString missing = dir.filePath(QStringLiteral("no/such/folder/record.json"));
-        QVERIFY(!wb::app::bench::writeRecord(missing, QJsonObject{}, &error));
+        QVERIFY(!wb::app::bench::writeRecord(missing, "warpbench-test", QJsonObject{}, &error));
         QVERIFY2(error.contains(missing), qPrintable(error));
         QVERIFY(!QFile::exists(missing));
     }
