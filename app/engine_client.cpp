@@ -233,9 +233,11 @@ namespace {
 
 // A check or run request's source fields; an empty file or directory is left out, so that
 // the engine's defaults apply (pipeline.wbp, its working folder).
-QJsonObject sourceFields(const QString& pipeline, const QString& file, const QString& directory)
+// `key` holds the text ("pipeline" for check and run, "source" for compile); an empty file
+// or directory is left out, so that the engine's defaults apply.
+QJsonObject sourceFields(const QString& key, const QString& text, const QString& file, const QString& directory)
 {
-    QJsonObject fields{{QStringLiteral("pipeline"), pipeline}};
+    QJsonObject fields{{key, text}};
     if (!file.isEmpty()) {
         fields.insert(QStringLiteral("file"), file);
     }
@@ -249,13 +251,13 @@ QJsonObject sourceFields(const QString& pipeline, const QString& file, const QSt
 
 qint64 EngineClient::check(const QString& pipeline, const QString& file, const QString& directory)
 {
-    return enqueue(QStringLiteral("check"), sourceFields(pipeline, file, directory));
+    return enqueue(QStringLiteral("check"), sourceFields(QStringLiteral("pipeline"), pipeline, file, directory));
 }
 
 qint64 EngineClient::run(const QString& pipeline, const QString& file, const QString& directory,
                          const QJsonObject& options)
 {
-    QJsonObject fields = sourceFields(pipeline, file, directory);
+    QJsonObject fields = sourceFields(QStringLiteral("pipeline"), pipeline, file, directory);
     if (!options.isEmpty()) {
         fields.insert(QStringLiteral("options"), options);
     }
@@ -280,13 +282,9 @@ qint64 EngineClient::telemetry(double rateHz)
 qint64 EngineClient::compile(const QString& source, const QString& file, const QString& directory,
                              const QJsonObject& extra)
 {
-    QJsonObject fields = extra;
-    fields.insert(QStringLiteral("source"), source);
-    if (!file.isEmpty()) {
-        fields.insert(QStringLiteral("file"), file);
-    }
-    if (!directory.isEmpty()) {
-        fields.insert(QStringLiteral("directory"), directory);
+    QJsonObject fields = sourceFields(QStringLiteral("source"), source, file, directory);
+    for (auto it = extra.begin(); it != extra.end(); ++it) {
+        fields.insert(it.key(), it.value());
     }
     return enqueue(QStringLiteral("compile"), fields);
 }

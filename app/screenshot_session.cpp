@@ -1,6 +1,7 @@
 #include "screenshot_session.h"
 
 #include "code_editor.h"
+#include "event_wait.h"
 #include "image_panel.h"
 #include "image_view.h"
 #include "kernel_panel.h"
@@ -9,11 +10,9 @@
 
 #include <QDir>
 #include <QDockWidget>
-#include <QEventLoop>
 #include <QFileInfo>
 #include <QPixmap>
 #include <QTableView>
-#include <QTimer>
 #include <QTreeWidget>
 
 namespace wb::app {
@@ -33,25 +32,6 @@ ScreenshotSession::ScreenshotSession(MainWindow& window, const QString& outputFo
     , m_sample(sample)
     , m_record(record)
 {
-}
-
-bool ScreenshotSession::waitFor(const std::function<bool()>& done, int timeoutMs)
-{
-    if (done()) {
-        return true;
-    }
-    QEventLoop loop;
-    QTimer poll;
-    poll.setInterval(5);
-    connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done()) {
-            loop.quit();
-        }
-    });
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    poll.start();
-    loop.exec();
-    return done();
 }
 
 bool ScreenshotSession::grab(const QString& name, QWidget* widget, QString* error)

@@ -19,8 +19,6 @@
 #include <QString>
 #include <QStringList>
 
-#include <functional>
-
 namespace wb::app {
 
 class MainWindow;
@@ -37,7 +35,6 @@ public:
     QStringList written() const { return m_written; }
 
 private:
-    bool waitFor(const std::function<bool()>& done, int timeoutMs);
     bool grab(const QString& name, QWidget* widget, QString* error);
     bool kernelEditor(QString* error);
 

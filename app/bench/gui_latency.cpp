@@ -12,6 +12,7 @@
 
 #include "bench_command_line.h"
 #include "engine_client.h"
+#include "event_wait.h"
 #include "latency_summary.h"
 #include "main_window.h"
 #include "steps_model.h"
@@ -50,6 +51,7 @@ constexpr const char* kUsage =
     "  Needs a display (or QT_QPA_PLATFORM=offscreen).\n";
 
 constexpr double kTargetP99Ms = 16.0;
+constexpr int kEngineStartMs = 120000;
 
 QString pipelineText(int steps, qint64 elements)
 {
@@ -175,7 +177,6 @@ int main(int argc, char** argv)
     double runStartedUs = 0;
     bool measuring = false;
     QString failure;
-    bool connected = false;
 
     const auto startRun = [&] {
         runStartedUs = steadyMicroseconds();
@@ -214,24 +215,18 @@ int main(int argc, char** argv)
             QTimer::singleShot(200, &window, startRun);
         }
     });
-    const auto whenReady = [&] {
-        wb::app::EngineClient* engine = window.engine();
-        if (engine == nullptr || !engine->isReady() || connected) {
-            return;
+    const auto engineReady = [&] { return window.engine() != nullptr && window.engine()->isReady(); };
+    if (!wb::app::waitFor(engineReady, kEngineStartMs)) {
+        return fail(QStringLiteral("the engine did not start: ") + window.engineStateText());
+    }
+    QObject::connect(window.engine(), &wb::app::EngineClient::telemetrySample, &window, [&] {
+        if (measuring) {
+            ++telemetrySamples;
         }
-        connected = true;
-        QObject::connect(engine, &wb::app::EngineClient::telemetrySample, &window, [&] {
-            if (measuring) {
-                ++telemetrySamples;
-            }
-        });
-        // Telemetry starts when the engine is ready and its dock is visible; give it a
-        // sample or two before the first run.
-        QTimer::singleShot(500, &window, startRun);
-    };
-    QTimer poll;
-    QObject::connect(&poll, &QTimer::timeout, &window, whenReady);
-    poll.start(50);
+    });
+    // Telemetry starts when the engine is ready and its dock is visible; give it a sample or
+    // two before the first run.
+    QTimer::singleShot(500, &window, startRun);
     QTimer::singleShot(std::chrono::minutes(10), &window, [&] {
         failure = QStringLiteral("gave up after 10 minutes");
         QApplication::exit(1);
@@ -239,7 +234,6 @@ int main(int argc, char** argv)
     if (QApplication::exec() != 0) {
         return fail(failure);
     }
-    poll.stop();
 
     const wb::app::bench::LatencySummary summary = wb::app::bench::summarise(prober.samples());
     const double telemetryHz = measuredSeconds > 0 ? telemetrySamples / measuredSeconds : 0;

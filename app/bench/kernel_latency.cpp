@@ -20,6 +20,7 @@
 #include "code_editor.h"
 #include "document.h"
 #include "engine_client.h"
+#include "event_wait.h"
 #include "kernel_panel.h"
 #include "latency_summary.h"
 #include "main_window.h"
@@ -57,6 +58,7 @@ constexpr const char* kUsage = "usage: warpbench-kernel-latency [--runs N] [--js
 constexpr double kTargetMissMs = 300.0;
 constexpr double kTargetHitMs = 5.0;
 constexpr int kSkipped = 77;
+constexpr int kEngineStartMs = 120000;
 
 // The samples the kernel file is made of, one after another: 102 lines with a shuffle
 // reduction, a tiled matmul and an elementwise product (built into this program from
@@ -268,15 +270,13 @@ int main(int argc, char** argv)
         });
     });
 
-    bool connected = false;
-    QTimer poll;
-    QObject::connect(&poll, &QTimer::timeout, &window, [&] {
+    const auto engineReady = [&] { return window.engine() != nullptr && window.engine()->isReady(); };
+    if (!wb::app::waitFor(engineReady, kEngineStartMs)) {
+        return fail(QStringLiteral("the engine did not start: ") + window.engineStateText());
+    }
+    // In the event loop, so that stop() can end it.
+    QTimer::singleShot(0, &window, [&] {
         wb::app::EngineClient* engine = window.engine();
-        if (engine == nullptr || !engine->isReady() || connected) {
-            return;
-        }
-        connected = true;
-        poll.stop();
         QObject::connect(
             engine, &wb::app::EngineClient::replyReceived, &window,
             [&](qint64, const QJsonObject& reply, const QByteArray&) {
@@ -305,7 +305,6 @@ int main(int argc, char** argv)
             }
         });
     });
-    poll.start(50);
     QTimer::singleShot(std::chrono::minutes(10), &window, [&] { stop(QStringLiteral("gave up after 10 minutes")); });
     if (QApplication::exec() != 0) {
         if (skipped) {

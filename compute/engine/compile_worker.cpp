@@ -103,13 +103,7 @@ void CompileWorker::loop()
 void CompileWorker::serve(std::int64_t id, const CompileRequest& request)
 {
     try {
-        KernelCompileRequest compile;
-        compile.source = request.source;
-        compile.file = request.file;
-        compile.directory = request.directory;
-        compile.arch = request.arch;
-        compile.options = request.options;
-        m_reply(id, replyFields(compileKernel(compile), request.ptx));
+        m_reply(id, replyFields(compileKernel(request.kernel), request.ptx));
     } catch (const Error& error) {
         m_replyError(id, codeName(error.code()), error.message());
     } catch (const std::bad_alloc&) {

@@ -191,10 +191,11 @@ CheckRequest source(const Fields& fields)
 CompileRequest compileRequest(const Fields& fields)
 {
     CompileRequest request;
-    request.source = *fields.text("source", true);
-    request.file = fields.text("file", false).value_or(request.file);
-    request.directory = fields.text("directory", false).value_or(request.directory);
-    request.arch = fields.text("arch", false).value_or(request.arch);
+    KernelCompileRequest& kernel = request.kernel;
+    kernel.source = *fields.text("source", true);
+    kernel.file = fields.text("file", false).value_or(kernel.file);
+    kernel.directory = fields.text("directory", false).value_or(kernel.directory);
+    kernel.arch = fields.text("arch", false).value_or(kernel.arch);
     if (const json* options = fields.find("options")) {
         if (!options->is_array())
             throw BadField{"'options' of " + fields.owner() + " must be a list of texts, not " +
@@ -203,7 +204,7 @@ CompileRequest compileRequest(const Fields& fields)
             if (!option.is_string())
                 throw BadField{"'options' of " + fields.owner() + " must be a list of texts, not a list with " +
                                jsonTypeName(option)};
-            request.options.push_back(option.get<std::string>());
+            kernel.options.push_back(option.get<std::string>());
         }
     }
     request.ptx = fields.boolean("ptx").value_or(false);

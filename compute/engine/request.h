@@ -5,6 +5,7 @@
 // (tests/fuzz/fuzz_engine.cpp) can run it on anything.
 
 #include <wb/error.h>
+#include <wb/kernel_compile.h>
 
 #include <cstdint>
 #include <optional>
@@ -72,15 +73,12 @@ struct TelemetryRequest {
     double rateHz = 0; // 0 to 50; 0 is off
 };
 
-// A user's CUDA kernel to compile (wb/kernel_compile.h); the reply has the diagnostics and,
-// when asked for, the PTX.
+// A user's CUDA kernel to compile (wb/kernel_compile.h: an empty arch is the engine's
+// GPU 0, else wb::kDefaultKernelArch); the reply has the diagnostics and, when asked for,
+// the PTX.
 struct CompileRequest {
-    std::string source{};
-    std::string file = "kernel.cu";
-    std::string directory{};
-    std::string arch{};                 // empty: the engine's GPU 0, else wb::kDefaultKernelArch
-    std::vector<std::string> options{}; // further NVRTC options
-    bool ptx = false;                   // send the PTX text back
+    KernelCompileRequest kernel{};
+    bool ptx = false; // send the PTX text back
 };
 struct ShutdownRequest {};
 

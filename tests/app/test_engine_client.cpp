@@ -6,17 +6,16 @@
 
 #include "engine_client.h"
 #include "engine_frames.h"
+#include "event_wait.h"
 
 #include <wb/engine.h>
 
 #include <QElapsedTimer>
-#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
-#include <QTimer>
 
 #include <csignal>
 #include <functional>
@@ -155,27 +154,7 @@ QString errorMessage(const QJsonObject& reply)
 
 QByteArray compact(const QJsonObject& object) { return QJsonDocument(object).toJson(QJsonDocument::Compact); }
 
-// Runs the event loop until `done()` or the timeout. Not QTest::qWaitFor: it sleeps 10 ms
-// between rounds of events, which would slow every read from the engine (a 16 MiB frame
-// takes seconds) and add its sleeps to the restart times measured here.
-bool waitFor(const std::function<bool()>& done, int timeoutMs)
-{
-    if (done()) {
-        return true;
-    }
-    QEventLoop loop;
-    QTimer poll;
-    poll.setInterval(1);
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done()) {
-            loop.quit();
-        }
-    });
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    poll.start();
-    loop.exec();
-    return done();
-}
+using wb::app::waitFor;
 
 // Runs the event loop for `milliseconds`.
 void settle(int milliseconds)

@@ -15,6 +15,7 @@
 
 #include "document.h"
 #include "engine_client.h"
+#include "event_wait.h"
 #include "image_panel.h"
 #include "image_view.h"
 #include "kernel_panel.h"
@@ -30,7 +31,6 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
-#include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
 #include <QPlainTextEdit>
@@ -41,7 +41,6 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QTimer>
 #include <QTreeWidget>
 
 #include <csignal>
@@ -90,26 +89,7 @@ bool writeFile(const QString& path, const QByteArray& bytes)
     return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
 }
 
-// Runs the event loop until `done()` or the timeout (not QTest::qWaitFor, which sleeps
-// 10 ms between rounds; see test_engine_client.cpp).
-bool waitFor(const std::function<bool()>& done, int timeoutMs)
-{
-    if (done()) {
-        return true;
-    }
-    QEventLoop loop;
-    QTimer poll;
-    poll.setInterval(1);
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done()) {
-            loop.quit();
-        }
-    });
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    poll.start();
-    loop.exec();
-    return done();
-}
+using wb::app::waitFor;
 
 QProcessEnvironment engineEnvironment()
 {

@@ -82,16 +82,17 @@ TEST(EngineRequest, EveryTypeWithItsFields)
 
     EXPECT_EQ(std::get<TelemetryRequest>(accepted(R"({"type":"telemetry","id":7,"rate_hz":2.5})").body).rateHz, 2.5);
     const auto compile = std::get<CompileRequest>(accepted(R"({"type":"compile","id":8,"source":"k"})").body);
-    EXPECT_EQ(compile.source, "k");
-    EXPECT_EQ(compile.file, "kernel.cu");
-    EXPECT_TRUE(compile.directory.empty() && compile.arch.empty() && compile.options.empty() && !compile.ptx);
+    EXPECT_EQ(compile.kernel.source, "k");
+    EXPECT_EQ(compile.kernel.file, "kernel.cu");
+    EXPECT_TRUE(compile.kernel.directory.empty() && compile.kernel.arch.empty() && compile.kernel.options.empty() &&
+                !compile.ptx);
     const auto full = std::get<CompileRequest>(accepted(R"({"type":"compile","id":8,"source":"k","file":"/a/b.cu",
         "directory":"/a","arch":"sm_80","options":["-DN=4","-std=c++20"],"ptx":true})")
                                                    .body);
-    EXPECT_EQ(full.file, "/a/b.cu");
-    EXPECT_EQ(full.directory, "/a");
-    EXPECT_EQ(full.arch, "sm_80");
-    EXPECT_EQ(full.options, (std::vector<std::string>{"-DN=4", "-std=c++20"}));
+    EXPECT_EQ(full.kernel.file, "/a/b.cu");
+    EXPECT_EQ(full.kernel.directory, "/a");
+    EXPECT_EQ(full.kernel.arch, "sm_80");
+    EXPECT_EQ(full.kernel.options, (std::vector<std::string>{"-DN=4", "-std=c++20"}));
     EXPECT_TRUE(full.ptx);
     EXPECT_TRUE(std::holds_alternative<ShutdownRequest>(accepted(R"({"type":"shutdown","id":9,"extra":1})").body));
 }
