@@ -65,6 +65,29 @@ Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape el
     return runUnary(backend, desc, backend.prepareMorphology(desc), image);
 }
 
+Array threshold(Backend& backend, const Array& image, double thresh, double maxval, ThresholdType type, bool otsu)
+{
+    ThresholdDesc desc{image.shape(), image.dtype(), thresh, maxval, type, otsu};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareThreshold(desc), image);
+}
+
+Array normalize(Backend& backend, const Array& image, double alpha, double beta, NormType norm,
+                std::optional<DType> outDType)
+{
+    NormalizeDesc desc{image.shape(), image.dtype(), alpha, beta, norm, outDType};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareNormalize(desc), image);
+}
+
+Array resize(Backend& backend, const Array& image, std::int64_t width, std::int64_t height, double fx, double fy,
+             Interpolation interpolation)
+{
+    ResizeDesc desc{image.shape(), image.dtype(), width, height, fx, fy, interpolation};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareResize(desc), image);
+}
+
 Array grayscale(Backend& backend, const Array& image)
 {
     GrayscaleDesc desc{image.shape(), image.dtype()};

@@ -98,6 +98,15 @@ public:
         return cpu::prepareGrayscale(desc);
     }
     std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) override { return cpu::prepareConvert(desc); }
+    std::unique_ptr<UnaryOp> prepareThreshold(const ThresholdDesc& desc) override
+    {
+        return cpu::prepareThreshold(desc);
+    }
+    std::unique_ptr<UnaryOp> prepareNormalize(const NormalizeDesc& desc) override
+    {
+        return cpu::prepareNormalize(desc);
+    }
+    std::unique_ptr<UnaryOp> prepareResize(const ResizeDesc& desc) override { return cpu::prepareResize(desc); }
     std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) override
     {
         return cpu::prepareElementwise(desc);

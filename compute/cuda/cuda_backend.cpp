@@ -452,6 +452,18 @@ std::unique_ptr<UnaryOp> CudaBackend::prepareConvert(const ConvertDesc& desc)
     return cuda::prepareConvert(*this, desc);
 }
 
+std::unique_ptr<UnaryOp> CudaBackend::prepareThreshold(const ThresholdDesc& desc)
+{
+    return cuda::prepareThreshold(*this, desc);
+}
+
+std::unique_ptr<UnaryOp> CudaBackend::prepareNormalize(const NormalizeDesc& desc)
+{
+    return cuda::prepareNormalize(*this, desc);
+}
+
+std::unique_ptr<UnaryOp> CudaBackend::prepareResize(const ResizeDesc& desc) { return cuda::prepareResize(*this, desc); }
+
 std::unique_ptr<NaryOp> CudaBackend::prepareElementwise(const ElementwiseDesc& desc)
 {
     return cuda::prepareElementwise(*this, desc);

@@ -92,6 +92,9 @@ public:
     std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) override;
+    std::unique_ptr<UnaryOp> prepareThreshold(const ThresholdDesc& desc) override;
+    std::unique_ptr<UnaryOp> prepareNormalize(const NormalizeDesc& desc) override;
+    std::unique_ptr<UnaryOp> prepareResize(const ResizeDesc& desc) override;
     std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) override;
     void fillRandom(const RandomDesc& desc, Array& out) override;

@@ -424,6 +424,12 @@ private:
                     prepared.unary = m_backend.prepareGrayscale(desc);
                 else if constexpr (std::is_same_v<Desc, ConvertDesc>)
                     prepared.unary = m_backend.prepareConvert(desc);
+                else if constexpr (std::is_same_v<Desc, ThresholdDesc>)
+                    prepared.unary = m_backend.prepareThreshold(desc);
+                else if constexpr (std::is_same_v<Desc, NormalizeDesc>)
+                    prepared.unary = m_backend.prepareNormalize(desc);
+                else if constexpr (std::is_same_v<Desc, ResizeDesc>)
+                    prepared.unary = m_backend.prepareResize(desc);
                 else if constexpr (std::is_same_v<Desc, ElementwiseDesc>)
                     prepared.nary = m_backend.prepareElementwise(desc);
                 else if constexpr (std::is_same_v<Desc, ReduceDesc>)

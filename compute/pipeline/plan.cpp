@@ -275,6 +275,50 @@ private:
             return addStep(label, morphology(f, in, args), {x}, at);
         if (f == "grayscale")
             return addStep(label, GrayscaleDesc{in.shape, in.dtype}, {x}, at);
+        if (f == "threshold") {
+            ThresholdDesc desc{.shape = in.shape, .dtype = in.dtype};
+            auto number = [&](const char* key, double fallback) {
+                const Expression* e = args.find(key);
+                return e ? numberOf(*e) : fallback;
+            };
+            desc.thresh = number("thresh", 128.0);
+            desc.maxval = number("maxval", 255.0);
+            if (const Expression* type = args.find("type"))
+                desc.type = parseThresholdType(wordOf(*type));
+            if (const Expression* otsu = args.find("otsu"))
+                desc.otsu = wordOf(*otsu) == "true";
+            return addStep(label, desc, {x}, at);
+        }
+        if (f == "normalize") {
+            NormalizeDesc desc{.shape = in.shape, .dtype = in.dtype};
+            auto number = [&](const char* key, double fallback) {
+                const Expression* e = args.find(key);
+                return e ? numberOf(*e) : fallback;
+            };
+            desc.alpha = number("alpha", 0.0);
+            desc.beta = number("beta", 1.0);
+            if (const Expression* norm = args.find("norm"))
+                desc.norm = parseNormType(wordOf(*norm));
+            if (const Expression* dtype = args.find("dtype"); dtype && wordOf(*dtype) != "same")
+                desc.outDType = parseDType(wordOf(*dtype));
+            return addStep(label, desc, {x}, at);
+        }
+        if (f == "resize") {
+            ResizeDesc desc{.shape = in.shape, .dtype = in.dtype};
+            auto number = [&](const char* key, double fallback) {
+                const Expression* e = args.find(key);
+                return e ? numberOf(*e) : fallback;
+            };
+            const auto [w, h] = sizeOf(args.find("size"), 0);
+            desc.width = w;
+            desc.height = h;
+            const double scale = number("scale", 0.0);
+            desc.fx = number("fx", scale);
+            desc.fy = number("fy", scale);
+            if (const Expression* interpolation = args.find("interpolation"))
+                desc.interpolation = parseInterpolation(wordOf(*interpolation));
+            return addStep(label, desc, {x}, at);
+        }
         if (f != "astype")
             throw Refusal{at, f + "() cannot be run yet"};
         const Expression* scale = args.find("scale");

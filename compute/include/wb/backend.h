@@ -121,6 +121,9 @@ public:
     virtual std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareThreshold(const ThresholdDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareNormalize(const NormalizeDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareResize(const ResizeDesc& desc) = 0;
     virtual std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) = 0;
     // Fills `out` (shape and dtype of desc) with random numbers.

@@ -18,6 +18,13 @@ Array box(Backend& backend, const Array& image, int ksizeX, int ksizeY, bool nor
 Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape element, int ksizeX, int ksizeY,
                  int iterations = 1, BorderMode border = BorderMode::Reflect101);
 Array grayscale(Backend& backend, const Array& image);
+Array threshold(Backend& backend, const Array& image, double thresh, double maxval,
+                ThresholdType type = ThresholdType::Binary, bool otsu = false);
+Array normalize(Backend& backend, const Array& image, double alpha = 0.0, double beta = 1.0,
+                NormType norm = NormType::MinMax, std::optional<DType> outDType = std::nullopt);
+// To (width, height) when both are > 0, otherwise by the factors fx, fy (see wb::ResizeDesc).
+Array resize(Backend& backend, const Array& image, std::int64_t width, std::int64_t height, double fx = 0.0,
+             double fy = 0.0, Interpolation interpolation = Interpolation::Bilinear);
 Array convert(Backend& backend, const Array& x, DType to, double scale = 1.0, double offset = 0.0);
 Array random(Backend& backend, const Shape& shape, DType dtype, Distribution distribution, std::uint64_t seed,
              double a = 0.0, double b = 1.0);

@@ -6,6 +6,7 @@
 #include <wb/array.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -219,6 +220,97 @@ struct ConvertDesc {
     Shape outputShape() const { return shape; }
     DType outputDType() const { return to; }
     Cost cost() const;
+};
+
+// Threshold, as cv::threshold: per element, with "above" meaning strictly greater than
+// the threshold t:
+//   binary:      above ? maxval : 0        binary_inv:  above ? 0 : maxval
+//   trunc:       above ? t : x             to_zero:     above ? x : 0
+//   to_zero_inv: above ? 0 : x
+// u8 and u16 compare with floor(t) and write round(maxval) saturated (OpenCV's integer
+// path); f32 compares and writes in float. `otsu` chooses t from the image's histogram as
+// THRESH_OTSU does (the same t as OpenCV, bit for bit: its arithmetic is repeated in the
+// same order); u8 and u16 single-channel images only (OpenCV 4.6 supports no others), and
+// `thresh` is then ignored. Any channel count without Otsu, channels thresholded alike.
+enum class ThresholdType : std::uint8_t { Binary, BinaryInv, Trunc, ToZero, ToZeroInv };
+std::string_view name(ThresholdType type);               // "binary", "binary_inv", "trunc", "to_zero", "to_zero_inv"
+ThresholdType parseThresholdType(std::string_view text); // throws InvalidArgument
+
+struct ThresholdDesc {
+    Shape shape;
+    DType dtype = DType::U8; // u8, u16 or f32
+    double thresh = 128;     // finite
+    double maxval = 255;     // finite
+    ThresholdType type = ThresholdType::Binary;
+    bool otsu = false;
+
+    // InvalidArgument (not finite), DTypeMismatch (Otsu of f32), ShapeMismatch (Otsu of several channels)
+    void validate() const;
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return dtype; }
+    Cost cost() const; // one read and one write (Otsu: one more read); one comparison per element
+};
+
+// Normalize, as cv::normalize without a mask, over all elements (every channel together):
+//   minmax: maps [min, max] of the input onto [min(alpha, beta), max(alpha, beta)]
+//           (a constant image gives min(alpha, beta));
+//   l1, l2, inf: scales so that the norm (sum |x|, sqrt(sum x²), max |x|) is alpha (an all-zero
+//           image gives zeros).
+// Then out = in·scale + shift converted to `outDType` as convertTo (integers round to nearest
+// even and saturate), with OpenCV's float rounding of scale and shift for an f32 minmax.
+enum class NormType : std::uint8_t { MinMax, L1, L2, Inf };
+std::string_view name(NormType norm);          // "minmax", "l1", "l2", "inf"
+NormType parseNormType(std::string_view text); // throws InvalidArgument
+
+struct NormalizeDesc {
+    Shape shape;
+    DType dtype = DType::F32; // u8, u16 or f32
+    double alpha = 0;         // finite
+    double beta = 1;          // finite; minmax only
+    NormType norm = NormType::MinMax;
+    std::optional<DType> outDType{}; // u8, u16 or f32; the input's dtype when not given
+
+    void validate() const; // InvalidArgument (not finite), DTypeMismatch, ShapeMismatch
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return outDType.value_or(dtype); }
+    Cost cost() const; // two reads (the reduction, then the map) and one write; 3 flops per element
+};
+
+// Resize, as cv::resize with OpenCV's pixel-centre conventions:
+//   nearest:  source index floor(d / scale) (INTER_NEAREST);
+//   bilinear: INTER_LINEAR, u8 with 11-bit fixed-point weights as OpenCV (a 1/2 reduction in
+//             both axes is OpenCV's area average, as cv::resize does);
+//   area:     INTER_AREA: a box average over the source cells each output pixel covers
+//             (integer factors a plain average), bilinear-like where an axis is enlarged.
+// The output size is (width, height) when both are given, otherwise round(W·fx) x
+// round(H·fy) with the factors used as given (as cv::resize with dsize = Size()). An output
+// the same size as the input is a copy. u8 and u16 within 1 unit of OpenCV on the GPU,
+// f32 within 1e-5 relative.
+enum class Interpolation : std::uint8_t { Nearest, Bilinear, Area };
+std::string_view name(Interpolation interpolation);      // "nearest", "bilinear", "area"
+Interpolation parseInterpolation(std::string_view text); // throws InvalidArgument ("linear" is bilinear)
+
+struct ResizeDesc {
+    Shape shape;
+    DType dtype = DType::U8; // u8, u16 or f32
+    std::int64_t width = 0;  // output size; 0 and 0 to use fx and fy
+    std::int64_t height = 0;
+    double fx = 0; // factors (> 0) when width and height are 0
+    double fy = 0;
+    Interpolation interpolation = Interpolation::Bilinear;
+
+    // Each side, of the input and of the output (OpenCV's int sizes, and our tables).
+    static constexpr std::int64_t kMaxSide = 32768;
+
+    void validate() const; // InvalidArgument (no size, zero or negative, larger than kMaxSide, not finite)
+    Shape outputShape() const;
+    DType outputDType() const { return dtype; }
+    std::int64_t outputWidth() const;
+    std::int64_t outputHeight() const;
+    // OpenCV's inv_scale_x and inv_scale_y: output / input sizes, or fx, fy as given.
+    double inverseScaleX() const;
+    double inverseScaleY() const;
+    Cost cost() const; // one read of the input and one write of the output; 8 flops per output element
 };
 
 // ---------------------------------------------------------------------------------------
