@@ -65,6 +65,23 @@ Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape el
     return runUnary(backend, desc, backend.prepareMorphology(desc), image);
 }
 
+Array conv2d(Backend& backend, const Array& image, std::vector<double> kernel, int kernelWidth, int kernelHeight,
+             bool normalize, double scale, double delta, BorderMode border, std::optional<DType> outDType)
+{
+    Conv2dDesc desc{.shape = image.shape(),
+                    .dtype = image.dtype(),
+                    .outDType = outDType.value_or(image.dtype()),
+                    .kernelWidth = kernelWidth,
+                    .kernelHeight = kernelHeight,
+                    .kernel = std::move(kernel),
+                    .normalize = normalize,
+                    .scale = scale,
+                    .delta = delta,
+                    .border = border};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareConv2d(desc), image);
+}
+
 Array threshold(Backend& backend, const Array& image, double thresh, double maxval, ThresholdType type, bool otsu)
 {
     ThresholdDesc desc{image.shape(), image.dtype(), thresh, maxval, type, otsu};

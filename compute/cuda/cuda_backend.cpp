@@ -442,6 +442,8 @@ std::unique_ptr<UnaryOp> CudaBackend::prepareMorphology(const MorphDesc& desc)
     return cuda::prepareMorphology(*this, desc);
 }
 
+std::unique_ptr<UnaryOp> CudaBackend::prepareConv2d(const Conv2dDesc& desc) { return cuda::prepareConv2d(*this, desc); }
+
 std::unique_ptr<UnaryOp> CudaBackend::prepareGrayscale(const GrayscaleDesc& desc)
 {
     return cuda::prepareGrayscale(*this, desc);

@@ -334,6 +334,68 @@ private:
         case ParamType::DType:
         case ParamType::Choice: checkWord(op, param, value); return;
         case ParamType::Size: checkSize(op, param, value); return;
+        case ParamType::Matrix: checkMatrix(op, param, value); return;
+        }
+    }
+
+    // A tuple of rows, each a tuple of number literals, all of one length; or one row, a
+    // tuple of numbers. The counts of rows and columns lie within the parameter's range.
+    void checkMatrix(const OpInfo& op, const ParamInfo& param, const Expression& value)
+    {
+        const std::string what = "argument '" + param.name + "' of " + op.name + "()";
+        const auto* tuple = std::get_if<Tuple>(&value.node);
+        const auto named = [](const Argument& element) { return !element.keyword.empty(); };
+        if (!tuple || tuple->elements.empty() || std::any_of(tuple->elements.begin(), tuple->elements.end(), named)) {
+            wrongType(op, param, value, "a matrix: a tuple of rows such as ((1, 2), (3, 4)), or one row (1, 2, 3)");
+            return;
+        }
+        const bool oneRow = !std::holds_alternative<Tuple>(tuple->elements.front().value->node);
+        std::vector<const Expression*> rows;
+        if (oneRow)
+            rows.push_back(&value);
+        for (const Argument& element : tuple->elements) {
+            if (!oneRow)
+                rows.push_back(element.value.get());
+        }
+        const auto count = [&](std::size_t n, const std::string& of, const Expression& at) {
+            if ((param.minimum && static_cast<double>(n) < *param.minimum) ||
+                (param.maximum && static_cast<double>(n) > *param.maximum)) {
+                error(at.location, extent(at),
+                      what + " has " + std::to_string(n) + " " + of + "; the limits are " +
+                          std::to_string(static_cast<long long>(param.minimum.value_or(1))) + " to " +
+                          std::to_string(static_cast<long long>(param.maximum.value_or(1e9))));
+                return false;
+            }
+            return true;
+        };
+        if (!count(rows.size(), "rows", value))
+            return;
+        std::size_t columns = 0;
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            const auto* row = std::get_if<Tuple>(&rows[r]->node);
+            if (!row || row->elements.empty() || std::any_of(row->elements.begin(), row->elements.end(), named)) {
+                error(rows[r]->location, extent(*rows[r]),
+                      what + ": row " + std::to_string(r + 1) + " must be a tuple of numbers, found " +
+                          describe(*rows[r]));
+                return;
+            }
+            if (r == 0) {
+                columns = row->elements.size();
+                if (!count(columns, "columns", *rows[r]))
+                    return;
+            } else if (row->elements.size() != columns) {
+                error(rows[r]->location, extent(*rows[r]),
+                      what + ": row " + std::to_string(r + 1) + " has " + std::to_string(row->elements.size()) +
+                          " entries, row 1 has " + std::to_string(columns) + " (the matrix must be rectangular)");
+                return;
+            }
+            for (const Argument& entry : row->elements) {
+                if (!numberLiteral(*entry.value)) {
+                    error(entry.value->location, extent(*entry.value),
+                          what + ": matrix entries must be numbers, found " + describe(*entry.value));
+                    return;
+                }
+            }
         }
     }
 

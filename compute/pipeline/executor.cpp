@@ -420,6 +420,8 @@ private:
                     prepared.unary = m_backend.prepareBox(desc);
                 else if constexpr (std::is_same_v<Desc, MorphDesc>)
                     prepared.unary = m_backend.prepareMorphology(desc);
+                else if constexpr (std::is_same_v<Desc, Conv2dDesc>)
+                    prepared.unary = m_backend.prepareConv2d(desc);
                 else if constexpr (std::is_same_v<Desc, GrayscaleDesc>)
                     prepared.unary = m_backend.prepareGrayscale(desc);
                 else if constexpr (std::is_same_v<Desc, ConvertDesc>)

@@ -205,6 +205,20 @@ std::vector<OpInfo> makeOps()
         morphology("dilate", "maximum over the structuring element, as OpenCV's dilate"),
         morphology("morph_open", "opening: erode, then dilate (OpenCV's MORPH_OPEN); removes small bright spots"),
         morphology("morph_close", "closing: dilate, then erode (OpenCV's MORPH_CLOSE); fills small dark holes"),
+        {"conv2d",
+         {array("x", "image (H, W) or (H, W, C), C in 1..4, u8, u16 or f32"),
+          optional("kernel", ParamType::Matrix, "((1, 2, 1), (2, 4, 2), (1, 2, 1))",
+                   "the matrix, rows of numbers, 1x1 up to 31x31; correlated, not flipped, anchored at its centre", 1,
+                   31),
+          choice("normalize", {"false", "true"}, "divide the matrix by the sum of its entries"),
+          optional("scale", ParamType::Float, "1", "factor applied to the matrix"),
+          optional("delta", ParamType::Float, "0", "added to every result"),
+          choice("border", {"reflect101", "replicate", "constant"}, "how pixels beyond the edge are read"),
+          choice("dtype", {"same", "f32"}, "the output dtype: the input's (rounded, saturated) or f32")},
+         false,
+         "same shape; the input's dtype or f32",
+         "2-D correlation with a user matrix, as OpenCV's filter2D; rank-1 matrices run as two 1-D passes",
+         "image"},
         unary("grayscale", "(H, W), same dtype", "RGB(A) (H, W, 3 or 4) to gray with BT.601 weights", "image"),
         {"threshold",
          {array("x", "image (H, W) or (H, W, C), C in 1..4, u8, u16 or f32"),
@@ -375,6 +389,7 @@ std::string_view name(ParamType type)
     case ParamType::DType: return "dtype";
     case ParamType::Choice: return "choice";
     case ParamType::Size: return "size";
+    case ParamType::Matrix: return "matrix";
     }
     return "?";
 }

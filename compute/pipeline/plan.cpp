@@ -83,6 +83,25 @@ std::pair<int, int> sizeOf(const Expression* expression, int fallback)
     return {n, n};
 }
 
+// A Matrix argument (checked: rectangular, numbers only) into desc's kernel and its sizes:
+// a tuple of rows, or one row.
+void matrixOf(const Expression& expression, Conv2dDesc& desc)
+{
+    const auto& rows = std::get<Tuple>(expression.node).elements;
+    const bool oneRow = !std::holds_alternative<Tuple>(rows.front().value->node);
+    desc.kernel.clear();
+    desc.kernelHeight = oneRow ? 1 : static_cast<int>(rows.size());
+    for (const Argument& row : rows) {
+        if (oneRow) {
+            desc.kernel.push_back(numberOf(*row.value));
+            continue;
+        }
+        for (const Argument& entry : std::get<Tuple>(row.value->node).elements)
+            desc.kernel.push_back(numberOf(*entry.value));
+    }
+    desc.kernelWidth = static_cast<int>(desc.kernel.size()) / desc.kernelHeight;
+}
+
 std::string wordOf(const Expression& expression)
 {
     if (const auto* name = std::get_if<Name>(&expression.node))
@@ -273,6 +292,22 @@ private:
         }
         if (f == "erode" || f == "dilate" || f == "morph_open" || f == "morph_close")
             return addStep(label, morphology(f, in, args), {x}, at);
+        if (f == "conv2d") {
+            Conv2dDesc desc{.shape = in.shape, .dtype = in.dtype, .outDType = in.dtype};
+            if (const Expression* kernel = args.find("kernel"))
+                matrixOf(*kernel, desc);
+            if (const Expression* normalize = args.find("normalize"))
+                desc.normalize = wordOf(*normalize) == "true";
+            if (const Expression* scale = args.find("scale"))
+                desc.scale = numberOf(*scale);
+            if (const Expression* delta = args.find("delta"))
+                desc.delta = numberOf(*delta);
+            if (const Expression* border = args.find("border"))
+                desc.border = parseBorderMode(wordOf(*border));
+            if (const Expression* dtype = args.find("dtype"); dtype && wordOf(*dtype) == "f32")
+                desc.outDType = DType::F32;
+            return addStep(label, desc, {x}, at);
+        }
         if (f == "grayscale")
             return addStep(label, GrayscaleDesc{in.shape, in.dtype}, {x}, at);
         if (f == "threshold") {

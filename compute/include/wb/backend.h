@@ -119,6 +119,7 @@ public:
     virtual std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareConv2d(const Conv2dDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareConvert(const ConvertDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareThreshold(const ThresholdDesc& desc) = 0;

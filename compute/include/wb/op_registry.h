@@ -24,9 +24,10 @@ enum class ParamType {
     DType,   // a dtype name: u8, u16, i32, f16, bf16, f32, f64, c64, c128 (or NumPy's float32, ...)
     Choice,  // one of ParamInfo::choices
     Size,    // a window size: an integer literal n (n x n), or a tuple (w, h) of two
+    Matrix,  // a matrix literal: a tuple of rows ((a, b), (c, d)), or one row (a, b, c); numbers only
 };
 
-// "array", "int", "float", "string", "dtype", "choice", "size"
+// "array", "int", "float", "string", "dtype", "choice", "size", "matrix"
 std::string_view name(ParamType type);
 
 struct ParamInfo {
@@ -36,7 +37,7 @@ struct ParamInfo {
     std::string defaultText;          // as it would be written in a pipeline; empty when required
     std::string doc;                  // one line, with units
     std::vector<std::string> choices; // Choice only; the first is the canonical spelling of the default
-    std::optional<double> minimum;    // Int, Float and Size (each of w and h) only, inclusive
+    std::optional<double> minimum;    // Int, Float, Size (each of w and h), Matrix (rows, columns); inclusive
     std::optional<double> maximum;
 };
 

@@ -193,6 +193,57 @@ struct MorphDesc {
     Cost cost() const; // bytes: one read and one write; 6 comparisons per element per erosion or dilation
 };
 
+// 2-D correlation with a user matrix, as cv::filter2D(src, dst, ddepth, kernel, anchor =
+// centre, delta, border): out(y, x) = delta + sum over (i, j) of w(i, j) · in(y + i − ay,
+// x + j − ax), channel by channel, with (ax, ay) = (kw / 2, kh / 2), the matrix not flipped.
+// The weights w are the matrix times `scale`, divided by the sum of its entries when
+// `normalize`. dtypes u8, u16 and f32 in; out the same dtype (rounded half to even and
+// saturated, as filter2D with ddepth = -1) or f32. 1 to 4 interleaved channels; every border
+// mode (constant reads 0). Matrices of any size from 1x1 to kMaxKernelSize x kMaxKernelSize.
+//
+// A matrix of rank 1 (see separableFactors) runs as a column and a row pass (cv::sepFilter2D
+// on the CPU, one kernel with the intermediate in shared memory on the GPU); the CPU never
+// takes OpenCV's DFT path, so its result does not depend on the thread count. Sums are in
+// float on both backends, so the GPU matches within 1 unit for integers and 1e-5 relative
+// for f32 (the order of the additions differs).
+struct SeparableFactors {
+    std::vector<double> column; // kh entries
+    std::vector<double> row;    // kw entries; w(i, j) = column[i] · row[j]
+};
+
+// The factors of a kh x kw row-major matrix of rank 1, or nothing: the matrix is separable
+// when max |w − column·rowᵀ| <= tolerance · max |w| for the column through its largest
+// entry and the row through it scaled to 1 there. An all-zero matrix is not separable.
+std::optional<SeparableFactors> separableFactors(std::span<const double> matrix, int kw, int kh,
+                                                 double tolerance = 1e-6);
+
+struct Conv2dDesc {
+    Shape shape;
+    DType dtype = DType::F32;    // u8, u16 or f32
+    DType outDType = DType::F32; // dtype or f32
+    int kernelWidth = 3;         // 1 .. kMaxKernelSize, odd or even
+    int kernelHeight = 3;
+    std::vector<double> kernel = {1, 2, 1, 2, 4, 2, 1, 2, 1}; // kernelHeight rows of kernelWidth
+    bool normalize = false;
+    double scale = 1.0;
+    double delta = 0.0;
+    BorderMode border = BorderMode::Reflect101;
+
+    static constexpr int kMaxKernelSize = 31;
+
+    // InvalidArgument (sizes, entries that are not finite or do not fill the matrix, a
+    // normalised matrix summing to 0), DTypeMismatch, ShapeMismatch
+    void validate() const;
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return outDType; }
+    int anchorX() const { return kernelWidth / 2; }
+    int anchorY() const { return kernelHeight / 2; }
+    std::vector<double> weights() const;               // the matrix as applied: scaled, normalised
+    std::optional<SeparableFactors> separable() const; // separableFactors(weights())
+    std::string path() const;                          // "separable 1x3 + 3x1" or "dense 3x3"
+    Cost cost() const; // one read and one write; 2 flops per tap (kw·kh dense, kw + kh separable)
+};
+
 // RGB(A) -> gray with the ITU-R BT.601 weights 0.299, 0.587, 0.114 (as OpenCV's RGB2GRAY).
 // Input (H, W, 3) or (H, W, 4), u8 or f32; output (H, W).
 struct GrayscaleDesc {
