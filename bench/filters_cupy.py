@@ -31,7 +31,8 @@ Method (as in the C++ command):
   - OpenCV on the CPU with all threads (cv2.setNumThreads), timed with perf_counter the same
     way (fewer repetitions). The CuPy result is checked against OpenCV's once per case
     (integers within 1 unit, f32 within 1e-5 of max(|reference|, 1)).
-  - Borders: reflect-101 (scipy's "mirror", OpenCV's BORDER_REFLECT_101) for gaussian and box;
+  - Borders: reflect-101 (scipy's "mirror", OpenCV's BORDER_REFLECT_101) for gaussian, box and
+    conv2d (ndi.correlate against cv2.filter2D, or cv2.sepFilter2D for the separable matrix);
     morphology as OpenCV's default (pixels beyond the edge never win), which any reflecting or
     replicating mode gives for a centred flat element; median with replicated edges ("nearest",
     what cv2.medianBlur does).
@@ -101,6 +102,25 @@ def median_case(k, target_us):
                 lambda x: cv2.medianBlur(x, k))
 
 
+def conv2d_case(k, dense, dtype):
+    """conv2dCase's matrices (filter_bench.cpp), normalised: a disk x² + y² <= r² (dense) or
+    the binomial (1, 2, 1)ᵀ(1, 2, 1) (separable, which Warpbench's CPU runs as sepFilter2D)."""
+    r = k // 2
+    y, x = np.mgrid[-r:r + 1, -r:r + 1]
+    if dense:
+        w = (x * x + y * y <= r * r).astype(np.float32)
+        w /= w.sum()
+        cpu = lambda a: cv2.filter2D(a, -1, w, borderType=cv2.BORDER_REFLECT_101)
+    else:
+        row = (2.0 - np.abs(np.arange(-r, r + 1))).astype(np.float32)
+        row /= row.sum()
+        w = np.outer(row, row)
+        cpu = lambda a: cv2.sepFilter2D(a, -1, row, row, borderType=cv2.BORDER_REFLECT_101)
+    weights = cp.asarray(w)
+    return Case(f"conv2d {k}x{k} {'dense' if dense else 'separable'}", "conv2d", dtype, None,
+                lambda a, out: ndi.correlate(a, weights, mode="mirror", output=out), cpu)
+
+
 # The issue's cases, the C++ command's table plus median (which Warpbench does not have yet).
 # A new filter is one line.
 def filter_cases():
@@ -110,6 +130,7 @@ def filter_cases():
         for op in ("erode", "dilate"):
             cases += [morph_case(op, k, dtype, 22.0) for k in (3, 15, 31)]
     cases += [median_case(5, 40.0), median_case(3, 20.0)]
+    cases += [conv2d_case(3, False, "f32"), conv2d_case(5, True, "f32"), conv2d_case(7, True, "u8")]
     return cases
 
 

@@ -62,6 +62,34 @@ FilterCase morphCase(MorphOp op, int ksize, DType dtype, std::optional<double> t
             }};
 }
 
+// conv2d with a matrix of ksize x ksize, normalised: a disk (x² + y² <= r², rank > 1, the
+// dense path) or the binomial (1, 2, 1)ᵀ(1, 2, 1) for 3 (rank 1, the separable path).
+FilterCase conv2dCase(int ksize, bool dense, DType dtype)
+{
+    std::vector<double> matrix;
+    const int r = ksize / 2;
+    for (int y = -r; y <= r; ++y) {
+        for (int x = -r; x <= r; ++x)
+            matrix.push_back(dense ? (x * x + y * y <= r * r ? 1.0 : 0.0) : (2.0 - std::abs(x)) * (2.0 - std::abs(y)));
+    }
+    return {"conv2d " + square(ksize) + (dense ? " dense" : " separable"),
+            "conv2d",
+            std::string(dense ? "kernel=disk" : "kernel=binomial") + " ksize=" + square(ksize) + " normalize",
+            dtype,
+            std::nullopt,
+            [=](Backend& backend, const Shape& frame) {
+                const Conv2dDesc desc{.shape = frame,
+                                      .dtype = dtype,
+                                      .outDType = dtype,
+                                      .kernelWidth = ksize,
+                                      .kernelHeight = ksize,
+                                      .kernel = matrix,
+                                      .normalize = true};
+                desc.validate();
+                return backend.prepareConv2d(desc);
+            }};
+}
+
 // L2 size to assume when the device does not report one (an H200 has 60 MiB).
 constexpr std::uint64_t kAssumedL2Bytes = 64ull << 20;
 
@@ -159,6 +187,10 @@ std::vector<FilterCase> filterCases()
                 cases.push_back(morphCase(op, ksize, dtype, kMorphUs));
         }
     }
+    // conv2d: no targets in the issue; a separable 3x3 and dense 5x5 and 7x7 disks.
+    cases.push_back(conv2dCase(3, false, DType::F32));
+    cases.push_back(conv2dCase(5, true, DType::F32));
+    cases.push_back(conv2dCase(7, true, DType::U8));
     return cases;
 }
 

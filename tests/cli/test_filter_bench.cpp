@@ -61,10 +61,10 @@ TEST(FilterBench, EveryCasePreparesOnTheCpuAndIsNamedOnce)
     for (const bench::FilterCase& c : bench::filterCases()) {
         SCOPED_TRACE(c.label);
         EXPECT_TRUE(names.insert(c.label + " " + std::string(name(c.dtype))).second);
-        EXPECT_TRUE(c.targetUs.has_value());
+        EXPECT_EQ(c.targetUs.has_value(), c.op != "conv2d"); // the issue sets no targets for conv2d
         EXPECT_NE(c.prepare(cpu, Shape{5, 7}), nullptr);
     }
-    EXPECT_EQ(names.size(), 17u);
+    EXPECT_EQ(names.size(), 20u);
 }
 
 TEST(FilterBench, BadConfigsAreRefusedBeforeAnyWork)
@@ -119,7 +119,7 @@ TEST(FilterBench, EveryGpuCaseIsVerifiedAgainstTheCpu)
     ASSERT_EQ(report.copies.size(), 2u);
     for (const bench::CopyResult& copy : report.copies)
         EXPECT_GT(copy.time.coldGBs, 0.0);
-    ASSERT_EQ(report.cases.size(), 17u);
+    ASSERT_EQ(report.cases.size(), bench::filterCases().size());
     for (const bench::FilterCaseResult& c : report.cases) {
         SCOPED_TRACE(c.label + " " + std::string(name(c.dtype)));
         ASSERT_TRUE(c.gpu);
