@@ -245,7 +245,8 @@ struct Conv2dDesc {
 };
 
 // RGB(A) -> gray with the ITU-R BT.601 weights 0.299, 0.587, 0.114 (as OpenCV's RGB2GRAY).
-// Input (H, W, 3) or (H, W, 4), u8 or f32; output (H, W).
+// Input (H, W, 3) or (H, W, 4), u8, u16 or f32; output (H, W), the same dtype (integers in
+// OpenCV 4's 15-bit fixed point, rounded).
 struct GrayscaleDesc {
     Shape shape;
     DType dtype = DType::U8;
