@@ -65,6 +65,21 @@ Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape el
     return runUnary(backend, desc, backend.prepareMorphology(desc), image);
 }
 
+Array derivative(Backend& backend, const Array& image, DerivativeKind kind, int dx, int dy, int ksize, bool magnitude,
+                 double scale, double delta, BorderMode border)
+{
+    DerivativeDesc desc{image.shape(), image.dtype(), kind, dx, dy, ksize, magnitude, scale, delta, border};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareDerivative(desc), image);
+}
+
+Array laplacian(Backend& backend, const Array& image, int ksize, double scale, double delta, BorderMode border)
+{
+    LaplacianDesc desc{image.shape(), image.dtype(), ksize, scale, delta, border};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareLaplacian(desc), image);
+}
+
 Array conv2d(Backend& backend, const Array& image, std::vector<double> kernel, int kernelWidth, int kernelHeight,
              bool normalize, double scale, double delta, BorderMode border, std::optional<DType> outDType)
 {

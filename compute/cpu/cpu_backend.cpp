@@ -93,6 +93,11 @@ public:
     std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) override { return cpu::prepareGaussian(desc); }
     std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc) override { return cpu::prepareBox(desc); }
     std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) override { return cpu::prepareMorphology(desc); }
+    std::unique_ptr<UnaryOp> prepareDerivative(const DerivativeDesc& desc) override
+    {
+        return cpu::prepareDerivative(desc);
+    }
+    std::unique_ptr<UnaryOp> prepareLaplacian(const LaplacianDesc& desc) override { return cpu::prepareLaplacian(desc); }
     std::unique_ptr<UnaryOp> prepareConv2d(const Conv2dDesc& desc) override { return cpu::prepareConv2d(desc); }
     std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) override
     {

@@ -1,6 +1,10 @@
 // Box filter: our one-pass running-sum kernel (kernels/box.cuh), u8, u16 and f32, 1 to 4
 // interleaved channels, every border mode, with cv::boxFilter's rounding.
 //
+// Radii up to kMaxBoxTileRadius each way run as the fused tile kernel instead
+// (kernels/separable_tile.cuh): a shared-memory tile with its halo, window sums of rows and
+// then columns; the image read from DRAM once, the halo again from L2.
+//
 // prepare() decides everything a run needs: the sum type, the rounding (OpenCV's, see
 // BoxDesc), the pixels per thread and the rows per block. run() is one kernel launch on
 // the backend's stream. Input and output must not be the same array (each block reads
@@ -22,6 +26,7 @@
 #include "check.h"
 #include "cuda_backend.h"
 #include "ops.h"
+#include "separable_tile.h"
 
 #include "kernels/box.cuh"
 
@@ -29,6 +34,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace wb::cuda {
 
@@ -172,7 +178,12 @@ public:
             source = m_copy.data();
         }
         auto launch = [&]<int C>() {
-            dispatchItems<T, C, Acc>(source, out.data(), m_desc, m_geometry, m_border, m_scale, m_backend.stream());
+            if (m_tiled)
+                launchSeparableTile<kernels::BoxTile<T>, T, C>(source, out.data(), m_desc.shape[0], m_desc.shape[1],
+                                                               kernels::BoxTile<T>{m_rx, m_ry, m_scale}, m_border,
+                                                               m_backend.stream());
+            else
+                dispatchItems<T, C, Acc>(source, out.data(), m_desc, m_geometry, m_border, m_scale, m_backend.stream());
         };
         switch (m_channels) {
         case 1: launch.template operator()<1>(); return;
@@ -190,6 +201,13 @@ private:
     BoxGeometry m_geometry;
     kernels::Border m_border;
     BoxScale m_scale;
+    int m_rx = m_desc.ksizeX / 2;
+    int m_ry = m_desc.ksizeY / 2;
+    // The fused tile kernel for radii it holds, with sums that fit its u32 (u16 with a
+    // window over 65537 pixels stays on the strip kernel), and images its grid covers.
+    bool m_tiled =
+        m_rx <= kernels::kMaxBoxTileRadius && m_ry <= kernels::kMaxBoxTileRadius &&
+        (!std::is_same_v<T, std::uint16_t> || std::is_same_v<Acc, std::uint32_t>)&&tileGridFits<4>(m_desc.shape[0]);
     Array m_copy{}; // the input's copy for runs in place
 };
 

@@ -442,6 +442,16 @@ std::unique_ptr<UnaryOp> CudaBackend::prepareMorphology(const MorphDesc& desc)
     return cuda::prepareMorphology(*this, desc);
 }
 
+std::unique_ptr<UnaryOp> CudaBackend::prepareDerivative(const DerivativeDesc& desc)
+{
+    return cuda::prepareDerivative(*this, desc);
+}
+
+std::unique_ptr<UnaryOp> CudaBackend::prepareLaplacian(const LaplacianDesc& desc)
+{
+    return cuda::prepareLaplacian(*this, desc);
+}
+
 std::unique_ptr<UnaryOp> CudaBackend::prepareConv2d(const Conv2dDesc& desc) { return cuda::prepareConv2d(*this, desc); }
 
 std::unique_ptr<UnaryOp> CudaBackend::prepareGrayscale(const GrayscaleDesc& desc)

@@ -1,25 +1,22 @@
-// Gaussian blur: our own separable filter (kernels/gaussian.cuh), u8 and f32, 1 to 4
-// interleaved channels, with OpenCV's kernel sizes, weights and border modes.
+// Gaussian blur: our own separable filter, u8 and f32, 1 to 4 interleaved channels, with
+// OpenCV's kernel sizes, weights and border modes.
+//
+// Kernels up to 33 taps each way (radius kMaxTileRadius) run as one fused kernel
+// (kernels/gaussian_tile.cuh): a shared-memory tile per block, the image read from DRAM
+// once and written once, both passes register-blocked. Wider kernels run as two passes
+// through an intermediate image (kernels/gaussian.cuh), whose shared-memory tiles hold a
+// halo of up to 64 pixels: each tap is one shared-memory load per output there.
 //
 // prepare() computes the weights (wb::gaussianKernel, as OpenCV's getGaussianKernel; for
-// u8 also OpenCV's fixed-point rounding of them) and allocates the intermediate image
-// (f32 for f32 images, u16 for u8 images). run() is two kernel launches on the backend's
-// stream: rows into the intermediate, then columns into the output. Input and output may
-// be the same array, since each pass reads one buffer and writes another.
-//
-// Cost: the image is read and written twice (the intermediate once each way; for a 4K
-// f32 image the 33 MB intermediate may largely stay in the 50 MB L2 of an H100/H200).
-// Each tap is one shared-memory load per output, so for wide kernels (σ = 3: 25 taps) the
-// passes are bound by shared-memory bandwidth rather than DRAM (an estimated ~50 µs for
-// 3840x2160 f32 σ = 3 on an H200, against ~28 µs of DRAM traffic). The next step towards
-// bandwidth speed: register-blocked sliding windows (each thread keeps several outputs
-// and reuses each loaded value for all of them, with the radius a template parameter for
-// common sizes) and one fused kernel for both passes.
+// u8 also OpenCV's fixed-point rounding of them) and, for the two-pass path, allocates
+// the intermediate image (f32 for f32 images, u16 for u8 images). The fused kernel reads
+// pixels around its own tile, so a run in place first copies the input to scratch memory.
 
 #include "border.h"
 #include "check.h"
 #include "cuda_backend.h"
 #include "ops.h"
+#include "separable_tile.h"
 
 #include "kernels/gaussian.cuh"
 
@@ -72,6 +69,17 @@ template <typename T> auto tapsFor(const std::vector<double>& weights)
         return fixedPointTaps(weights);
 }
 
+// The weights of the fused kernel, padded with zeros to whole chunks; for u8 the
+// fixed-point integers, which float holds exactly.
+template <typename Weight> kernels::TileTaps tileTaps(const Taps<Weight>& taps)
+{
+    kernels::TileTaps tile{};
+    tile.chunks = (2 * taps.radius + kernels::kTileRun) / kernels::kTileRun;
+    for (int i = 0; i <= 2 * taps.radius; ++i)
+        tile.w[i] = static_cast<float>(taps.w[i]);
+    return tile;
+}
+
 template <typename T, int C> void launchGaussian(const void* in, void* mid, void* out, std::int64_t height,
                                                  std::int64_t width,
                                                  const Taps<typename kernels::GaussianArith<T>::Weight>& tapsX,
@@ -122,6 +130,8 @@ public:
         if (m_width * m_channels > (std::int64_t{1} << 36))
             fail(ErrorCode::Unsupported, "gaussian rows longer than 2^36 elements", {.op = "gaussian"});
         OpScope scope("gaussian");
+        if (m_tiled)
+            return; // the fused kernel needs no intermediate
         m_intermediate = backend.scratch(static_cast<std::size_t>(desc.shape.numel()) * sizeof(Mid));
     }
 
@@ -132,9 +142,21 @@ public:
         detail::checkOperand(in, m_desc.shape, m_desc.dtype, place, "gaussian", "input");
         detail::checkOperand(out, m_desc.shape, m_desc.dtype, place, "gaussian", "output");
         m_backend.makeCurrent();
+        const void* source = in.data();
+        if (m_tiled && in.data() == out.data()) {
+            if (!m_intermediate.valid())
+                m_intermediate = m_backend.scratch(in.nbytes());
+            WB_CUDA_CHECK(cudaMemcpyAsync(m_intermediate.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice,
+                                          m_backend.stream()));
+            source = m_intermediate.data();
+        }
         auto launch = [&]<int C>() {
-            launchGaussian<T, C>(in.data(), m_intermediate.data(), out.data(), m_height, m_width, m_tapsX, m_tapsY,
-                                 m_border, m_backend.stream());
+            if (m_tiled)
+                launchSeparableTile<kernels::GaussianTile<T>, T, C>(source, out.data(), m_height, m_width, m_tile,
+                                                                    m_border, m_backend.stream());
+            else
+                launchGaussian<T, C>(in.data(), m_intermediate.data(), out.data(), m_height, m_width, m_tapsX, m_tapsY,
+                                     m_border, m_backend.stream());
         };
         switch (m_channels) {
         case 1: launch.template operator()<1>(); return;
@@ -154,7 +176,13 @@ private:
     Taps<Weight> m_tapsX;
     Taps<Weight> m_tapsY;
     kernels::Border m_border;
-    Array m_intermediate;
+    // The fused kernel for kernels it holds and images its grid covers (any channel count).
+    bool m_tiled = m_tapsX.radius <= kernels::kMaxTileRadius && m_tapsY.radius <= kernels::kMaxTileRadius &&
+                   tileGridFits<4>(m_height);
+    kernels::GaussianTile<T> m_tile =
+        m_tiled ? kernels::GaussianTile<T>{tileTaps(m_tapsX), tileTaps(m_tapsY), m_tapsX.radius, m_tapsY.radius}
+                : kernels::GaussianTile<T>{};
+    Array m_intermediate; // the two-pass path's intermediate image, or the input's copy for the fused one in place
 };
 
 } // namespace

@@ -11,6 +11,8 @@
 //     a pass of size 1 is left out;
 //   - cross: the row pass (in -> mid), then the column pass of the same input combined
 //     with it (in, mid -> out).
+// A rectangle of radii 1 to kMaxMorphTileRadius each way runs as one fused kernel instead
+// (kernels/separable_tile.cuh): the image read and written once per stage.
 // Stages in sequence alternate between two scratch images, the last writes the output.
 // Runs in place copy the input to scratch first (a pass reads pixels other threads write).
 //
@@ -21,6 +23,7 @@
 #include "check.h"
 #include "cuda_backend.h"
 #include "ops.h"
+#include "separable_tile.h"
 
 #include "kernels/morphology.cuh"
 
@@ -161,6 +164,22 @@ private:
             }
         };
         const std::int64_t rowElements = width * m_channels;
+        const bool tiled = !stage.cross && rx > 0 && ry > 0 && rx <= kernels::kMaxMorphTileRadius &&
+                           ry <= kernels::kMaxMorphTileRadius && tileGridFits<4>(height);
+        if (tiled) {
+            const kernels::MorphTile<T, Op> policy{rx, ry};
+            auto tile = [&]<int C>() {
+                launchSeparableTile<kernels::MorphTile<T, Op>, T, C>(src, dst, height, width, policy,
+                                                                     kernels::Border::Constant, stream);
+            };
+            switch (m_channels) {
+            case 1: tile.template operator()<1>(); return;
+            case 2: tile.template operator()<2>(); return;
+            case 3: tile.template operator()<3>(); return;
+            case 4: tile.template operator()<4>(); return;
+            default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = m_name});
+            }
+        }
         if (stage.cross) {
             rows(src, mid);
             launchColumns<T, Op>(src, dst, mid, height, rowElements, ry, stream);

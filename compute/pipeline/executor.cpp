@@ -420,6 +420,10 @@ private:
                     prepared.unary = m_backend.prepareBox(desc);
                 else if constexpr (std::is_same_v<Desc, MorphDesc>)
                     prepared.unary = m_backend.prepareMorphology(desc);
+                else if constexpr (std::is_same_v<Desc, DerivativeDesc>)
+                    prepared.unary = m_backend.prepareDerivative(desc);
+                else if constexpr (std::is_same_v<Desc, LaplacianDesc>)
+                    prepared.unary = m_backend.prepareLaplacian(desc);
                 else if constexpr (std::is_same_v<Desc, Conv2dDesc>)
                     prepared.unary = m_backend.prepareConv2d(desc);
                 else if constexpr (std::is_same_v<Desc, GrayscaleDesc>)

@@ -48,6 +48,25 @@ OpInfo morphology(std::string name, std::string doc)
             "image"};
 }
 
+// sobel, scharr and their magnitudes: one image, f32 out. Sobel has a ksize; the
+// magnitudes have no orders and no delta.
+OpInfo derivative(std::string name, bool sobel, bool magnitude, std::string doc)
+{
+    std::vector<ParamInfo> params{array("x", "image (H, W) or (H, W, C), C in 1..4, u8, u16 or f32")};
+    if (!magnitude) {
+        const std::string limit = sobel ? "0..2 for ksize 1 and 3, 0..ksize-1 above" : "0 or 1, dx + dy == 1";
+        params.push_back(optional("dx", ParamType::Int, "1", "derivative order along x (W), " + limit, 0, sobel ? 6 : 1));
+        params.push_back(optional("dy", ParamType::Int, "0", "derivative order along y (H), " + limit, 0, sobel ? 6 : 1));
+    }
+    if (sobel)
+        params.push_back(optional("ksize", ParamType::Int, "3", "aperture: 1 (no smoothing), 3, 5 or 7", 1, 7));
+    params.push_back(optional("scale", ParamType::Float, "1", "factor applied to the derivatives"));
+    if (!magnitude)
+        params.push_back(optional("delta", ParamType::Float, "0", "added to every result"));
+    params.push_back(choice("border", {"reflect101", "replicate", "constant"}, "how pixels beyond the edge are read"));
+    return {std::move(name), std::move(params), false, "same shape, f32", std::move(doc), "image"};
+}
+
 // The shape of a creation op: 1 to 4 sizes, given positionally.
 ParamInfo shape() { return required("shape", ParamType::Int, "sizes of the axes, 1 to 4 of them, each >= 1", 1); }
 
@@ -205,6 +224,22 @@ std::vector<OpInfo> makeOps()
         morphology("dilate", "maximum over the structuring element, as OpenCV's dilate"),
         morphology("morph_open", "opening: erode, then dilate (OpenCV's MORPH_OPEN); removes small bright spots"),
         morphology("morph_close", "closing: dilate, then erode (OpenCV's MORPH_CLOSE); fills small dark holes"),
+        derivative("sobel", true, false, "Sobel derivative of order (dx, dy), as OpenCV's Sobel with an f32 result"),
+        derivative("scharr", false, false, "Scharr 3x3 derivative along x or y, as OpenCV's Scharr; f32"),
+        derivative("sobel_magnitude", true, true,
+                   "gradient magnitude sqrt(gx^2 + gy^2) of the Sobel derivatives, in one pass; f32"),
+        derivative("scharr_magnitude", false, true,
+                   "gradient magnitude sqrt(gx^2 + gy^2) of the Scharr derivatives, in one pass; f32"),
+        {"laplacian",
+         {array("x", "image (H, W) or (H, W, C), C in 1..4, u8, u16 or f32"),
+          optional("ksize", ParamType::Int, "1", "aperture: 1 (the 3x3 cross), 3, 5 or 7", 1, 7),
+          optional("scale", ParamType::Float, "1", "factor applied to the result"),
+          optional("delta", ParamType::Float, "0", "added to every result"),
+          choice("border", {"reflect101", "replicate", "constant"}, "how pixels beyond the edge are read")},
+         false,
+         "same shape, f32",
+         "Laplacian d2/dx2 + d2/dy2, as OpenCV's Laplacian with an f32 result",
+         "image"},
         {"conv2d",
          {array("x", "image (H, W) or (H, W, C), C in 1..4, u8, u16 or f32"),
           optional("kernel", ParamType::Matrix, "((1, 2, 1), (2, 4, 2), (1, 2, 1))",

@@ -292,6 +292,16 @@ private:
         }
         if (f == "erode" || f == "dilate" || f == "morph_open" || f == "morph_close")
             return addStep(label, morphology(f, in, args), {x}, at);
+        if (f == "sobel" || f == "scharr" || f == "sobel_magnitude" || f == "scharr_magnitude")
+            return addStep(label, derivative(f, in, args), {x}, at);
+        if (f == "laplacian") {
+            LaplacianDesc desc{.shape = in.shape, .dtype = in.dtype};
+            desc.ksize = intArgument(args, "ksize", 1);
+            desc.scale = numberArgument(args, "scale", 1.0);
+            desc.delta = numberArgument(args, "delta", 0.0);
+            desc.border = borderArgument(args);
+            return addStep(label, desc, {x}, at);
+        }
         if (f == "conv2d") {
             Conv2dDesc desc{.shape = in.shape, .dtype = in.dtype, .outDType = in.dtype};
             if (const Expression* kernel = args.find("kernel"))
@@ -664,6 +674,37 @@ private:
         } catch (const Error& error) {
             throw Refusal{pathArgument.location, error.message()};
         }
+    }
+
+    static double numberArgument(const BoundArguments& args, const char* name, double fallback)
+    {
+        const Expression* value = args.find(name);
+        return value ? numberOf(*value) : fallback;
+    }
+
+    static int intArgument(const BoundArguments& args, const char* name, int fallback)
+    {
+        return static_cast<int>(numberArgument(args, name, fallback));
+    }
+
+    static BorderMode borderArgument(const BoundArguments& args)
+    {
+        const Expression* border = args.find("border");
+        return border ? parseBorderMode(wordOf(*border)) : BorderMode::Reflect101;
+    }
+
+    static DerivativeDesc derivative(const std::string& f, const PlanValue& in, const BoundArguments& args)
+    {
+        DerivativeDesc desc{.shape = in.shape, .dtype = in.dtype};
+        desc.kind = f.starts_with("scharr") ? DerivativeKind::Scharr : DerivativeKind::Sobel;
+        desc.magnitude = f.ends_with("_magnitude");
+        desc.dx = intArgument(args, "dx", 1);
+        desc.dy = intArgument(args, "dy", 0);
+        desc.ksize = intArgument(args, "ksize", 3);
+        desc.scale = numberArgument(args, "scale", 1.0);
+        desc.delta = numberArgument(args, "delta", 0.0);
+        desc.border = borderArgument(args);
+        return desc;
     }
 
     static MorphDesc morphology(const std::string& f, const PlanValue& in, const BoundArguments& args)

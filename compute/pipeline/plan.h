@@ -30,7 +30,7 @@ struct TestStep {
 };
 
 using StepOp = std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, BoxDesc, MorphDesc,
-                            Conv2dDesc, GrayscaleDesc, ThresholdDesc, NormalizeDesc, ResizeDesc, ConvertDesc,
+                            DerivativeDesc, LaplacianDesc, Conv2dDesc, GrayscaleDesc, ThresholdDesc, NormalizeDesc, ResizeDesc, ConvertDesc,
                             ElementwiseDesc, ReduceDesc, TestStep>;
 
 struct PlanStep {

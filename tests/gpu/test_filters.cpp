@@ -68,7 +68,9 @@ TEST_P(BoxTest, MatchesCpu)
     const Array device = upload(image);
     // Sizes around the u8 fixed-point limit (16x16 = 256), wide and tall ones, one wider
     // than the image, the largest allowed radius in x, and sums without normalising.
-    const Size2 sizes[] = {{1, 1}, {3, 3}, {5, 5}, {1, 7}, {15, 15}, {17, 15}, {31, 5}, {101, 101}, {511, 3}};
+    // 65 is the widest the fused tile kernel takes (radius 32); 67 and up run as strips.
+    const Size2 sizes[] = {{1, 1},  {3, 3},   {5, 5},  {1, 7},     {15, 15}, {17, 15},
+                           {31, 5}, {65, 65}, {67, 3}, {101, 101}, {511, 3}};
     for (const bool normalize : {true, false}) {
         for (const Size2 size : sizes) {
             SCOPED_TRACE("ksize " + sizeText(size) + (normalize ? "" : ", sums"));
@@ -141,7 +143,8 @@ TEST_P(MorphologyTest, MatchesCpu)
         {MorphShape::Rect, {3, 3}, 1},    {MorphShape::Rect, {1, 5}, 1},  {MorphShape::Rect, {7, 1}, 1},
         {MorphShape::Rect, {15, 15}, 1},  {MorphShape::Rect, {5, 3}, 3},  {MorphShape::Rect, {255, 9}, 1},
         {MorphShape::Cross, {3, 3}, 1},   {MorphShape::Cross, {9, 5}, 1}, {MorphShape::Cross, {3, 3}, 2},
-        {MorphShape::Cross, {31, 31}, 1}, {MorphShape::Rect, {1, 1}, 1}};
+        {MorphShape::Cross, {31, 31}, 1}, {MorphShape::Rect, {1, 1}, 1},  {MorphShape::Rect, {65, 65}, 1},
+        {MorphShape::Rect, {67, 3}, 1},   {MorphShape::Rect, {3, 3}, 33}};
     for (const MorphOp op : {MorphOp::Erode, MorphOp::Dilate, MorphOp::Open, MorphOp::Close}) {
         for (const Case& c : cases) {
             SCOPED_TRACE(std::string(name(op)) + " " + std::string(name(c.element)) + " " + sizeText(c.size) + " x" +

@@ -90,12 +90,14 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(Blur{1.5, 0, 0}, Blur{3, 0, 0}, Blur{0, 0, 5}, Blur{2, 0.8, 0})),
     gaussianName);
 
-// The widest kernels (129 taps), 2 and 4 channels, and images narrower than the kernel.
+// The widest kernels (129 taps), the widest of the fused kernel (33) and the next (35),
+// 2 and 4 channels, and images narrower than the kernel.
 INSTANTIATE_TEST_SUITE_P(WideKernels, GaussianTest,
                          ::testing::Combine(::testing::Values(Shape{200, 130, 4}, Shape{33, 47, 2}, Shape{5, 300}),
                                             ::testing::Values(DType::F32, DType::U8),
                                             ::testing::Values(BorderMode::Reflect101, BorderMode::Constant),
-                                            ::testing::Values(Blur{16, 0, 129}, Blur{10, 0, 0})),
+                                            ::testing::Values(Blur{16, 0, 129}, Blur{10, 0, 0}, Blur{6, 0, 33},
+                                                              Blur{6, 0, 35})),
                          gaussianName);
 
 using ImageTest = GpuTest;

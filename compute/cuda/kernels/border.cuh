@@ -23,6 +23,12 @@ __device__ __forceinline__ std::int64_t borderIndex(std::int64_t p, std::int64_t
     }
     if (n == 1)
         return 0;
+    // One reflection covers every halo narrower than the image; only wider ones need the
+    // (slow, 64-bit) remainder.
+    if (p < 0 && p > -n)
+        return -p;
+    if (p >= n && p < 2 * n - 1)
+        return 2 * n - 2 - p;
     const std::int64_t period = 2 * n - 2;
     p %= period;
     if (p < 0)

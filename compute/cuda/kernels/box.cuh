@@ -25,6 +25,7 @@
 // The host guarantees 4·rx <= S, so a block always has tw >= S/2 outputs.
 
 #include "border.cuh"
+#include "separable_tile.cuh"
 
 #include <cstdint>
 #include <type_traits>
@@ -201,5 +202,47 @@ template <typename T, int C, typename Acc, int ITEMS> __global__ void __launch_b
                 v[j][c] += entering[j][c] - leaving[j][c];
     }
 }
+
+// ---- Fused tile (separable_tile.cuh) ------------------------------------------------
+// For radii up to kMaxBoxTileRadius: window sums of the staged tile, rows then columns.
+// A run's first sum adds its 2r + 1 values, each next one adds the value entering and
+// subtracts the one leaving: (2r + 15) / 8 adds per output, from shared memory. Sums are
+// u32 for u8 and u16 (exact: at most 65535·65^2 < 2^32, modular differences exact) and
+// float for f32 (a few dozen additions of values of one sign).
+inline constexpr int kMaxBoxTileRadius = 32;
+
+template <typename T> struct BoxTile {
+    static constexpr int kMaxRadius = kMaxBoxTileRadius;
+    using Acc = std::conditional_t<std::is_same_v<T, float>, float, std::uint32_t>;
+    int radiusX, radiusY;
+    BoxScale scale;
+
+    __host__ __device__ int extraX() const { return 2 * radiusX; }
+    __host__ __device__ int extraY() const { return 2 * radiusY; }
+    __device__ Acc pad() const { return Acc(0); }
+    __device__ bool readsBorder() const { return true; }
+
+    static __device__ __forceinline__ void run(int r, const Acc* src, int step, Acc* dst, int dstStep)
+    {
+        Acc sum = Acc(0);
+        for (int i = 0; i <= 2 * r; ++i)
+            sum += src[i * step];
+        dst[0] = sum;
+#pragma unroll
+        for (int k = 1; k < kTileRun; ++k) {
+            sum += src[(2 * r + k) * step] - src[(k - 1) * step];
+            dst[k * dstStep] = sum;
+        }
+    }
+    __device__ void row(const Acc* src, int step, Acc* dst, int dstStep) const
+    {
+        run(radiusX, src, step, dst, dstStep);
+    }
+    __device__ void column(const Acc* src, int step, Acc* dst, int dstStep) const
+    {
+        run(radiusY, src, step, dst, dstStep);
+    }
+    __device__ T finish(Acc sum) const { return boxFinish<T, Acc>(sum, scale); }
+};
 
 } // namespace wb::cuda::kernels

@@ -15,8 +15,10 @@
 // each prepared op keeps its own weights without a per-run upload.
 
 #include "border.cuh"
+#include "separable_tile.cuh"
 
 #include <cstdint>
+#include <type_traits>
 
 namespace wb::cuda::kernels {
 
@@ -143,5 +145,70 @@ template <typename T> __global__ void __launch_bounds__(kColWidth* kColLines)
         __syncthreads(); // the next strip overwrites the tile
     }
 }
+
+// ---- Fused tile (separable_tile.cuh) ------------------------------------------------
+// For kernels up to 33 taps each way. Each run takes the taps in chunks of kTileRun,
+// holding 2·kTileRun window values in registers, so a shared-memory load feeds kTileRun
+// multiply-adds; the weights are padded with zeros to whole chunks, and the tile's padding
+// is zeros, so a padded tap adds 0·0. Arithmetic is float for both dtypes: for u8,
+// OpenCV's fixed point carried exactly (integer weights summing to 256, row sums at most
+// 255·256 and column sums at most 255·2^16 < 2^24, all integers, exact in float), rounded
+// half up at the end as cv::GaussianBlur's bit-exact path does.
+inline constexpr int kMaxTileRadius = 16;
+inline constexpr int kMaxTileChunks = (2 * kMaxTileRadius + kTileRun) / kTileRun;
+
+struct TileTaps {
+    float w[kMaxTileChunks * kTileRun];
+    int chunks; // ceil((2·radius + 1) / kTileRun)
+};
+
+template <typename T> struct GaussianTile {
+    static constexpr int kMaxRadius = kMaxTileRadius;
+    using Acc = float;
+    TileTaps tapsX, tapsY;
+    int radiusX, radiusY;
+
+    __host__ __device__ int extraX() const { return tapsX.chunks * kTileRun; }
+    __host__ __device__ int extraY() const { return tapsY.chunks * kTileRun; }
+    __device__ float pad() const { return 0.0f; }
+    __device__ bool readsBorder() const { return true; }
+
+    static __device__ __forceinline__ void run(const TileTaps& taps, const float* src, int step, float* dst,
+                                               int dstStep)
+    {
+        float acc[kTileRun] = {};
+        for (int chunk = 0; chunk < taps.chunks; ++chunk) {
+            float window[2 * kTileRun];
+#pragma unroll
+            for (int i = 0; i < 2 * kTileRun; ++i)
+                window[i] = src[(chunk * kTileRun + i) * step];
+#pragma unroll
+            for (int t = 0; t < kTileRun; ++t) {
+                const float w = taps.w[chunk * kTileRun + t];
+#pragma unroll
+                for (int k = 0; k < kTileRun; ++k)
+                    acc[k] = fmaf(w, window[t + k], acc[k]);
+            }
+        }
+#pragma unroll
+        for (int k = 0; k < kTileRun; ++k)
+            dst[k * dstStep] = acc[k];
+    }
+    __device__ void row(const float* src, int step, float* dst, int dstStep) const
+    {
+        run(tapsX, src, step, dst, dstStep);
+    }
+    __device__ void column(const float* src, int step, float* dst, int dstStep) const
+    {
+        run(tapsY, src, step, dst, dstStep);
+    }
+    __device__ T finish(float acc) const
+    {
+        if constexpr (std::is_same_v<T, float>)
+            return acc;
+        else
+            return static_cast<T>(min((static_cast<std::uint32_t>(acc) + (1u << 15)) >> 16, 255u));
+    }
+};
 
 } // namespace wb::cuda::kernels

@@ -13,6 +13,8 @@
 // Both passes use one thread per block of k window starts (and channel), each walking 2k
 // pixels; the threads of a warp walk neighbouring blocks (rows) or neighbouring columns.
 
+#include "separable_tile.cuh"
+
 #include <cstdint>
 #include <type_traits>
 
@@ -150,5 +152,66 @@ template <typename T, typename Op> __global__ void __launch_bounds__(kMorphColWi
         }
     }
 }
+
+// ---- Fused tile (separable_tile.cuh) ------------------------------------------------
+// A rectangle of radii up to kMaxMorphTileRadius: the extreme over the staged tile's rows,
+// then over the columns of that. A run of kTileRun windows of n = 2r + 1 values shares
+// the core src[7 .. 2r]; window k adds the suffix src[k .. 6] on the left and the prefix
+// src[2r + 1 .. 2r + k] on the right, both built incrementally: (n + 13) / 8 comparisons
+// per output, whatever the shape of the data. Pixels beyond the edge are the identity.
+// Values are u32 for u8 and u16 (so that shared loads are whole words), float for f32.
+inline constexpr int kMaxMorphTileRadius = 32;
+
+template <typename T, typename Op> struct MorphTile {
+    static constexpr int kMaxRadius = kMaxMorphTileRadius;
+    using Acc = std::conditional_t<std::is_same_v<T, float>, float, std::uint32_t>;
+    using AccOp = std::conditional_t<std::is_same_v<Op, MinOp<T>>, MinOp<Acc>, MaxOp<Acc>>;
+    int radiusX, radiusY;
+
+    __host__ __device__ int extraX() const { return 2 * radiusX; }
+    __host__ __device__ int extraY() const { return 2 * radiusY; }
+    __device__ Acc pad() const { return static_cast<Acc>(Op::identity()); }
+    __device__ bool readsBorder() const { return false; }
+
+    static __device__ __forceinline__ void run(int r, const Acc* src, int step, Acc* dst, int dstStep)
+    {
+        const int last = 2 * r; // window k is src[k .. k + last]
+        if (last < kTileRun - 1) {
+#pragma unroll
+            for (int k = 0; k < kTileRun; ++k) {
+                Acc extreme = src[k * step];
+                for (int i = 1; i <= last; ++i)
+                    extreme = AccOp::apply(extreme, src[(k + i) * step]);
+                dst[k * dstStep] = extreme;
+            }
+            return;
+        }
+        Acc core = src[(kTileRun - 1) * step];
+        for (int i = kTileRun; i <= last; ++i)
+            core = AccOp::apply(core, src[i * step]);
+        Acc left[kTileRun];
+        left[kTileRun - 1] = core;
+#pragma unroll
+        for (int k = kTileRun - 2; k >= 0; --k)
+            left[k] = AccOp::apply(src[k * step], left[k + 1]);
+        dst[0] = left[0];
+        Acc right = src[(last + 1) * step];
+#pragma unroll
+        for (int k = 1; k < kTileRun; ++k) {
+            if (k > 1)
+                right = AccOp::apply(right, src[(last + k) * step]);
+            dst[k * dstStep] = AccOp::apply(left[k], right);
+        }
+    }
+    __device__ void row(const Acc* src, int step, Acc* dst, int dstStep) const
+    {
+        run(radiusX, src, step, dst, dstStep);
+    }
+    __device__ void column(const Acc* src, int step, Acc* dst, int dstStep) const
+    {
+        run(radiusY, src, step, dst, dstStep);
+    }
+    __device__ T finish(Acc value) const { return static_cast<T>(value); }
+};
 
 } // namespace wb::cuda::kernels

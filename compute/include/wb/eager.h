@@ -17,6 +17,12 @@ Array box(Backend& backend, const Array& image, int ksizeX, int ksizeY, bool nor
           BorderMode border = BorderMode::Reflect101);
 Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape element, int ksizeX, int ksizeY,
                  int iterations = 1, BorderMode border = BorderMode::Reflect101);
+// sobel, scharr, or with magnitude their gradient magnitude (dx and dy then unused); f32.
+Array derivative(Backend& backend, const Array& image, DerivativeKind kind, int dx, int dy, int ksize = 3,
+                 bool magnitude = false, double scale = 1.0, double delta = 0.0,
+                 BorderMode border = BorderMode::Reflect101);
+Array laplacian(Backend& backend, const Array& image, int ksize = 1, double scale = 1.0, double delta = 0.0,
+                BorderMode border = BorderMode::Reflect101);
 // conv2d with the matrix `kernel` (kernelHeight rows of kernelWidth); see wb::Conv2dDesc.
 // `outDType`: the input's dtype when not given, or f32.
 Array conv2d(Backend& backend, const Array& image, std::vector<double> kernel, int kernelWidth, int kernelHeight,

@@ -244,6 +244,90 @@ struct Conv2dDesc {
     Cost cost() const; // one read and one write; 2 flops per tap (kw·kh dense, kw + kh separable)
 };
 
+// Derivative filters: Sobel and Scharr derivatives, their gradient magnitude, and the
+// Laplacian, as cv::Sobel, cv::Scharr, cv::magnitude and cv::Laplacian with ddepth =
+// CV_32F. Input u8, u16 or f32 with 1 to 4 interleaved channels, each filtered on its own;
+// output always f32, of the input's shape. Every border mode (constant reads 0).
+//
+// Each is one or two separable filters (DerivativeFilters): a row kernel applied along W,
+// then a column kernel along H, both in float, the scale folded into the kernels where
+// OpenCV folds it, delta added last:
+//   - Sobel (dx, dy, ksize): row = sobelKernel(dx, ksize), column = sobelKernel(dy, ksize),
+//     scale on the column kernel (the row kernel when dx = 0).
+//   - Scharr (dx, dy): [-1, 0, 1] for the order-1 axis, [3, 10, 3] for the other.
+//   - magnitude: sqrt(gx² + gy²) of the (1, 0) and (0, 1) derivatives, each scaled; dx,
+//     dy and delta do not apply. The GPU computes both in one pass over the image.
+//   - Laplacian (ksize): d²/dx² + d²/dy², as the sum of two separable filters: (sobelKernel(2,
+//     k) along W, sobelKernel(0, k) along H) + (the same transposed), with k = 3 for ksize 1
+//     and 3 (ksize 1 has [0, 1, 0] for the smoothing kernels, OpenCV's 3x3 cross).
+// Results: u8 images and u16 images up to ksize 5 with scale 1 are sums of integers below
+// 2^24, exact in float, so the backends agree exactly; elsewhere the order of the float
+// additions differs, and the GPU matches OpenCV within 1e-5 of the largest |result|.
+enum class DerivativeKind : std::uint8_t { Sobel, Scharr };
+
+struct DerivativeDesc {
+    Shape shape;
+    DType dtype = DType::F32; // the input's: u8, u16 or f32
+    DerivativeKind kind = DerivativeKind::Sobel;
+    int dx = 1;     // order along W; Sobel: 0 .. ksize − 1 (0 .. 2 for ksize 1); Scharr: 0 or 1
+    int dy = 0;     // order along H; dx + dy >= 1 (Scharr: exactly 1)
+    int ksize = 3;  // Sobel: 1, 3, 5 or 7 (1: no smoothing, 3 taps along a derivative axis); Scharr: 3
+    bool magnitude = false; // sqrt(gx² + gy²) of the first derivatives instead of (dx, dy)
+    double scale = 1.0;     // finite
+    double delta = 0.0;     // finite; 0 with magnitude
+    BorderMode border = BorderMode::Reflect101;
+
+    static constexpr int kMaxKernelSize = 7;
+
+    // InvalidArgument (ksize, orders, scale, delta), DTypeMismatch, ShapeMismatch
+    void validate() const;
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return DType::F32; }
+    std::string opName() const; // "sobel", "scharr", "sobel_magnitude", "scharr_magnitude"
+    Cost cost() const;          // one read of the input and one f32 write; 2 flops per tap
+};
+
+struct LaplacianDesc {
+    Shape shape;
+    DType dtype = DType::F32; // the input's: u8, u16 or f32
+    int ksize = 1;            // 1, 3, 5 or 7
+    double scale = 1.0;       // finite
+    double delta = 0.0;       // finite
+    BorderMode border = BorderMode::Reflect101;
+
+    static constexpr int kMaxKernelSize = 7;
+
+    void validate() const; // InvalidArgument (ksize, scale, delta), DTypeMismatch, ShapeMismatch
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return DType::F32; }
+    Cost cost() const; // one read of the input and one f32 write; 2 flops per tap
+};
+
+// OpenCV's unnormalised Sobel kernel of a derivative order for an aperture (getSobelKernels):
+// ksize 1 is [1] for order 0 and the 3-tap kernel otherwise; [1, 2, 1], [-1, 0, 1],
+// [1, -2, 1] for ksize 3; binomial smoothing differenced `order` times for 5 and 7.
+// Needs 0 <= order < max(ksize, 3).
+std::vector<double> sobelKernel(int order, int ksize);
+
+// What both backends' derivative filters apply: `count` separable filters (row kernel
+// along W, then column kernel along H), combined, then + delta. The kernels are padded to
+// 2·radius + 1 taps with zeros, centred; radius is 1 .. 3.
+struct DerivativeFilters {
+    enum class Combine : std::uint8_t {
+        One,       // the first filter
+        Sum,       // the first plus the second (Laplacian)
+        Magnitude, // sqrt(first² + second²)
+    };
+    int radius = 1;
+    int count = 1; // 1 or 2
+    std::vector<double> row[2];
+    std::vector<double> column[2];
+    Combine combine = Combine::One;
+    double delta = 0.0;
+};
+DerivativeFilters derivativeFilters(const DerivativeDesc& desc); // desc valid
+DerivativeFilters derivativeFilters(const LaplacianDesc& desc);  // desc valid
+
 // RGB(A) -> gray with the ITU-R BT.601 weights 0.299, 0.587, 0.114 (as OpenCV's RGB2GRAY).
 // Input (H, W, 3) or (H, W, 4), u8, u16 or f32; output (H, W), the same dtype (integers in
 // OpenCV 4's 15-bit fixed point, rounded).
