@@ -97,7 +97,10 @@ public:
     {
         return cpu::prepareDerivative(desc);
     }
-    std::unique_ptr<UnaryOp> prepareLaplacian(const LaplacianDesc& desc) override { return cpu::prepareLaplacian(desc); }
+    std::unique_ptr<UnaryOp> prepareLaplacian(const LaplacianDesc& desc) override
+    {
+        return cpu::prepareLaplacian(desc);
+    }
     std::unique_ptr<UnaryOp> prepareConv2d(const Conv2dDesc& desc) override { return cpu::prepareConv2d(desc); }
     std::unique_ptr<UnaryOp> prepareGrayscale(const GrayscaleDesc& desc) override
     {

@@ -55,8 +55,10 @@ OpInfo derivative(std::string name, bool sobel, bool magnitude, std::string doc)
     std::vector<ParamInfo> params{array("x", "image (H, W) or (H, W, C), C in 1..4, u8, u16 or f32")};
     if (!magnitude) {
         const std::string limit = sobel ? "0..2 for ksize 1 and 3, 0..ksize-1 above" : "0 or 1, dx + dy == 1";
-        params.push_back(optional("dx", ParamType::Int, "1", "derivative order along x (W), " + limit, 0, sobel ? 6 : 1));
-        params.push_back(optional("dy", ParamType::Int, "0", "derivative order along y (H), " + limit, 0, sobel ? 6 : 1));
+        params.push_back(
+            optional("dx", ParamType::Int, "1", "derivative order along x (W), " + limit, 0, sobel ? 6 : 1));
+        params.push_back(
+            optional("dy", ParamType::Int, "0", "derivative order along y (H), " + limit, 0, sobel ? 6 : 1));
     }
     if (sobel)
         params.push_back(optional("ksize", ParamType::Int, "3", "aperture: 1 (no smoothing), 3, 5 or 7", 1, 7));

@@ -269,9 +269,9 @@ struct DerivativeDesc {
     Shape shape;
     DType dtype = DType::F32; // the input's: u8, u16 or f32
     DerivativeKind kind = DerivativeKind::Sobel;
-    int dx = 1;     // order along W; Sobel: 0 .. ksize − 1 (0 .. 2 for ksize 1); Scharr: 0 or 1
-    int dy = 0;     // order along H; dx + dy >= 1 (Scharr: exactly 1)
-    int ksize = 3;  // Sobel: 1, 3, 5 or 7 (1: no smoothing, 3 taps along a derivative axis); Scharr: 3
+    int dx = 1;             // order along W; Sobel: 0 .. ksize − 1 (0 .. 2 for ksize 1); Scharr: 0 or 1
+    int dy = 0;             // order along H; dx + dy >= 1 (Scharr: exactly 1)
+    int ksize = 3;          // Sobel: 1, 3, 5 or 7 (1: no smoothing, 3 taps along a derivative axis); Scharr: 3
     bool magnitude = false; // sqrt(gx² + gy²) of the first derivatives instead of (dx, dy)
     double scale = 1.0;     // finite
     double delta = 0.0;     // finite; 0 with magnitude

@@ -1,0 +1,186 @@
+// Sobel, Scharr, their gradient magnitude and the Laplacian: our one-pass separable
+// derivative kernel (kernels/derivatives.cuh), u8, u16 and f32 in, f32 out, 1 to 4
+// interleaved channels, every border mode, OpenCV's kernels (wb::derivativeFilters).
+//
+// prepare() turns the descriptor into the float taps of one or two separable filters
+// (as OpenCV's cv::Sobel, cv::Scharr and cv::Laplacian apply them, the scale folded in)
+// and checks the sizes the kernel's 32-bit tile arithmetic needs. run() is one launch on
+// the backend's stream: derivativeFilter<T, C, R, TWO> with C the channels, R the radius
+// (1 for ksize 1 and 3, 2 for 5, 3 for 7) and TWO for the magnitude and the Laplacian,
+// which compute both of their filters from the same tile in the same pass. Input and
+// output must not be the same array (each block reads rows around its own); in place (f32
+// only), the input is first copied to a scratch image made on first need.
+//
+// Launch geometry, shared memory and the memory traffic are described in the kernel's
+// header: one read of the input from DRAM and one f32 write; the halo of each 128 x 16
+// tile (1 to 3 rows and columns around it) comes mostly from L2.
+
+#include "border.h"
+#include "check.h"
+#include "cuda_backend.h"
+#include "ops.h"
+
+#include "kernels/derivatives.cuh"
+
+#include "core/operand_check.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <string>
+
+namespace wb::cuda {
+
+namespace {
+
+using kernels::DerivShape;
+using kernels::DerivTaps;
+
+DerivTaps tapsOf(const DerivativeFilters& filters)
+{
+    DerivTaps taps{};
+    for (int i = 0; i < filters.count; ++i) {
+        for (std::size_t k = 0; k < filters.row[i].size(); ++k) {
+            taps.row[i][k] = static_cast<float>(filters.row[i][k]);
+            taps.column[i][k] = static_cast<float>(filters.column[i][k]);
+        }
+    }
+    taps.delta = static_cast<float>(filters.delta);
+    return taps;
+}
+
+struct Launch {
+    const void* in;
+    float* out;
+    DerivShape shape;
+    DerivTaps taps;
+    kernels::Border border;
+    dim3 grid;
+    cudaStream_t stream;
+};
+
+template <typename T, int C, int R, bool TWO> void launchFilter(const Launch& launch)
+{
+    kernels::derivativeFilter<T, C, R, TWO><<<launch.grid, kernels::kDerivThreads, 0, launch.stream>>>(
+        static_cast<const T*>(launch.in), launch.out, launch.shape, launch.taps, launch.border);
+    WB_CUDA_CHECK_LAUNCH("derivativeFilter");
+}
+
+template <typename T, int C> void dispatchRadius(int radius, bool two, const Launch& launch)
+{
+    auto withRadius = [&]<int R>() {
+        if (two)
+            launchFilter<T, C, R, true>(launch);
+        else
+            launchFilter<T, C, R, false>(launch);
+    };
+    switch (radius) {
+    case 1: withRadius.template operator()<1>(); return;
+    case 2: withRadius.template operator()<2>(); return;
+    case 3: withRadius.template operator()<3>(); return;
+    default: fail(ErrorCode::Internal, "derivative filters: no kernel of radius " + std::to_string(radius));
+    }
+}
+
+template <typename T> void dispatchChannels(int channels, int radius, bool two, const Launch& launch)
+{
+    switch (channels) {
+    case 1: dispatchRadius<T, 1>(radius, two, launch); return;
+    case 2: dispatchRadius<T, 2>(radius, two, launch); return;
+    case 3: dispatchRadius<T, 3>(radius, two, launch); return;
+    case 4: dispatchRadius<T, 4>(radius, two, launch); return;
+    default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels");
+    }
+}
+
+class DerivativeOp final : public UnaryOp {
+public:
+    DerivativeOp(CudaBackend& backend, std::string name, const Shape& shape, DType dtype,
+                 const DerivativeFilters& filters, BorderMode border)
+        : m_backend(backend)
+        , m_name(std::move(name))
+        , m_shape(shape)
+        , m_dtype(dtype)
+        , m_channels(shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1)
+        , m_radius(filters.radius)
+        , m_two(filters.count == 2)
+        , m_taps(tapsOf(filters))
+        , m_border(toKernelBorder(border, m_name.c_str()))
+    {
+        const std::int64_t height = shape[0], width = shape[1];
+        const std::int64_t rowElements = width * m_channels;
+        // The kernel indexes a tile row's elements, and edge tiles' pixels, in 32 bits.
+        if (rowElements > INT_MAX - 1024)
+            fail(ErrorCode::Unsupported, m_name + ": rows of more than 2^31 − 1024 elements", {.op = m_name});
+        const std::int64_t bands = (height + kernels::kDerivRows - 1) / kernels::kDerivRows;
+        if (bands > INT_MAX)
+            fail(ErrorCode::Unsupported, m_name + ": image too tall", {.op = m_name});
+        m_kernelShape = DerivShape{height,      width,
+                                   rowElements, static_cast<int>(bands),
+                                   false,       filters.combine == DerivativeFilters::Combine::Magnitude};
+        m_grid = dim3(static_cast<unsigned>((rowElements + kernels::kDerivTile - 1) / kernels::kDerivTile),
+                      static_cast<unsigned>(std::min<std::int64_t>(bands, 65535)));
+    }
+
+    void run(const Array& in, Array& out) override
+    {
+        OpScope scope(m_name.c_str());
+        const Place place = m_backend.place();
+        detail::checkOperand(in, m_shape, m_dtype, place, m_name.c_str(), "input");
+        detail::checkOperand(out, m_shape, DType::F32, place, m_name.c_str(), "output");
+        m_backend.makeCurrent();
+        const void* source = in.data();
+        if (in.data() == out.data()) {
+            if (!m_copy.valid())
+                m_copy = m_backend.scratch(in.nbytes());
+            WB_CUDA_CHECK(
+                cudaMemcpyAsync(m_copy.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
+            source = m_copy.data();
+        }
+        Launch launch{
+            source, static_cast<float*>(out.data()), m_kernelShape, m_taps, m_border, m_grid, m_backend.stream()};
+        const std::size_t pitch = static_cast<std::size_t>(m_kernelShape.rowElements) * sizeOf(m_dtype);
+        launch.shape.vector = reinterpret_cast<std::uintptr_t>(source) % kernels::kDerivVectorBytes == 0 &&
+                              pitch % kernels::kDerivVectorBytes == 0;
+        switch (m_dtype) {
+        case DType::U8: dispatchChannels<std::uint8_t>(m_channels, m_radius, m_two, launch); return;
+        case DType::U16: dispatchChannels<std::uint16_t>(m_channels, m_radius, m_two, launch); return;
+        case DType::F32: dispatchChannels<float>(m_channels, m_radius, m_two, launch); return;
+        default:
+            fail(ErrorCode::DTypeMismatch, m_name + " takes u8, u16 or f32 images, got " + std::string(name(m_dtype)),
+                 {.op = m_name});
+        }
+    }
+
+private:
+    CudaBackend& m_backend;
+    std::string m_name;
+    Shape m_shape;
+    DType m_dtype;
+    int m_channels;
+    int m_radius;
+    bool m_two;
+    DerivTaps m_taps;
+    kernels::Border m_border;
+    DerivShape m_kernelShape{};
+    dim3 m_grid;
+    Array m_copy{}; // the input's copy for runs in place
+};
+
+} // namespace
+
+std::unique_ptr<UnaryOp> prepareDerivative(CudaBackend& backend, const DerivativeDesc& desc)
+{
+    desc.validate();
+    return std::make_unique<DerivativeOp>(backend, desc.opName(), desc.shape, desc.dtype, derivativeFilters(desc),
+                                          desc.border);
+}
+
+std::unique_ptr<UnaryOp> prepareLaplacian(CudaBackend& backend, const LaplacianDesc& desc)
+{
+    desc.validate();
+    return std::make_unique<DerivativeOp>(backend, "laplacian", desc.shape, desc.dtype, derivativeFilters(desc),
+                                          desc.border);
+}
+
+} // namespace wb::cuda
