@@ -80,11 +80,22 @@ template <typename T> __device__ void loadConvTile(const T* __restrict__ in, flo
 {
     const bool inside = top >= 0 && top + rows <= image.height && left >= 0 && left + pitch <= image.rowElements;
     if (inside) {
-        for (int r = threadIdx.y; r < rows; r += kConvThreadsY) {
-            const T* src = in + (top + r) * image.rowElements + left;
-            float* dst = tile + r * pitch;
-            for (int e = threadIdx.x; e < pitch; e += kConvThreadsX)
-                dst[e] = static_cast<float>(src[e]);
+        // The tile as one run of rows · pitch elements, 128 threads apart, the (row, column)
+        // of each kept by increments (pitch >= 128, so a step crosses at most one row end);
+        // unrolled so that each thread has eight loads in flight before it stores.
+        constexpr int kThreads = kConvThreadsX * kConvThreadsY;
+        const int total = rows * pitch;
+        const T* origin = in + top * image.rowElements + left;
+        int i = threadIdx.y * kConvThreadsX + threadIdx.x;
+        int r = i / pitch, e = i - r * pitch;
+#pragma unroll 8
+        for (; i < total; i += kThreads) {
+            tile[i] = static_cast<float>(origin[r * image.rowElements + e]);
+            e += kThreads;
+            if (e >= pitch) {
+                e -= pitch;
+                ++r;
+            }
         }
         return;
     }
@@ -96,7 +107,7 @@ template <typename T> __device__ void loadConvTile(const T* __restrict__ in, flo
     const int stepPixels = kConvThreadsX / c, stepChannels = kConvThreadsX % c;
     for (int r = threadIdx.y; r < rows; r += kConvThreadsY) {
         const std::int64_t sy = borderIndex(top + r, image.height, image.border);
-        const T* src = in + sy * image.rowElements;
+        const T* src = in + (sy < 0 ? 0 : sy) * image.rowElements; // a constant border row reads nothing
         float* dst = tile + r * pitch;
         std::int64_t pixel = firstPixel;
         int channel = firstChannel;
