@@ -65,6 +65,21 @@ Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape el
     return runUnary(backend, desc, backend.prepareMorphology(desc), image);
 }
 
+Array median(Backend& backend, const Array& image, int ksize, BorderMode border)
+{
+    MedianDesc desc{image.shape(), image.dtype(), ksize, border};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareMedian(desc), image);
+}
+
+Array bilateral(Backend& backend, const Array& image, int diameter, double sigmaColor, double sigmaSpace,
+                BorderMode border)
+{
+    BilateralDesc desc{image.shape(), image.dtype(), diameter, sigmaColor, sigmaSpace, border};
+    desc.validate();
+    return runUnary(backend, desc, backend.prepareBilateral(desc), image);
+}
+
 Array derivative(Backend& backend, const Array& image, DerivativeKind kind, int dx, int dy, int ksize, bool magnitude,
                  double scale, double delta, BorderMode border)
 {

@@ -93,6 +93,11 @@ public:
     std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) override { return cpu::prepareGaussian(desc); }
     std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc) override { return cpu::prepareBox(desc); }
     std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) override { return cpu::prepareMorphology(desc); }
+    std::unique_ptr<UnaryOp> prepareMedian(const MedianDesc& desc) override { return cpu::prepareMedian(desc); }
+    std::unique_ptr<UnaryOp> prepareBilateral(const BilateralDesc& desc) override
+    {
+        return cpu::prepareBilateral(desc);
+    }
     std::unique_ptr<UnaryOp> prepareDerivative(const DerivativeDesc& desc) override
     {
         return cpu::prepareDerivative(desc);

@@ -19,6 +19,8 @@ std::unique_ptr<UnaryOp> prepareFftShift(const FftShiftDesc& desc);
 std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc);
 std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc);
 std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc);
+std::unique_ptr<UnaryOp> prepareMedian(const MedianDesc& desc);
+std::unique_ptr<UnaryOp> prepareBilateral(const BilateralDesc& desc);
 std::unique_ptr<UnaryOp> prepareDerivative(const DerivativeDesc& desc);
 std::unique_ptr<UnaryOp> prepareLaplacian(const LaplacianDesc& desc);
 std::unique_ptr<UnaryOp> prepareConv2d(const Conv2dDesc& desc);

@@ -442,6 +442,13 @@ std::unique_ptr<UnaryOp> CudaBackend::prepareMorphology(const MorphDesc& desc)
     return cuda::prepareMorphology(*this, desc);
 }
 
+std::unique_ptr<UnaryOp> CudaBackend::prepareMedian(const MedianDesc& desc) { return cuda::prepareMedian(*this, desc); }
+
+std::unique_ptr<UnaryOp> CudaBackend::prepareBilateral(const BilateralDesc& desc)
+{
+    return cuda::prepareBilateral(*this, desc);
+}
+
 std::unique_ptr<UnaryOp> CudaBackend::prepareDerivative(const DerivativeDesc& desc)
 {
     return cuda::prepareDerivative(*this, desc);

@@ -90,6 +90,8 @@ public:
     std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) override;
+    std::unique_ptr<UnaryOp> prepareMedian(const MedianDesc& desc) override;
+    std::unique_ptr<UnaryOp> prepareBilateral(const BilateralDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareDerivative(const DerivativeDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareLaplacian(const LaplacianDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareConv2d(const Conv2dDesc& desc) override;

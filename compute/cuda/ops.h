@@ -18,6 +18,8 @@ std::unique_ptr<UnaryOp> prepareFftShift(CudaBackend& backend, const FftShiftDes
 std::unique_ptr<UnaryOp> prepareGaussian(CudaBackend& backend, const GaussianDesc& desc);
 std::unique_ptr<UnaryOp> prepareBox(CudaBackend& backend, const BoxDesc& desc);
 std::unique_ptr<UnaryOp> prepareMorphology(CudaBackend& backend, const MorphDesc& desc);
+std::unique_ptr<UnaryOp> prepareMedian(CudaBackend& backend, const MedianDesc& desc);
+std::unique_ptr<UnaryOp> prepareBilateral(CudaBackend& backend, const BilateralDesc& desc);
 std::unique_ptr<UnaryOp> prepareDerivative(CudaBackend& backend, const DerivativeDesc& desc);
 std::unique_ptr<UnaryOp> prepareLaplacian(CudaBackend& backend, const LaplacianDesc& desc);
 std::unique_ptr<UnaryOp> prepareConv2d(CudaBackend& backend, const Conv2dDesc& desc);

@@ -420,6 +420,10 @@ private:
                     prepared.unary = m_backend.prepareBox(desc);
                 else if constexpr (std::is_same_v<Desc, MorphDesc>)
                     prepared.unary = m_backend.prepareMorphology(desc);
+                else if constexpr (std::is_same_v<Desc, MedianDesc>)
+                    prepared.unary = m_backend.prepareMedian(desc);
+                else if constexpr (std::is_same_v<Desc, BilateralDesc>)
+                    prepared.unary = m_backend.prepareBilateral(desc);
                 else if constexpr (std::is_same_v<Desc, DerivativeDesc>)
                     prepared.unary = m_backend.prepareDerivative(desc);
                 else if constexpr (std::is_same_v<Desc, LaplacianDesc>)

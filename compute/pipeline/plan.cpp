@@ -292,6 +292,26 @@ private:
         }
         if (f == "erode" || f == "dilate" || f == "morph_open" || f == "morph_close")
             return addStep(label, morphology(f, in, args), {x}, at);
+        if (f == "median") {
+            MedianDesc desc{.shape = in.shape, .dtype = in.dtype};
+            if (const Expression* ksize = args.find("ksize"))
+                desc.ksize = static_cast<int>(numberOf(*ksize));
+            if (const Expression* border = args.find("border"))
+                desc.border = parseBorderMode(wordOf(*border));
+            return addStep(label, desc, {x}, at);
+        }
+        if (f == "bilateral") {
+            BilateralDesc desc{.shape = in.shape, .dtype = in.dtype};
+            if (const Expression* d = args.find("d"))
+                desc.diameter = static_cast<int>(numberOf(*d));
+            if (const Expression* sigma = args.find("sigma_color"))
+                desc.sigmaColor = numberOf(*sigma);
+            if (const Expression* sigma = args.find("sigma_space"))
+                desc.sigmaSpace = numberOf(*sigma);
+            if (const Expression* border = args.find("border"))
+                desc.border = parseBorderMode(wordOf(*border));
+            return addStep(label, desc, {x}, at);
+        }
         if (f == "sobel" || f == "scharr" || f == "sobel_magnitude" || f == "scharr_magnitude")
             return addStep(label, derivative(f, in, args), {x}, at);
         if (f == "laplacian") {

@@ -29,9 +29,10 @@ struct TestStep {
     Cost cost() const { return {}; }
 };
 
-using StepOp = std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, BoxDesc, MorphDesc,
-                            DerivativeDesc, LaplacianDesc, Conv2dDesc, GrayscaleDesc, ThresholdDesc, NormalizeDesc,
-                            ResizeDesc, ConvertDesc, ElementwiseDesc, ReduceDesc, TestStep>;
+using StepOp =
+    std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, BoxDesc, MorphDesc, MedianDesc,
+                 BilateralDesc, DerivativeDesc, LaplacianDesc, Conv2dDesc, GrayscaleDesc, ThresholdDesc, NormalizeDesc,
+                 ResizeDesc, ConvertDesc, ElementwiseDesc, ReduceDesc, TestStep>;
 
 struct PlanStep {
     std::string label{}; // the assigned name, or the expression's text for a nested call

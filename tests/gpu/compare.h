@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -167,6 +168,22 @@ inline double maxAbsDifference(const Array& result, const Array& reference)
     double worst = 0;
     for (std::size_t i = 0; i < r.size(); ++i)
         worst = std::max(worst, std::fabs(r[i] - e[i]));
+    return worst;
+}
+
+// The largest |result − reference| over the elements, in units for integer dtypes and relative
+// to max(|reference|, 1) for real ones: the image filters' tolerances. Infinite for a NaN.
+inline double worstElementError(const Array& result, const Array& reference)
+{
+    const auto [r, e] = bothValues(result, reference);
+    if (r.size() != e.size())
+        return INFINITY;
+    const bool real = isReal(result.dtype());
+    double worst = 0;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+        const double error = std::fabs(r[i] - e[i]) / (real ? std::max(std::fabs(e[i]), 1.0) : 1.0);
+        worst = std::max(worst, std::isnan(error) ? INFINITY : error);
+    }
     return worst;
 }
 

@@ -326,3 +326,21 @@ TEST(PipelineChecker, FilterSizesAreIntegersOrPairs)
     EXPECT_EQ(checkedAfterPrelude("b = box(img, normalize=yes)"),
               Lines{"3:24: unknown normalize 'yes' for box() (known: true, false)"});
 }
+
+TEST(PipelineChecker, MedianAndBilateralParameters)
+{
+    EXPECT_EQ(signature(*findOp("median")), "median(x, ksize=3, border=reflect101)");
+    EXPECT_EQ(signature(*findOp("bilateral")), "bilateral(x, d=9, sigma_color=75, sigma_space=75, border=reflect101)");
+    EXPECT_TRUE(checkedAfterPrelude("m = median(img, 5, border=constant)").empty());
+    EXPECT_TRUE(checkedAfterPrelude("b = bilateral(img, 0, sigma_color=20, sigma_space=3.5)").empty());
+    EXPECT_EQ(checkedAfterPrelude("m = median(img, ksize=(3, 3))"),
+              Lines{"3:23: argument 'ksize' of median() must be an integer, found a tuple"});
+    EXPECT_EQ(checkedAfterPrelude("m = median(img, 257)"),
+              Lines{"3:17: argument 'ksize' of median() must be <= 255, found 257"});
+    EXPECT_EQ(checkedAfterPrelude("b = bilateral(img, d=65)"),
+              Lines{"3:22: argument 'd' of bilateral() must be <= 63, found 65"});
+    EXPECT_EQ(checkedAfterPrelude("b = bilateral(img, sigma_color=-1)"),
+              Lines{"3:32: argument 'sigma_color' of bilateral() must be >= 0, found -1"});
+    EXPECT_EQ(checkedAfterPrelude("b = bilateral(img, border=wrap)"),
+              Lines{"3:27: unknown border 'wrap' for bilateral() (known: reflect101, replicate, constant)"});
+}

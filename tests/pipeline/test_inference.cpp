@@ -77,6 +77,36 @@ TEST(Inference, FiltersKeepShapeAndDType)
                                                "o: f32 (4, 4)", "c: u8 (9, 13, 3)", "d: u8 (9, 13, 3)"}));
 }
 
+TEST(Inference, MedianAndBilateralKeepShapeAndDType)
+{
+    const Inference inference = inferText("img = astype(rand(9, 13, 3), u8, scale=255)\n"
+                                          "m = median(img, 5)\n"
+                                          "w = median(astype(img, u16), ksize=7, border=replicate)\n"
+                                          "b = bilateral(img, 5, sigma_color=30, sigma_space=3)\n"
+                                          "f = bilateral(rand(8, 8), d=0, sigma_color=0.1, sigma_space=2)\n");
+    ASSERT_TRUE(inference.ok());
+    std::vector<std::string> types;
+    for (const InferredName& name : inference.names)
+        types.push_back(name.name + ": " + typeOf(name));
+    EXPECT_EQ(types, (std::vector<std::string>{"img: u8 (9, 13, 3)", "m: u8 (9, 13, 3)", "w: u16 (9, 13, 3)",
+                                               "b: u8 (9, 13, 3)", "f: f32 (8, 8)"}));
+}
+
+TEST(Inference, MedianAndBilateralParametersAreRefusedAtTheCall)
+{
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = median(a, 4)\n"),
+              (std::vector<std::string>{"2:5: median kernel size must be odd and positive, got 4"}));
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = median(a, 33)\n"),
+              (std::vector<std::string>{"2:5: median kernel size 33 is larger than the limit of 31 for f32"}));
+    EXPECT_EQ(diagnosticsOf("a = astype(rand(8, 8), u16)\nb = bilateral(a)\n"),
+              (std::vector<std::string>{"2:5: bilateral takes u8 or f32 images, got u16"}));
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = bilateral(a, sigma_space=0)\n"),
+              (std::vector<std::string>{"2:5: bilateral sigma_color and sigma_space must be finite numbers > 0"}));
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = bilateral(a, 0)\n"),
+              (std::vector<std::string>{
+                  "2:5: bilateral radius 112 (from sigma_space) is larger than the limit of 31 (d up to 63)"}));
+}
+
 TEST(Inference, FilterParametersAreRefusedAtTheCall)
 {
     EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = box(a, (4, 3))\n"),

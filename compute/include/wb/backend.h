@@ -119,6 +119,8 @@ public:
     virtual std::unique_ptr<UnaryOp> prepareGaussian(const GaussianDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareBox(const BoxDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareMorphology(const MorphDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareMedian(const MedianDesc& desc) = 0;
+    virtual std::unique_ptr<UnaryOp> prepareBilateral(const BilateralDesc& desc) = 0;
     // sobel, scharr and their magnitudes; laplacian. Output f32 whatever the input's dtype.
     virtual std::unique_ptr<UnaryOp> prepareDerivative(const DerivativeDesc& desc) = 0;
     virtual std::unique_ptr<UnaryOp> prepareLaplacian(const LaplacianDesc& desc) = 0;

@@ -17,6 +17,9 @@ Array box(Backend& backend, const Array& image, int ksizeX, int ksizeY, bool nor
           BorderMode border = BorderMode::Reflect101);
 Array morphology(Backend& backend, const Array& image, MorphOp op, MorphShape element, int ksizeX, int ksizeY,
                  int iterations = 1, BorderMode border = BorderMode::Reflect101);
+Array median(Backend& backend, const Array& image, int ksize = 3, BorderMode border = BorderMode::Reflect101);
+Array bilateral(Backend& backend, const Array& image, int diameter = 9, double sigmaColor = 75.0,
+                double sigmaSpace = 75.0, BorderMode border = BorderMode::Reflect101);
 // sobel, scharr, or with magnitude their gradient magnitude (dx and dy then unused); f32.
 Array derivative(Backend& backend, const Array& image, DerivativeKind kind, int dx, int dy, int ksize = 3,
                  bool magnitude = false, double scale = 1.0, double delta = 0.0,

@@ -193,6 +193,56 @@ struct MorphDesc {
     Cost cost() const; // bytes: one read and one write; 6 comparisons per element per erosion or dilation
 };
 
+// Median filter: each output element is the median of the ksize x ksize window around it in
+// its own channel (interleaved channels are filtered one by one), as cv::medianBlur but with
+// every border mode: pixels beyond the edge are read through `border` (constant reads 0 and
+// the zeros take part in the median), where medianBlur itself always replicates. dtypes u8
+// (ksize up to kMaxKernelSizeU8) and u16, f32 (up to kMaxKernelSize); 1 to 4 channels. The
+// result is an element of the window, so both backends give exactly the same values.
+struct MedianDesc {
+    Shape shape;
+    DType dtype = DType::U8; // u8, u16 or f32
+    int ksize = 3;           // odd, 1 .. the limit of the dtype; 1 copies
+    BorderMode border = BorderMode::Reflect101;
+
+    static constexpr int kMaxKernelSizeU8 = 255; // per-column histograms: cost grows with ksize
+    static constexpr int kMaxKernelSize = 31;    // u16 and f32: selection, cost grows with ksize²
+
+    void validate() const; // InvalidArgument (even, non-positive or too large sizes), DTypeMismatch, ShapeMismatch
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return dtype; }
+    Cost cost() const; // one read and one write; about ksize² comparisons per element
+};
+
+// Bilateral filter, as cv::bilateralFilter(src, dst, d, sigmaColor, sigmaSpace, border): a
+// weighted mean over the disc of radius r around each pixel (offsets with dx² + dy² <= r²),
+// each neighbour weighted by exp(−(dx² + dy²) / (2·sigmaSpace²)) · exp(−c² / (2·sigmaColor²)),
+// c the colour distance: |a − b| for one channel, the sum of the three channels' |a − b| for
+// three. r = d / 2, or round(1.5 · sigmaSpace) when d is 0; at least 1. dtypes u8 and f32; 1 or
+// 3 channels; every border mode (constant reads 0; refused for f32, where OpenCV's table would
+// be read past its end). OpenCV's tables are applied as OpenCV
+// applies them: for u8 the colour weight of each integer distance, for f32 a table of 4096
+// bins per channel over the image's value range (its minimum to maximum), linearly
+// interpolated; an f32 image whose range is below FLT_EPSILON is copied unchanged.
+struct BilateralDesc {
+    Shape shape;
+    DType dtype = DType::U8;  // u8 or f32
+    int diameter = 9;         // >= 0; 0: from sigmaSpace; even d acts as d + 1 (r = d / 2)
+    double sigmaColor = 75.0; // > 0, in the image's units (0..255 for u8)
+    double sigmaSpace = 75.0; // > 0, in pixels
+    BorderMode border = BorderMode::Reflect101;
+
+    static constexpr int kMaxRadius = 31; // d up to 63
+
+    // InvalidArgument (negative d, sigmas <= 0, radius over the limit, f32 with constant),
+    // DTypeMismatch, ShapeMismatch
+    void validate() const;
+    int radius() const; // r as above (desc valid)
+    Shape outputShape() const { return shape; }
+    DType outputDType() const { return dtype; }
+    Cost cost() const; // one read and one write; about 8 flops per neighbour in the disc
+};
+
 // 2-D correlation with a user matrix, as cv::filter2D(src, dst, ddepth, kernel, anchor =
 // centre, delta, border): out(y, x) = delta + sum over (i, j) of w(i, j) · in(y + i − ay,
 // x + j − ax), channel by channel, with (ax, ay) = (kw / 2, kh / 2), the matrix not flipped.

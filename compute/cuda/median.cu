@@ -1,0 +1,152 @@
+// Median filter: our kernels (kernels/median.cuh), u8, u16 and f32, 1 to 4 interleaved
+// channels, every border mode; the same values as the CPU backend (a median is one of the
+// window's values, so there is nothing to round).
+//
+// prepare() picks the kernel: medianSmall for ksize 3 and 5 (every dtype), medianHistogram
+// for u8 from 7, medianSelect for u16 and f32 from 7; ksize 1 is a copy. run() is one
+// launch on the backend's stream. Each block reads pixels around its own outputs, so a run
+// in place first copies the input to a scratch image made on first need.
+//
+// Launch geometry: see each kernel. medianSmall: 8 rows per thread for 3x3 (the row sorts of
+// 10 rows give 8 outputs) and 4 for 5x5 (two pairs), 64 rows per block or 32. medianHistogram:
+// strips of max(64, 2·ksize) rows, so that filling the histogram for a strip's first row
+// (ksize² reads) stays below the strip's 2·ksize reads per row.
+
+#include "border.h"
+#include "check.h"
+#include "cuda_backend.h"
+#include "ops.h"
+
+#include "kernels/median.cuh"
+
+#include "core/operand_check.h"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace wb::cuda {
+
+namespace {
+
+using kernels::Border;
+
+int channelsOf(const Shape& shape) { return shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1; }
+
+template <typename T, int C, int R, int ITEMS>
+void launchSmall(const T* in, T* out, std::int64_t height, std::int64_t width, Border border, cudaStream_t stream)
+{
+    constexpr std::int64_t bx = kernels::kMedianBlockX * kernels::kMedianLanes<T>;
+    constexpr std::int64_t by = kernels::kMedianBlockY * ITEMS;
+    const std::int64_t blocksX = (width * C + bx - 1) / bx, blocksY = (height + by - 1) / by;
+    if (blocksX > 0x7fffffff || blocksY > 65535)
+        fail(ErrorCode::Unsupported, "median: image too large for one grid", {.op = "median"});
+    const dim3 grid(static_cast<unsigned>(blocksX), static_cast<unsigned>(blocksY));
+    const dim3 block(kernels::kMedianBlockX, kernels::kMedianBlockY);
+    kernels::medianSmall<T, C, R, ITEMS><<<grid, block, 0, stream>>>(in, out, height, width, border);
+    WB_CUDA_CHECK_LAUNCH("medianSmall");
+}
+
+template <int C> void launchHistogram(const std::uint8_t* in, std::uint8_t* out, std::int64_t height,
+                                      std::int64_t width, int ksize, Border border, cudaStream_t stream)
+{
+    const std::int64_t rows = std::min<std::int64_t>(height, std::max(64, 2 * ksize));
+    const std::int64_t blocksX = (width * C + kernels::kMedianHistThreads - 1) / kernels::kMedianHistThreads;
+    const std::int64_t blocksY = (height + rows - 1) / rows;
+    if (blocksX > 0x7fffffff || blocksY > 65535)
+        fail(ErrorCode::Unsupported, "median: image too large for one grid", {.op = "median"});
+    const dim3 grid(static_cast<unsigned>(blocksX), static_cast<unsigned>(blocksY));
+    kernels::medianHistogram<C><<<grid, kernels::kMedianHistThreads, 0, stream>>>(in, out, height, width, ksize / 2,
+                                                                                  static_cast<int>(rows), border);
+    WB_CUDA_CHECK_LAUNCH("medianHistogram");
+}
+
+template <typename T, int C> void launchSelect(const T* in, T* out, std::int64_t height, std::int64_t width, int ksize,
+                                               Border border, cudaStream_t stream)
+{
+    const std::int64_t blocksX = (width * C + kernels::kMedianSelectThreads - 1) / kernels::kMedianSelectThreads;
+    if (blocksX > 0x7fffffff)
+        fail(ErrorCode::Unsupported, "median: image too wide for one grid", {.op = "median"});
+    const dim3 grid(static_cast<unsigned>(blocksX), static_cast<unsigned>(std::min<std::int64_t>(height, 65535)));
+    kernels::medianSelect<T, C>
+        <<<grid, kernels::kMedianSelectThreads, 0, stream>>>(in, out, height, width, ksize / 2, border);
+    WB_CUDA_CHECK_LAUNCH("medianSelect");
+}
+
+template <typename T, int C>
+void launchMedian(const void* in, void* out, const MedianDesc& desc, Border border, cudaStream_t stream)
+{
+    const auto* source = static_cast<const T*>(in);
+    auto* target = static_cast<T*>(out);
+    const std::int64_t height = desc.shape[0], width = desc.shape[1];
+    if (desc.ksize == 3)
+        launchSmall<T, C, 1, 8>(source, target, height, width, border, stream);
+    else if (desc.ksize == 5)
+        launchSmall<T, C, 2, 4>(source, target, height, width, border, stream);
+    else if constexpr (std::is_same_v<T, std::uint8_t>)
+        launchHistogram<C>(source, target, height, width, desc.ksize, border, stream);
+    else
+        launchSelect<T, C>(source, target, height, width, desc.ksize, border, stream);
+}
+
+template <typename T> class MedianOp final : public UnaryOp {
+public:
+    MedianOp(CudaBackend& backend, const MedianDesc& desc)
+        : m_backend(backend)
+        , m_desc(desc)
+        , m_channels(channelsOf(desc.shape))
+        , m_border(toKernelBorder(desc.border, "median"))
+    {
+    }
+
+    void run(const Array& in, Array& out) override
+    {
+        OpScope scope("median");
+        const Place place = m_backend.place();
+        detail::checkOperand(in, m_desc.shape, m_desc.dtype, place, "median", "input");
+        detail::checkOperand(out, m_desc.shape, m_desc.dtype, place, "median", "output");
+        m_backend.makeCurrent();
+        if (m_desc.ksize == 1) {
+            if (in.data() != out.data())
+                WB_CUDA_CHECK(
+                    cudaMemcpyAsync(out.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
+            return;
+        }
+        const void* source = in.data();
+        if (in.data() == out.data()) {
+            if (!m_copy.valid())
+                m_copy = m_backend.scratch(in.nbytes());
+            WB_CUDA_CHECK(
+                cudaMemcpyAsync(m_copy.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
+            source = m_copy.data();
+        }
+        const cudaStream_t stream = m_backend.stream();
+        switch (m_channels) {
+        case 1: launchMedian<T, 1>(source, out.data(), m_desc, m_border, stream); return;
+        case 2: launchMedian<T, 2>(source, out.data(), m_desc, m_border, stream); return;
+        case 3: launchMedian<T, 3>(source, out.data(), m_desc, m_border, stream); return;
+        case 4: launchMedian<T, 4>(source, out.data(), m_desc, m_border, stream); return;
+        default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = "median"});
+        }
+    }
+
+private:
+    CudaBackend& m_backend;
+    MedianDesc m_desc;
+    int m_channels;
+    Border m_border;
+    Array m_copy{}; // the input's copy for runs in place
+};
+
+} // namespace
+
+std::unique_ptr<UnaryOp> prepareMedian(CudaBackend& backend, const MedianDesc& desc)
+{
+    desc.validate();
+    switch (desc.dtype) {
+    case DType::U8: return std::make_unique<MedianOp<std::uint8_t>>(backend, desc);
+    case DType::U16: return std::make_unique<MedianOp<std::uint16_t>>(backend, desc);
+    default: return std::make_unique<MedianOp<float>>(backend, desc);
+    }
+}
+
+} // namespace wb::cuda
