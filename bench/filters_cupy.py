@@ -35,7 +35,7 @@ Method (as in the C++ command):
     conv2d (ndi.correlate against cv2.filter2D, or cv2.sepFilter2D for the separable matrix);
     morphology as OpenCV's default (pixels beyond the edge never win), which any reflecting or
     replicating mode gives for a centred flat element; median with replicated edges ("nearest",
-    what cv2.medianBlur does).
+    what cv2.medianBlur does); bilateral (OpenCV only, CuPy has none) with reflect-101.
 
 Gaussian: sigma 3 with truncate=3.0 is a radius of 9, 19 taps, the same kernel as
 cv2.GaussianBlur with ksize (19, 19) and sigma 3 (and the issue's target case).
@@ -66,9 +66,10 @@ class Case:
     (so --warpbench can match them), the issue's cold-L2 target for Warpbench on a 4K frame,
     and the CuPy and OpenCV calls. gpu(x, out) writes into out; cpu(x) returns the result."""
 
-    def __init__(self, label, op, dtype, target_us, gpu, cpu):
+    def __init__(self, label, op, dtype, target_us, gpu, cpu, out_shape=None):
         self.label, self.op, self.dtype, self.target_us = label, op, dtype, target_us
         self.gpu, self.cpu = gpu, cpu
+        self.out_shape = out_shape  # (h, w) -> the output's shape, for resize; None: the frame's
 
 
 def gaussian_case(sigma, ksize, target_us):
@@ -102,6 +103,14 @@ def median_case(k, target_us):
                 lambda x: cv2.medianBlur(x, k))
 
 
+def bilateral_case(dtype):
+    """cv2.bilateralFilter only: CuPy has no bilateral filter. d = 9, sigmas 75 (75/255 for
+    f32 frames in [0, 1), the same weights), reflect-101 borders."""
+    sigma_color = 75.0 if dtype == "u8" else 75.0 / 255.0
+    return Case("bilateral d=9", "bilateral", dtype, None, None,
+                lambda x: cv2.bilateralFilter(x, 9, sigma_color, 75.0, borderType=cv2.BORDER_REFLECT_101))
+
+
 def conv2d_case(k, dense, dtype):
     """conv2dCase's matrices (filter_bench.cpp), normalised: a disk x² + y² <= r² (dense) or
     the binomial (1, 2, 1)ᵀ(1, 2, 1) (separable, which Warpbench's CPU runs as sepFilter2D)."""
@@ -121,7 +130,61 @@ def conv2d_case(k, dense, dtype):
                 lambda a, out: ndi.correlate(a, weights, mode="mirror", output=out), cpu)
 
 
-# The issue's cases, the C++ command's table plus median (which Warpbench does not have yet).
+_threshold_binary = cp.ElementwiseKernel("T x, T t, T m", "T y", "y = x > t ? m : (T)0", "threshold_binary")
+
+
+def threshold_case(dtype):
+    """THRESH_BINARY at half the range (OpenCV's u8 threshold 127.5 compares with 127), maxval
+    255; CuPy has no threshold, so a one-line elementwise kernel."""
+    t, m = (0.5, 255.0) if dtype == "f32" else (127, 255)
+    np_type = np.float32 if dtype == "f32" else np.uint8
+    return Case("threshold binary", "threshold", dtype, None,
+                lambda x, out: _threshold_binary(x, np_type(t), np_type(m), out),
+                lambda x: cv2.threshold(x, 0.5 if dtype == "f32" else 127.5, 255, cv2.THRESH_BINARY)[1])
+
+
+def otsu_gpu(x, out):
+    """Otsu in CuPy as a user writes it: bincount, the between-class variance of every
+    threshold from cumulative sums, argmax, then the threshold (all on the device)."""
+    hist = cp.bincount(x.ravel(), minlength=256).astype(cp.float64)
+    levels = cp.arange(256, dtype=cp.float64)
+    w0 = cp.cumsum(hist)
+    s0 = cp.cumsum(hist * levels)
+    w1 = w0[-1] - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = w0 * w1 * (s0 / w0 - (s0[-1] - s0) / w1) ** 2
+    t = cp.argmax(cp.nan_to_num(sigma)).astype(cp.uint8)
+    _threshold_binary(x, t, np.uint8(255), out)
+
+
+def otsu_case():
+    return Case("threshold otsu", "threshold", "u8", None, otsu_gpu,
+                lambda x: cv2.threshold(x, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1])
+
+
+def normalize_gpu(x, out):
+    low, high = x.min(), x.max()
+    cp.subtract(x, low, out=out)
+    cp.divide(out, high - low, out=out)
+
+
+def normalize_case():
+    return Case("normalize minmax", "normalize", "f32", None, normalize_gpu,
+                lambda x: cv2.normalize(x, None, 0.0, 1.0, cv2.NORM_MINMAX))
+
+
+def resize_case(mode, factor, text, dtype):
+    """ndi.zoom with order 1 on the pixel-centre grid (grid_mode) and replicated edges is
+    OpenCV's bilinear enlargement, and at exactly 1/2 both OpenCV's bilinear and area are the
+    2x2 average that it also gives: the comparable CuPy call for every case here."""
+    flag = cv2.INTER_LINEAR if mode == "bilinear" else cv2.INTER_AREA
+    return Case(f"resize {mode} {text}", "resize", dtype, None,
+                lambda x, out: ndi.zoom(x, factor, output=out, order=1, mode="nearest", grid_mode=True),
+                lambda x: cv2.resize(x, None, fx=factor, fy=factor, interpolation=flag),
+                lambda h, w: (int(np.rint(h * factor)), int(np.rint(w * factor))))
+
+
+# The issue's cases, the C++ command's table (bilateral in OpenCV only).
 # A new filter is one line.
 def filter_cases():
     cases = [gaussian_case(3, 19, 22.0)]
@@ -129,7 +192,11 @@ def filter_cases():
     for dtype in ("f32", "u8"):
         for op in ("erode", "dilate"):
             cases += [morph_case(op, k, dtype, 22.0) for k in (3, 15, 31)]
-    cases += [median_case(5, 40.0), median_case(3, 20.0)]
+    cases += [median_case(5, 40.0), median_case(3, 20.0), median_case(7, None)]
+    cases += [bilateral_case("u8"), bilateral_case("f32")]
+    cases += [threshold_case("u8"), threshold_case("f32"), otsu_case(), normalize_case()]
+    cases += [resize_case("bilinear", 0.5, "1/2", "u8"), resize_case("bilinear", 0.5, "1/2", "f32"),
+              resize_case("area", 0.5, "1/2", "u8"), resize_case("bilinear", 2.0, "2x", "f32")]
     cases += [conv2d_case(3, False, "f32"), conv2d_case(5, True, "f32"), conv2d_case(7, True, "u8")]
     return cases
 
@@ -243,10 +310,10 @@ def device_copy(src, dst):
     dst.data.copy_from_device_async(src.data, src.nbytes, cp.cuda.get_current_stream())
 
 
-def both_ways(frames, call, args, frame_bytes):
+def both_ways(frames, call, args, frame_bytes, out_bytes=None):
     cold = measure_gpu(frames.cold(call), args.warmup, args.repeat, args.min_sample_ms)
     hot = measure_gpu(frames.hot(call), args.warmup, args.repeat, args.min_sample_ms)
-    bytes_moved = 2.0 * frame_bytes
+    bytes_moved = frame_bytes + (frame_bytes if out_bytes is None else out_bytes)
     return {"cold_ms": cold, "hot_ms": hot,
             "cold_gb_per_s": bytes_moved / (cold["median"] * 1e6),
             "hot_gb_per_s": bytes_moved / (hot["median"] * 1e6)}
@@ -371,9 +438,24 @@ def main(argv):
         host = hosts[case.dtype]
         reference = case.cpu(host)  # OpenCV's result, also the check's reference
         cpu = measure_cpu(lambda: case.cpu(host), args.cpu_warmup, args.cpu_repeat, args.min_sample_ms)
-        gpu = both_ways(frames[case.dtype], case.gpu, args, host.nbytes)
-
+        if case.gpu is None:  # no CuPy equivalent: OpenCV's time, and Warpbench's when given
+            warpbench_us = ours.get((case.label, case.dtype))
+            rows.append({"case": case.label, "op": case.op, "dtype": case.dtype, "bytes": 2.0 * host.nbytes,
+                         "gpu": None, "cv2_ms": cpu, "cv2_gb_per_s": 2.0 * host.nbytes / (cpu["median"] * 1e6),
+                         "warpbench_target_us": None, "verification": None, "warpbench_cold_us": warpbench_us})
+            print(f"{case.label:<22}{case.dtype:<6}{'-':>9}{'-':>9}{'-':>10}{'-':>8}{'-':>10}{cpu['median']:>9.3f}"
+                  f"{'-':>8}  {'no CuPy':<13}{cell(warpbench_us, '.1f'):>12}{'-':>10}", flush=True)
+            continue
         data = frames[case.dtype]
+        out_bytes = host.nbytes
+        if case.out_shape:  # resize: outputs of their own shape, the same inputs
+            resized = DeviceFrames.__new__(DeviceFrames)
+            resized.inputs, resized.next = data.inputs, 0
+            resized.outputs = [cp.empty(case.out_shape(*host.shape), host.dtype) for _ in data.inputs]
+            data = resized
+            out_bytes = data.outputs[0].nbytes
+        gpu = both_ways(data, case.gpu, args, host.nbytes, out_bytes)
+
         case.gpu(data.inputs[0], data.outputs[0])
         error = filter_error(cp.asnumpy(data.outputs[0]), reference)
         tolerance = 1e-5 if case.dtype == "f32" else 1.0
@@ -384,9 +466,9 @@ def main(argv):
         warpbench_us = ours.get((case.label, case.dtype))
         ratio = cold_ms * 1e3 / warpbench_us if warpbench_us else None
         target = case.target_us if target_frame else None
-        rows.append({"case": case.label, "op": case.op, "dtype": case.dtype, "bytes": 2.0 * host.nbytes,
+        rows.append({"case": case.label, "op": case.op, "dtype": case.dtype, "bytes": host.nbytes + out_bytes,
                      "gpu": gpu, "percent_of_copy": percent_of_copy, "cv2_ms": cpu,
-                     "cv2_gb_per_s": 2.0 * host.nbytes / (cpu["median"] * 1e6),
+                     "cv2_gb_per_s": (host.nbytes + out_bytes) / (cpu["median"] * 1e6),
                      "warpbench_target_us": target, "verification": {
                          "reference": "cv2", "error": error if math.isfinite(error) else None,
                          "tolerance": tolerance, "passed": verified,
@@ -421,7 +503,7 @@ def main(argv):
             json.dump(record, f, indent=2)
             f.write("\n")
         print(f"run record written to {args.json}")
-    return 0 if all(r["verification"]["passed"] for r in rows) else 1
+    return 0 if all(r["verification"] is None or r["verification"]["passed"] for r in rows) else 1
 
 
 if __name__ == "__main__":

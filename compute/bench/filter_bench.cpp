@@ -90,6 +90,53 @@ FilterCase conv2dCase(int ksize, bool dense, DType dtype)
             }};
 }
 
+FilterCase thresholdCase(bool otsu, DType dtype)
+{
+    return {otsu ? "threshold otsu" : "threshold binary",
+            "threshold",
+            otsu ? "type=binary otsu maxval=255" : "type=binary thresh=0.5 of the range maxval=255",
+            dtype,
+            std::nullopt,
+            [=](Backend& backend, const Shape& frame) {
+                const double thresh = dtype == DType::F32 ? 0.5 : 127.5;
+                const ThresholdDesc desc{frame, dtype, thresh, 255, ThresholdType::Binary, otsu};
+                desc.validate();
+                return backend.prepareThreshold(desc);
+            }};
+}
+
+FilterCase normalizeCase(DType dtype)
+{
+    return {"normalize minmax",
+            "normalize",
+            "norm=minmax alpha=0 beta=1",
+            dtype,
+            std::nullopt,
+            [=](Backend& backend, const Shape& frame) {
+                const NormalizeDesc desc{frame, dtype, 0.0, 1.0, NormType::MinMax};
+                desc.validate();
+                return backend.prepareNormalize(desc);
+            }};
+}
+
+// Resize by one factor in both axes; the output is round(W·f) x round(H·f).
+FilterCase resizeCase(Interpolation interpolation, double factor, const std::string& factorText, DType dtype)
+{
+    const std::string mode(name(interpolation));
+    auto descFor = [=](const Shape& frame) {
+        ResizeDesc desc{frame, dtype, 0, 0, factor, factor, interpolation};
+        desc.validate();
+        return desc;
+    };
+    return {"resize " + mode + " " + factorText,
+            "resize",
+            "interpolation=" + mode + " fx=fy=" + factorText,
+            dtype,
+            std::nullopt,
+            [=](Backend& backend, const Shape& frame) { return backend.prepareResize(descFor(frame)); },
+            [=](const Shape& frame) { return descFor(frame).outputShape(); }};
+}
+
 // L2 size to assume when the device does not report one (an H200 has 60 MiB).
 constexpr std::uint64_t kAssumedL2Bytes = 64ull << 20;
 
@@ -191,6 +238,15 @@ std::vector<FilterCase> filterCases()
     cases.push_back(conv2dCase(3, false, DType::F32));
     cases.push_back(conv2dCase(5, true, DType::F32));
     cases.push_back(conv2dCase(7, true, DType::U8));
+    // Threshold, normalize and resize: no targets in the issue; their GB/s is the figure.
+    cases.push_back(thresholdCase(false, DType::U8));
+    cases.push_back(thresholdCase(false, DType::F32));
+    cases.push_back(thresholdCase(true, DType::U8));
+    cases.push_back(normalizeCase(DType::F32));
+    cases.push_back(resizeCase(Interpolation::Bilinear, 0.5, "1/2", DType::U8));
+    cases.push_back(resizeCase(Interpolation::Bilinear, 0.5, "1/2", DType::F32));
+    cases.push_back(resizeCase(Interpolation::Area, 0.5, "1/2", DType::U8));
+    cases.push_back(resizeCase(Interpolation::Bilinear, 2.0, "2x", DType::F32));
     return cases;
 }
 
@@ -326,19 +382,26 @@ FilterBenchReport benchFilters(const FilterBenchReport& plan, const std::functio
         result.op = filter.op;
         result.params = filter.params;
         result.dtype = filter.dtype;
-        result.bytes = 2 * frameBytes(report.frame, filter.dtype);
+        const Shape outShape = filter.outputShape ? filter.outputShape(report.frame) : report.frame;
+        result.bytes = frameBytes(report.frame, filter.dtype) + frameBytes(outShape, filter.dtype);
         if (isTargetFrame(config))
             result.targetUs = filter.targetUs;
 
         const Array& frame = hostFrames[filter.dtype];
-        Array reference = Array::emptyHost(report.frame, filter.dtype);
+        Array reference = Array::emptyHost(outShape, filter.dtype);
         const std::unique_ptr<UnaryOp> cpuOp = filter.prepare(cpu, report.frame);
         result.cpu = measure(
             cpu, config.cpuWarmup, config.cpuRepeat, [&] { cpuOp->run(frame, reference); }, config.minSampleMs);
         result.cpuGBs = gbPerS(result.bytes, result.cpu.median);
 
         if (gpu) {
-            DeviceFrames& frames = deviceFrames[filter.dtype];
+            DeviceFrames resized; // the frames as inputs, outputs of the op's own shape
+            if (filter.outputShape) {
+                resized.in = deviceFrames[filter.dtype].in;
+                for (std::size_t i = 0; i < resized.in.size(); ++i)
+                    resized.out.push_back(gpu->empty(outShape, filter.dtype));
+            }
+            DeviceFrames& frames = filter.outputShape ? resized : deviceFrames[filter.dtype];
             const std::unique_ptr<UnaryOp> gpuOp = filter.prepare(*gpu, report.frame);
             result.gpu = timeBothWays(*gpu, config, frames, result.bytes,
                                       [&](const Array& in, Array& out) { gpuOp->run(in, out); });
@@ -348,7 +411,7 @@ FilterBenchReport benchFilters(const FilterBenchReport& plan, const std::functio
 
             // One more run on the first pair, downloaded and checked against the CPU's.
             gpuOp->run(frames.in[0], frames.out[0]);
-            Array downloaded = Array::emptyHost(report.frame, filter.dtype);
+            Array downloaded = Array::emptyHost(outShape, filter.dtype);
             gpu->copy(frames.out[0], downloaded);
             gpu->synchronize();
             result.verification = verdict("cpu",

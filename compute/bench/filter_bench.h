@@ -37,10 +37,15 @@ struct FilterCase {
     // The issue's target in microseconds, L2 cold, for a 3840x2160 single-channel frame.
     std::optional<double> targetUs;
     PrepareFilter prepare;
+    // The output's shape for a frame, for ops that change it (resize); empty: the frame's.
+    // Bytes moved are then one read of the frame and one write of the output.
+    std::function<Shape(const Shape& frame)> outputShape{};
 };
 
 // Issue 6's cases: gaussian sigma 3 (19 taps) f32; box 3, 15, 31 and 63 f32; erode and
-// dilate with rectangles of 3, 15 and 31 on f32 and u8. A new filter is one line here.
+// dilate with rectangles of 3, 15 and 31 on f32 and u8; threshold (binary u8 and f32, Otsu
+// u8), normalize minmax f32 and resize (bilinear 1/2 u8 and f32, area 1/2 u8, bilinear 2x
+// f32) without targets. A new filter is one line here.
 std::vector<FilterCase> filterCases();
 
 inline constexpr std::int64_t kTargetWidth = 3840;

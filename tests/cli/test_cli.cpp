@@ -268,11 +268,15 @@ TEST(Cli, BenchFiltersCpuOnlyTimesEveryCaseAndWritesARunRecord)
     EXPECT_TRUE(record["parameters"]["cpu_only"].get<bool>());
     EXPECT_TRUE(record["gpu"].is_null());
     EXPECT_TRUE(record["copies"].empty());
-    ASSERT_EQ(record["cases"].size(), 17u);
+    ASSERT_EQ(record["cases"].size(), 28u);
     for (const json& c : record["cases"]) {
         EXPECT_EQ(c["cpu"]["time_ms"]["n"], 2);
         EXPECT_GT(c["cpu"]["gb_per_s"].get<double>(), 0.0);
-        EXPECT_EQ(c["bytes"].get<double>(), 2.0 * 67 * 33 * (c["dtype"] == "u8" ? 1 : 4));
+        // The frame and the output: resize's is 34x16 for 1/2 (OpenCV's rounding), 134x66 for 2x.
+        const double pixel = c["dtype"] == "u8" ? 1 : 4;
+        const bool enlarged = c["label"].get<std::string>().find("2x") != std::string::npos;
+        const double out = c["op"] != "resize" ? 67.0 * 33 : enlarged ? 134.0 * 66 : 34.0 * 16;
+        EXPECT_EQ(c["bytes"].get<double>(), pixel * (67.0 * 33 + out)) << c["label"];
         EXPECT_TRUE(c["gpu"].is_null());
         EXPECT_TRUE(c["target_us"].is_null()); // not the target's 4K frame
         EXPECT_FALSE(c["verification"]["checked"].get<bool>());
