@@ -62,34 +62,6 @@ FilterCase morphCase(MorphOp op, int ksize, DType dtype, std::optional<double> t
             }};
 }
 
-// conv2d with a matrix of ksize x ksize, normalised: a disk (x² + y² <= r², rank > 1, the
-// dense path) or the binomial (1, 2, 1)ᵀ(1, 2, 1) for 3 (rank 1, the separable path).
-FilterCase conv2dCase(int ksize, bool dense, DType dtype)
-{
-    std::vector<double> matrix;
-    const int r = ksize / 2;
-    for (int y = -r; y <= r; ++y) {
-        for (int x = -r; x <= r; ++x)
-            matrix.push_back(dense ? (x * x + y * y <= r * r ? 1.0 : 0.0) : (2.0 - std::abs(x)) * (2.0 - std::abs(y)));
-    }
-    return {"conv2d " + square(ksize) + (dense ? " dense" : " separable"),
-            "conv2d",
-            std::string(dense ? "kernel=disk" : "kernel=binomial") + " ksize=" + square(ksize) + " normalize",
-            dtype,
-            std::nullopt,
-            [=](Backend& backend, const Shape& frame) {
-                const Conv2dDesc desc{.shape = frame,
-                                      .dtype = dtype,
-                                      .outDType = dtype,
-                                      .kernelWidth = ksize,
-                                      .kernelHeight = ksize,
-                                      .kernel = matrix,
-                                      .normalize = true};
-                desc.validate();
-                return backend.prepareConv2d(desc);
-            }};
-}
-
 FilterCase thresholdCase(bool otsu, DType dtype)
 {
     return {otsu ? "threshold otsu" : "threshold binary",
@@ -135,6 +107,66 @@ FilterCase resizeCase(Interpolation interpolation, double factor, const std::str
             std::nullopt,
             [=](Backend& backend, const Shape& frame) { return backend.prepareResize(descFor(frame)); },
             [=](const Shape& frame) { return descFor(frame).outputShape(); }};
+}
+
+// conv2d with a matrix of ksize x ksize, normalised: a disk (x² + y² <= r², rank > 1, the
+// dense path) or the binomial (1, 2, 1)ᵀ(1, 2, 1) for 3 (rank 1, the separable path).
+FilterCase conv2dCase(int ksize, bool dense, DType dtype)
+{
+    std::vector<double> matrix;
+    const int r = ksize / 2;
+    for (int y = -r; y <= r; ++y) {
+        for (int x = -r; x <= r; ++x)
+            matrix.push_back(dense ? (x * x + y * y <= r * r ? 1.0 : 0.0) : (2.0 - std::abs(x)) * (2.0 - std::abs(y)));
+    }
+    return {"conv2d " + square(ksize) + (dense ? " dense" : " separable"),
+            "conv2d",
+            std::string(dense ? "kernel=disk" : "kernel=binomial") + " ksize=" + square(ksize) + " normalize",
+            dtype,
+            std::nullopt,
+            [=](Backend& backend, const Shape& frame) {
+                const Conv2dDesc desc{.shape = frame,
+                                      .dtype = dtype,
+                                      .outDType = dtype,
+                                      .kernelWidth = ksize,
+                                      .kernelHeight = ksize,
+                                      .kernel = matrix,
+                                      .normalize = true};
+                desc.validate();
+                return backend.prepareConv2d(desc);
+            }};
+}
+
+// Median on u8 with replicated edges: what cv2.medianBlur does and CuPy's mode="nearest".
+FilterCase medianCase(int ksize, std::optional<double> targetUs)
+{
+    return {"median " + square(ksize),
+            "median",
+            "ksize=" + square(ksize) + " border=replicate",
+            DType::U8,
+            targetUs,
+            [=](Backend& backend, const Shape& frame) {
+                const MedianDesc desc{frame, DType::U8, ksize, BorderMode::Replicate};
+                desc.validate();
+                return backend.prepareMedian(desc);
+            }};
+}
+
+// Bilateral d=9 with OpenCV's customary sigmas of 75; f32 frames hold [0, 1), so their
+// colour sigma is 75/255 for the same weights.
+FilterCase bilateralCase(DType dtype)
+{
+    const double sigmaColor = dtype == DType::U8 ? 75.0 : 75.0 / 255.0;
+    return {"bilateral d=9",
+            "bilateral",
+            dtype == DType::U8 ? "d=9 sigma_color=75 sigma_space=75" : "d=9 sigma_color=75/255 sigma_space=75",
+            dtype,
+            std::nullopt,
+            [=](Backend& backend, const Shape& frame) {
+                const BilateralDesc desc{frame, dtype, 9, sigmaColor, 75.0, BorderMode::Reflect101};
+                desc.validate();
+                return backend.prepareBilateral(desc);
+            }};
 }
 
 // L2 size to assume when the device does not report one (an H200 has 60 MiB).
@@ -234,10 +266,12 @@ std::vector<FilterCase> filterCases()
                 cases.push_back(morphCase(op, ksize, dtype, kMorphUs));
         }
     }
-    // conv2d: no targets in the issue; a separable 3x3 and dense 5x5 and 7x7 disks.
-    cases.push_back(conv2dCase(3, false, DType::F32));
-    cases.push_back(conv2dCase(5, true, DType::F32));
-    cases.push_back(conv2dCase(7, true, DType::U8));
+    // Median with the issue's targets for 3x3 and 5x5 (u8), 7x7 without; bilateral without.
+    cases.push_back(medianCase(3, 20.0));
+    cases.push_back(medianCase(5, 40.0));
+    cases.push_back(medianCase(7, std::nullopt));
+    cases.push_back(bilateralCase(DType::U8));
+    cases.push_back(bilateralCase(DType::F32));
     // Threshold, normalize and resize: no targets in the issue; their GB/s is the figure.
     cases.push_back(thresholdCase(false, DType::U8));
     cases.push_back(thresholdCase(false, DType::F32));
@@ -247,6 +281,10 @@ std::vector<FilterCase> filterCases()
     cases.push_back(resizeCase(Interpolation::Bilinear, 0.5, "1/2", DType::F32));
     cases.push_back(resizeCase(Interpolation::Area, 0.5, "1/2", DType::U8));
     cases.push_back(resizeCase(Interpolation::Bilinear, 2.0, "2x", DType::F32));
+    // conv2d: no targets in the issue; a separable 3x3 and dense 5x5 and 7x7 disks.
+    cases.push_back(conv2dCase(3, false, DType::F32));
+    cases.push_back(conv2dCase(5, true, DType::F32));
+    cases.push_back(conv2dCase(7, true, DType::U8));
     return cases;
 }
 
