@@ -91,7 +91,21 @@ public:
 private:
     using Kernel = void (*)(const T*, Out*, ConvImage, const ConvWeights);
 
-    Kernel kernel() const { return m_separable ? kernels::conv2dSeparable<T, Out> : kernels::conv2dDense<T, Out>; }
+    // The kernel for the matrix's height: unrolled for 3, 5 and 7, general otherwise.
+    Kernel kernel() const
+    {
+        switch (m_weights.kh) {
+        case 3: return pick<3>();
+        case 5: return pick<5>();
+        case 7: return pick<7>();
+        default: return pick<0>();
+        }
+    }
+
+    template <int KH> Kernel pick() const
+    {
+        return m_separable ? kernels::conv2dSeparable<T, Out, KH> : kernels::conv2dDense<T, Out, KH>;
+    }
 
     CudaBackend& m_backend;
     Conv2dDesc m_desc;
