@@ -1,6 +1,8 @@
 // Descriptors of threshold, normalize and resize (wb/ops.h): validation, output shapes and
 // sizes as OpenCV computes them, and cost.
 
+#include "image_checks.h"
+
 #include <wb/error.h>
 #include <wb/ops.h>
 
@@ -13,17 +15,8 @@ namespace {
 
 void validateLevelsImage(const Shape& shape, DType dtype, const char* op)
 {
-    const ErrorContext context{.op = op};
-    if (shape.ndim() != 2 && shape.ndim() != 3)
-        fail(ErrorCode::ShapeMismatch, std::string(op) + " takes (H, W) or (H, W, C) images, got " + shape.toString(),
-             context);
-    if (shape.ndim() == 3 && (shape[2] < 1 || shape[2] > 4))
-        fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels, got " + std::to_string(shape[2]), context);
-    if (shape[0] == 0 || shape[1] == 0)
-        fail(ErrorCode::ShapeMismatch, std::string(op) + " of an empty image " + shape.toString(), context);
-    if (dtype != DType::U8 && dtype != DType::U16 && dtype != DType::F32)
-        fail(ErrorCode::DTypeMismatch,
-             std::string(op) + " takes u8, u16 or f32 images, got " + std::string(name(dtype)), context);
+    detail::checkImageShape(shape, op);
+    detail::checkFilterDType(dtype, op);
 }
 
 void requireFinite(double value, const char* what, const char* op)
