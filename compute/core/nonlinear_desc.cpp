@@ -1,6 +1,8 @@
 // The descriptors of the non-linear smoothing filters, median and bilateral: validation,
 // the bilateral radius as OpenCV derives it, and cost.
 
+#include "image_checks.h"
+
 #include <wb/error.h>
 #include <wb/ops.h>
 
@@ -9,31 +11,11 @@
 
 namespace wb {
 
-namespace {
-
-// (H, W) or (H, W, C) with C among `channels` (a bit set: bit c for c channels).
-void validateNonlinearImage(const Shape& shape, unsigned channels, const char* allowed, const char* op)
-{
-    const ErrorContext context{.op = op};
-    if (shape.ndim() != 2 && shape.ndim() != 3)
-        fail(ErrorCode::ShapeMismatch, std::string(op) + " takes (H, W) or (H, W, C) images, got " + shape.toString(),
-             context);
-    const std::int64_t c = shape.ndim() == 3 ? shape[2] : 1;
-    if (c < 1 || c > 4 || ((channels >> c) & 1u) == 0)
-        fail(ErrorCode::ShapeMismatch,
-             std::string(op) + " takes images of " + allowed + " channels, got " + std::to_string(c), context);
-    if (shape[0] == 0 || shape[1] == 0)
-        fail(ErrorCode::ShapeMismatch, std::string(op) + " of an empty image " + shape.toString(), context);
-}
-
-} // namespace
-
 void MedianDesc::validate() const
 {
-    validateNonlinearImage(shape, 0b11110u, "1 to 4", "median");
+    detail::checkImageShape(shape, "median");
+    detail::checkFilterDType(dtype, "median");
     const ErrorContext context{.op = "median"};
-    if (dtype != DType::U8 && dtype != DType::U16 && dtype != DType::F32)
-        fail(ErrorCode::DTypeMismatch, "median takes u8, u16 or f32 images, got " + std::string(name(dtype)), context);
     if (ksize < 1 || ksize % 2 == 0)
         fail(ErrorCode::InvalidArgument, "median kernel size must be odd and positive, got " + std::to_string(ksize),
              context);
@@ -53,8 +35,11 @@ Cost MedianDesc::cost() const
 
 void BilateralDesc::validate() const
 {
-    validateNonlinearImage(shape, 0b01010u, "1 or 3", "bilateral");
+    detail::checkImageShape(shape, "bilateral");
     const ErrorContext context{.op = "bilateral"};
+    if (shape.ndim() == 3 && shape[2] != 1 && shape[2] != 3)
+        fail(ErrorCode::ShapeMismatch, "bilateral takes images of 1 or 3 channels, got " + std::to_string(shape[2]),
+             context);
     if (dtype != DType::U8 && dtype != DType::F32)
         fail(ErrorCode::DTypeMismatch, "bilateral takes u8 or f32 images, got " + std::string(name(dtype)), context);
     if (diameter < 0)
