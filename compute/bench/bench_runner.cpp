@@ -1,5 +1,6 @@
 #include "bench_runner.h"
 
+#include "filter_bench.h"
 #include "measure.h"
 
 #include "core/cuda_module.h"
@@ -35,6 +36,27 @@ int cudaDeviceIndex(const std::string& backend)
     fail(ErrorCode::InvalidArgument, "unknown backend '" + backend + "' (expected cpu, gpu or cuda:N)");
 }
 
+// The bench-filters case a Filter benchmark runs: the op's case with the label asked for,
+// else its first one of the dtype asked for (any dtype when none is).
+FilterCase filterCaseFor(const BenchConfig& config)
+{
+    std::string labels;
+    for (FilterCase& c : filterCases()) {
+        if (c.op != config.filter)
+            continue;
+        labels += (labels.empty() ? "" : ", ") + ("'" + c.label + "' (" + std::string(name(c.dtype)) + ")");
+        const bool labelFits = config.filterCase.empty() || c.label == config.filterCase;
+        const bool dtypeFits = !config.dtype || *config.dtype == c.dtype;
+        if (labelFits && dtypeFits)
+            return std::move(c);
+    }
+    if (labels.empty())
+        fail(ErrorCode::InvalidArgument, "no benchmark case of op '" + config.filter + "'");
+    fail(ErrorCode::InvalidArgument,
+         "no case of " + config.filter + " fits" + (config.filterCase.empty() ? "" : " '" + config.filterCase + "'") +
+             (config.dtype ? " with dtype " + std::string(name(*config.dtype)) : "") + "; its cases: " + labels);
+}
+
 // One op at one size: its descriptor, inputs, footprint, and how to prepare it anywhere.
 class Workload {
 public:
@@ -56,6 +78,7 @@ public:
             m_gaussian = GaussianDesc{square, plan.dtype, plan.config.sigma, 0.0, 0, 0, BorderMode::Reflect101};
             m_gaussian.validate();
             break;
+        case BenchOp::Filter: m_filter = filterCaseFor(plan.config); break;
         }
     }
 
@@ -67,10 +90,14 @@ public:
         case BenchOp::Matmul: return m_matmul.dtype;
         case BenchOp::Fft2: return m_fft.dtype;
         case BenchOp::Gaussian: return m_gaussian.dtype;
+        case BenchOp::Filter: return m_filter.dtype;
         }
         return DType::F32;
     }
-    Shape outputShape() const { return inputShape(); }
+    Shape outputShape() const
+    {
+        return m_op == BenchOp::Filter && m_filter.outputShape ? m_filter.outputShape(inputShape()) : inputShape();
+    }
     DType outputDType() const { return inputDType(); }
 
     Cost cost() const
@@ -79,16 +106,24 @@ public:
         case BenchOp::Matmul: return m_matmul.cost();
         case BenchOp::Fft2: return m_fft.cost();
         case BenchOp::Gaussian: return m_gaussian.cost();
+        case BenchOp::Filter: {
+            // One read of the input and one write of the output, as bench-filters counts.
+            const double in = static_cast<double>(inputShape().numel() * sizeOf(inputDType()));
+            const double out = static_cast<double>(outputShape().numel() * sizeOf(outputDType()));
+            return Cost{0, in + out};
+        }
         }
         return {};
     }
 
-    // GFLOP/s for matmul and fft2, GB/s for the memory-bound gaussian.
+    // GFLOP/s for matmul and fft2, GB/s for the memory-bound filters.
     double throughput(double ms) const
     {
         const Cost c = cost();
-        return (m_op == BenchOp::Gaussian ? c.bytes : c.flops) / (ms * 1e6);
+        return (imageFilter() ? c.bytes : c.flops) / (ms * 1e6);
     }
+
+    bool imageFilter() const { return m_op == BenchOp::Gaussian || m_op == BenchOp::Filter; }
 
     std::vector<Array> makeInputs(Backend& cpu, std::uint64_t seed) const
     {
@@ -109,9 +144,12 @@ public:
                 break;
             }
             case BenchOp::Gaussian:
-                if (inputDType() == DType::U8) {
-                    const Array levels = random(cpu, inputShape(), DType::F32, Distribution::Uniform, s, 0.0, 256.0);
-                    inputs.push_back(convert(cpu, levels, DType::U8));
+            case BenchOp::Filter:
+                // Whole levels over an integer dtype's range (truncation of uniform values).
+                if (inputDType() == DType::U8 || inputDType() == DType::U16) {
+                    const double levels = inputDType() == DType::U8 ? 256.0 : 65536.0;
+                    const Array values = random(cpu, inputShape(), DType::F32, Distribution::Uniform, s, 0.0, levels);
+                    inputs.push_back(convert(cpu, values, inputDType()));
                 } else {
                     inputs.push_back(random(cpu, inputShape(), DType::F32, Distribution::Uniform, s, 0.0, 1.0));
                 }
@@ -127,11 +165,11 @@ public:
     {
         const double elements = static_cast<double>(m_n) * static_cast<double>(m_n);
         const double in = inputCount() * elements * static_cast<double>(sizeOf(inputDType()));
-        const double out = elements * static_cast<double>(sizeOf(outputDType()));
+        const double out = static_cast<double>(outputShape().numel()) * static_cast<double>(sizeOf(outputDType()));
         double making = 0;
         if (m_op == BenchOp::Fft2)
             making = in;
-        else if (m_op == BenchOp::Gaussian && inputDType() == DType::U8)
+        else if (imageFilter() && inputDType() != DType::F32)
             making = elements * 4.0;
         return in + making + 2 * out;
     }
@@ -141,7 +179,7 @@ public:
     {
         const double elements = static_cast<double>(m_n) * static_cast<double>(m_n);
         const double in = inputCount() * elements * static_cast<double>(sizeOf(inputDType()));
-        const double out = elements * static_cast<double>(sizeOf(outputDType()));
+        const double out = static_cast<double>(outputShape().numel()) * static_cast<double>(sizeOf(outputDType()));
         return in + out + (m_op == BenchOp::Fft2 ? out : 0.0);
     }
 
@@ -161,6 +199,10 @@ public:
             std::shared_ptr<UnaryOp> op = backend.prepareGaussian(m_gaussian);
             return [op, in = inputs[0], out = output]() mutable { op->run(in, out); };
         }
+        case BenchOp::Filter: {
+            std::shared_ptr<UnaryOp> op = m_filter.prepare(backend, inputShape());
+            return [op, in = inputs[0], out = output]() mutable { op->run(in, out); };
+        }
         }
         fail(ErrorCode::Internal, "unknown benchmark op");
     }
@@ -171,8 +213,15 @@ public:
         case BenchOp::Matmul: return matmulTolerance(resolve(m_matmul.precision, m_matmul.dtype));
         case BenchOp::Fft2: return fftTolerance(m_fft.dtype);
         case BenchOp::Gaussian: return gaussianTolerance(m_gaussian.dtype);
+        case BenchOp::Filter: return filterTolerance(m_filter.dtype);
         }
         return 0;
+    }
+
+    // A GPU result's error against the CPU's, in the terms of tolerance().
+    double error(const Array& result, const Array& reference) const
+    {
+        return m_op == BenchOp::Filter ? filterError(result, reference) : maxRelativeError(result, reference);
     }
 
     std::string bareLibrary() const
@@ -180,7 +229,8 @@ public:
         switch (m_op) {
         case BenchOp::Matmul: return "cuBLAS";
         case BenchOp::Fft2: return "cuFFT";
-        case BenchOp::Gaussian: break;
+        case BenchOp::Gaussian:
+        case BenchOp::Filter: break;
         }
         return {};
     }
@@ -200,6 +250,7 @@ private:
     MatmulDesc m_matmul;
     FftDesc m_fft;
     GaussianDesc m_gaussian;
+    FilterCase m_filter;
 };
 
 void resolveTypes(BenchReport& plan)
@@ -253,6 +304,16 @@ void resolveTypes(BenchReport& plan)
         plan.precision = Precision::FP32;
         plan.throughputUnit = "GB/s";
         return;
+    case BenchOp::Filter: {
+        if (config.precision && *config.precision != Precision::Default)
+            fail(ErrorCode::InvalidArgument, "precision applies to matmul and fft2, not to " + config.filter);
+        const FilterCase filter = filterCaseFor(config);
+        plan.dtype = filter.dtype;
+        plan.precision = Precision::FP32;
+        plan.throughputUnit = "GB/s";
+        plan.opLabel = filter.label;
+        return;
+    }
     }
 }
 
@@ -287,8 +348,7 @@ void resolveBackends(BenchReport& plan)
 
 void checkFits(const BenchReport& plan, const Workload& work, std::int64_t n)
 {
-    const std::string what =
-        "size " + sizeLabel(n) + ": " + std::string(name(plan.config.op)) + " " + std::string(name(plan.dtype));
+    const std::string what = "size " + sizeLabel(n) + ": " + plan.opLabel + " " + std::string(name(plan.dtype));
     const std::uint64_t available = Runtime::instance().cpuInfo().availableBytes;
     if (available > 0 && work.hostBytes() > static_cast<double>(available))
         fail(ErrorCode::OutOfMemory, what + " needs " + formatBytes(work.hostBytes()) + " of host memory, " +
@@ -336,7 +396,7 @@ Verification verifyGpuResult(const Workload& work, const std::vector<Array>& inp
         reference.description = "against the CPU result computed untimed (no CPU row), all elements";
     }
     if (reference.result.valid())
-        return verdict("cpu", reference.description, maxRelativeError(downloaded, reference.result), work.tolerance());
+        return verdict("cpu", reference.description, work.error(downloaded, reference.result), work.tolerance());
     const std::int64_t n = downloaded.shape()[0];
     return verdict("fp64-sampled-rows",
                    std::to_string(std::min<std::int64_t>(kSampledRows, n)) + " of " + std::to_string(n) +
@@ -408,6 +468,7 @@ std::string_view name(BenchOp op)
     case BenchOp::Matmul: return "matmul";
     case BenchOp::Fft2: return "fft2";
     case BenchOp::Gaussian: return "gaussian";
+    case BenchOp::Filter: return "filter";
     }
     return "?";
 }
@@ -418,7 +479,17 @@ BenchOp parseBenchOp(std::string_view text)
         if (name(op) == text)
             return op;
     }
-    fail(ErrorCode::InvalidArgument, "unknown op '" + std::string(text) + "' (expected matmul, fft2 or gaussian)");
+    std::vector<std::string> filters;
+    for (const FilterCase& c : filterCases()) {
+        if (c.op == text)
+            return BenchOp::Filter;
+        if (std::find(filters.begin(), filters.end(), c.op) == filters.end() && c.op != "gaussian")
+            filters.push_back(c.op);
+    }
+    std::string expected = "matmul, fft2, gaussian";
+    for (const std::string& filter : filters)
+        expected += ", " + filter;
+    fail(ErrorCode::InvalidArgument, "unknown op '" + std::string(text) + "' (expected " + expected + ")");
 }
 
 bool BenchReport::verificationFailed() const
@@ -451,6 +522,8 @@ BenchRunner::BenchRunner(BenchConfig config)
     if (c.sizes.empty())
         fail(ErrorCode::InvalidArgument, "no sizes given");
     resolveTypes(m_plan);
+    if (m_plan.opLabel.empty())
+        m_plan.opLabel = name(m_plan.config.op);
     resolveBackends(m_plan);
     for (std::int64_t n : c.sizes) {
         if (n < 1)

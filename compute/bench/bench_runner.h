@@ -1,11 +1,10 @@
 #pragma once
-// The benchmark behind `warpbench-cli bench`: one op (matmul, fft2 or gaussian) at several
-// square sizes on each requested backend, timed as DESIGN.md "Measuring" asks. Inputs are
-// made on the host with the CPU backend's random numbers and uploaded; ops are prepared
-// once, outside the timings; uploads and downloads are figures of their own; every GPU
-// result is checked against a CPU or double-precision reference, and a speedup is given
-// only for a result that passed; GPU rows also time the bare cuBLAS / cuFFT call of the
-// same shape so that the cost of Warpbench's layers shows.
+// The benchmark behind `warpbench-cli bench`: one op (matmul, fft2, gaussian, or an image
+// filter of bench-filters' table: box, erode, sobel, median, ...) at several square sizes on each requested backend,
+// timed as DESIGN.md "Measuring" asks. Inputs are made on the host with the CPU backend's random numbers and uploaded;
+// ops are prepared once, outside the timings; uploads and downloads are figures of their own; every GPU result is
+// checked against a CPU or double-precision reference, and a speedup is given only for a result that passed; GPU rows
+// also time the bare cuBLAS / cuFFT call of the same shape so that the cost of Warpbench's layers shows.
 
 #include "statistics.h"
 #include "verify.h"
@@ -20,9 +19,11 @@
 
 namespace wb::bench {
 
-enum class BenchOp : std::uint8_t { Matmul, Fft2, Gaussian };
-std::string_view name(BenchOp op);
-BenchOp parseBenchOp(std::string_view text); // throws InvalidArgument
+// Filter: any op with a case in bench-filters' table (filter_bench.h) but gaussian, which
+// has its own sigma; BenchConfig::filter names it.
+enum class BenchOp : std::uint8_t { Matmul, Fft2, Gaussian, Filter };
+std::string_view name(BenchOp op);           // "filter" for Filter
+BenchOp parseBenchOp(std::string_view text); // an op's name; throws InvalidArgument
 
 // What was asked for; unset dtype and precision take the op's defaults.
 struct BenchConfig {
@@ -37,6 +38,10 @@ struct BenchConfig {
     int repeat = 10;
     int warmup = 3;
     double sigma = 3.0; // gaussian
+    // Filter: the op ("box", "erode", ...) and one of its bench-filters cases by label
+    // ("box 15x15"); without a label the first case of the op (and of dtype, when given).
+    std::string filter;
+    std::string filterCase;
     std::uint64_t seed = 1;
 };
 
@@ -49,7 +54,7 @@ struct BenchRow {
     Statistics time;                            // the op alone, ms
     std::optional<Statistics> hostToDevice;     // GPU rows: uploading every input, ms
     std::optional<Statistics> deviceToHost;     // GPU rows: downloading the result, ms
-    double throughput = 0;                      // at the median: GFLOP/s (matmul, fft2) or GB/s (gaussian)
+    double throughput = 0;                      // at the median: GFLOP/s (matmul, fft2) or GB/s (filters)
     Verification verification;                  // GPU rows
     std::optional<double> speedupVsCpu;         // CPU median / this median, only when verified
     std::optional<double> speedupWithTransfers; // the same with upload and download added
@@ -65,6 +70,7 @@ struct BenchReport {
     Precision precision = Precision::FP32; // matmul; fp32/fp64 for fft2 by dtype
     std::vector<std::string> backends;     // resolved: "cpu", "cuda:0"
     std::string throughputUnit;            // "GFLOP/s" or "GB/s"
+    std::string opLabel;                   // "matmul", ..., or a filter case's label: "box 15x15"
     std::vector<std::string> notes;        // e.g. why GPU rows were left out
     std::vector<BenchRow> rows;
 

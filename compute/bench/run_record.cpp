@@ -170,7 +170,7 @@ std::string benchJson(const BenchReport& report)
 {
     json record = environmentJson("bench");
     const BenchConfig& config = report.config;
-    json parameters = {{"op", name(config.op)},
+    json parameters = {{"op", config.op == BenchOp::Filter ? config.filter : std::string(name(config.op))},
                        {"sizes", config.sizes},
                        {"dtype", name(report.dtype)},
                        {"backends_requested", config.backends},
@@ -179,10 +179,12 @@ std::string benchJson(const BenchReport& report)
                        {"warmup", config.warmup},
                        {"seed", config.seed},
                        {"threads", Runtime::instance().cpuThreads()}};
-    if (config.op != BenchOp::Gaussian)
-        parameters["precision"] = name(report.precision);
-    else
+    if (config.op == BenchOp::Gaussian)
         parameters["sigma"] = config.sigma;
+    else if (config.op == BenchOp::Filter)
+        parameters["case"] = report.opLabel;
+    else
+        parameters["precision"] = name(report.precision);
     record["parameters"] = parameters;
     record["notes"] = report.notes;
     json rows = json::array();

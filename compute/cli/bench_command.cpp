@@ -18,7 +18,11 @@ namespace {
 bench::BenchConfig parseConfig(const Arguments& args)
 {
     bench::BenchConfig config;
-    config.op = bench::parseBenchOp(args.required("--op"));
+    const std::string op = args.required("--op");
+    config.op = bench::parseBenchOp(op);
+    if (config.op == bench::BenchOp::Filter)
+        config.filter = op;
+    config.filterCase = args.value("--case").value_or("");
     config.sizes = args.sizes("--sizes");
     if (const auto dtype = args.value("--dtype")) {
         config.dtype = parseDType(*dtype);
@@ -120,7 +124,7 @@ int runBench(const std::vector<std::string>& words)
 {
     const Arguments args("bench", words,
                          {"--op", "--sizes", "--dtype", "--precision", "--backends", "--repeat", "--warmup",
-                          "--threads", "--sigma", "--seed", "--json"},
+                          "--threads", "--sigma", "--case", "--seed", "--json"},
                          {});
     const int threads = args.intValue("--threads", 0, 0, 4096);
     const std::optional<std::string> jsonPath = args.value("--json");
@@ -141,11 +145,11 @@ int runBench(const std::vector<std::string>& words)
     const bench::BenchReport& plan = runner->plan();
     for (const std::string& note : plan.notes)
         std::cout << note << '\n';
-    std::cout << name(plan.config.op) << " " << name(plan.dtype);
-    if (plan.config.op != bench::BenchOp::Gaussian)
-        std::cout << " (" << name(plan.precision) << ")";
-    else
+    std::cout << plan.opLabel << " " << name(plan.dtype);
+    if (plan.config.op == bench::BenchOp::Gaussian)
         std::cout << " (sigma " << plan.config.sigma << ")";
+    else if (plan.config.op != bench::BenchOp::Filter)
+        std::cout << " (" << name(plan.precision) << ")";
     std::cout << ", median of " << plan.config.repeat << " after " << plan.config.warmup << " warm-up runs, CPU "
               << Runtime::instance().cpuThreads() << " threads\n\n";
 

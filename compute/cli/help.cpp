@@ -12,9 +12,13 @@ usage:
       compute capability, SMs, memory, clocks, L2, driver/runtime, CUDA library
       versions) or the reason there is none.
 
-  warpbench-cli bench --op matmul|fft2|gaussian --sizes N[,N...] [options]
+  warpbench-cli bench --op matmul|fft2|gaussian|FILTER --sizes N[,N...] [options]
+      FILTER is any op of bench-filters' cases (box, erode, dilate, sobel, median, ...),
+      on n x n single-channel images, checked against OpenCV on the CPU
       --dtype T          matmul: follows --precision (f32, f16, bf16, f64)
                          fft2: f32/c64 (default) or f64/c128; gaussian: f32 (default) or u8
+                         FILTER: picks the op's first case of that dtype
+      --case LABEL       FILTER: one of its bench-filters cases ("box 15x15"; default the first)
       --precision P      matmul: fp32 (default), tf32, fp16, bf16, fp64; fft2: fp32 or fp64
       --backends LIST    cpu,gpu (default), cpu, gpu or cuda:N
       --repeat N         timed repetitions (default 10); --warmup N untimed ones (default 3)
