@@ -130,6 +130,40 @@ def conv2d_case(k, dense, dtype):
                 lambda a, out: ndi.correlate(a, weights, mode="mirror", output=out), cpu)
 
 
+def sobel_case(magnitude, target_us):
+    """cupyx.scipy.ndimage.sobel along x ([-1, 0, 1] across, [1, 2, 1] down: the sign and
+    weights of cv2.Sobel's dx=1, dy=0, ksize=3), or generic_gradient_magnitude of it (sqrt of
+    the sum of both squared derivatives, as cv2.magnitude of the two cv2.Sobel results)."""
+    reflect = cv2.BORDER_REFLECT_101
+    if magnitude:
+        return Case("sobel magnitude 3x3", "sobel_magnitude", "f32", target_us,
+                    lambda x, out: ndi.generic_gradient_magnitude(x, ndi.sobel, mode="mirror", output=out),
+                    lambda x: cv2.magnitude(cv2.Sobel(x, cv2.CV_32F, 1, 0, ksize=3, borderType=reflect),
+                                            cv2.Sobel(x, cv2.CV_32F, 0, 1, ksize=3, borderType=reflect)))
+    return Case("sobel dx 3x3", "sobel", "f32", target_us,
+                lambda x, out: ndi.sobel(x, axis=1, mode="mirror", output=out),
+                lambda x: cv2.Sobel(x, cv2.CV_32F, 1, 0, ksize=3, borderType=reflect))
+
+
+def scharr_case():
+    """CuPy has no Scharr filter: the two 1-D correlations ndimage.sobel itself runs, with
+    Scharr's smoothing [3, 10, 3] in place of [1, 2, 1] (cv2.Scharr's dx=1 kernels)."""
+    def gpu(x, out):
+        across = ndi.correlate1d(x, cp.asarray([-1.0, 0.0, 1.0], cp.float32), axis=1, mode="mirror")
+        ndi.correlate1d(across, cp.asarray([3.0, 10.0, 3.0], cp.float32), axis=0, mode="mirror", output=out)
+    return Case("scharr dx 3x3", "scharr", "f32", None, gpu,
+                lambda x: cv2.Scharr(x, cv2.CV_32F, 1, 0, borderType=cv2.BORDER_REFLECT_101))
+
+
+def laplacian_case():
+    """cv2.Laplacian with ksize 3 is the 3x3 matrix [2 0 2; 0 -8 0; 2 0 2]; ndimage.laplace is
+    the ksize-1 cross, so CuPy correlates with the same matrix instead."""
+    weights = cp.asarray([[2, 0, 2], [0, -8, 0], [2, 0, 2]], cp.float32)
+    return Case("laplacian 3x3", "laplacian", "f32", None,
+                lambda x, out: ndi.correlate(x, weights, mode="mirror", output=out),
+                lambda x: cv2.Laplacian(x, cv2.CV_32F, ksize=3, borderType=cv2.BORDER_REFLECT_101))
+
+
 _threshold_binary = cp.ElementwiseKernel("T x, T t, T m", "T y", "y = x > t ? m : (T)0", "threshold_binary")
 
 
@@ -198,6 +232,7 @@ def filter_cases():
     cases += [resize_case("bilinear", 0.5, "1/2", "u8"), resize_case("bilinear", 0.5, "1/2", "f32"),
               resize_case("area", 0.5, "1/2", "u8"), resize_case("bilinear", 2.0, "2x", "f32")]
     cases += [conv2d_case(3, False, "f32"), conv2d_case(5, True, "f32"), conv2d_case(7, True, "u8")]
+    cases += [sobel_case(False, 20.0), sobel_case(True, 28.0), scharr_case(), laplacian_case()]
     return cases
 
 

@@ -137,6 +137,37 @@ FilterCase conv2dCase(int ksize, bool dense, DType dtype)
             }};
 }
 
+// Sobel or Scharr 3x3, f32 in and out: the x derivative (dx=1, dy=0), or the gradient
+// magnitude of both derivatives in one pass.
+FilterCase derivativeCase(DerivativeKind kind, bool magnitude, std::optional<double> targetUs)
+{
+    const std::string op = kind == DerivativeKind::Scharr ? "scharr" : "sobel";
+    return {op + (magnitude ? " magnitude" : " dx") + " 3x3",
+            op + (magnitude ? "_magnitude" : ""),
+            magnitude ? "ksize=3x3 sqrt(gx^2 + gy^2)" : "dx=1 dy=0 ksize=3x3",
+            DType::F32,
+            targetUs,
+            [=](Backend& backend, const Shape& frame) {
+                const DerivativeDesc desc{frame, DType::F32, kind, 1, 0, 3, magnitude};
+                desc.validate();
+                return backend.prepareDerivative(desc);
+            }};
+}
+
+FilterCase laplacianCase(int ksize)
+{
+    return {"laplacian " + square(ksize),
+            "laplacian",
+            "ksize=" + square(ksize),
+            DType::F32,
+            std::nullopt,
+            [=](Backend& backend, const Shape& frame) {
+                const LaplacianDesc desc{frame, DType::F32, ksize};
+                desc.validate();
+                return backend.prepareLaplacian(desc);
+            }};
+}
+
 // Median on u8 with replicated edges: what cv2.medianBlur does and CuPy's mode="nearest".
 FilterCase medianCase(int ksize, std::optional<double> targetUs)
 {
@@ -285,6 +316,11 @@ std::vector<FilterCase> filterCases()
     cases.push_back(conv2dCase(3, false, DType::F32));
     cases.push_back(conv2dCase(5, true, DType::F32));
     cases.push_back(conv2dCase(7, true, DType::U8));
+    // Derivatives: the targets for one Sobel gradient and for the magnitude of both.
+    cases.push_back(derivativeCase(DerivativeKind::Sobel, false, 20.0));
+    cases.push_back(derivativeCase(DerivativeKind::Sobel, true, 28.0));
+    cases.push_back(derivativeCase(DerivativeKind::Scharr, false, std::nullopt));
+    cases.push_back(laplacianCase(3));
     return cases;
 }
 

@@ -61,21 +61,22 @@ TEST(FilterBench, EveryCasePreparesOnTheCpuAndIsNamedOnce)
     for (const bench::FilterCase& c : bench::filterCases()) {
         SCOPED_TRACE(c.label);
         EXPECT_TRUE(names.insert(c.label + " " + std::string(name(c.dtype))).second);
-        // The issue sets no targets for threshold, normalize, resize, conv2d, bilateral and
-        // medians beyond 5x5.
+        // The issue sets no targets for threshold, normalize, resize, conv2d, bilateral,
+        // medians beyond 5x5, scharr and laplacian.
         const bool untargeted = c.op == "threshold" || c.op == "normalize" || c.op == "resize" || c.op == "conv2d" ||
-                                c.op == "bilateral" || c.label == "median 7x7";
+                                c.op == "bilateral" || c.label == "median 7x7" || c.op == "scharr" ||
+                                c.op == "laplacian";
         EXPECT_EQ(c.targetUs.has_value(), !untargeted);
         EXPECT_EQ(static_cast<bool>(c.outputShape), c.op == "resize");
         EXPECT_NE(c.prepare(cpu, Shape{5, 7}), nullptr);
     }
-    EXPECT_EQ(names.size(), 33u);
+    EXPECT_EQ(names.size(), 37u);
 }
 
 TEST(FilterBench, BadConfigsAreRefusedBeforeAnyWork)
 {
     FilterBenchConfig config = small(true);
-    config.ops = {"sobel"};
+    config.ops = {"canny"};
     EXPECT_EQ(errorOf(config), ErrorCode::InvalidArgument);
     config = small(true);
     config.channels = 0;

@@ -327,6 +327,32 @@ TEST(PipelineChecker, FilterSizesAreIntegersOrPairs)
               Lines{"3:24: unknown normalize 'yes' for box() (known: true, false)"});
 }
 
+TEST(PipelineChecker, DerivativeParameters)
+{
+    EXPECT_EQ(signature(*findOp("sobel")), "sobel(x, dx=1, dy=0, ksize=3, scale=1, delta=0, border=reflect101)");
+    EXPECT_EQ(signature(*findOp("scharr")), "scharr(x, dx=1, dy=0, scale=1, delta=0, border=reflect101)");
+    EXPECT_EQ(signature(*findOp("sobel_magnitude")), "sobel_magnitude(x, ksize=3, scale=1, border=reflect101)");
+    EXPECT_EQ(signature(*findOp("scharr_magnitude")), "scharr_magnitude(x, scale=1, border=reflect101)");
+    EXPECT_EQ(signature(*findOp("laplacian")), "laplacian(x, ksize=1, scale=1, delta=0, border=reflect101)");
+    EXPECT_TRUE(checkedAfterPrelude("g = sobel(img, 0, 2, 5, scale=0.5, delta=1, border=constant)").empty());
+    EXPECT_TRUE(checkedAfterPrelude("g = scharr(img, dx=0, dy=1)\nm = sobel_magnitude(g, ksize=7)").empty());
+    EXPECT_TRUE(checkedAfterPrelude("m = scharr_magnitude(img, 0.0625)\nl = laplacian(m, 3, -1, 2.5)").empty());
+    EXPECT_EQ(checkedAfterPrelude("g = sobel(img, ksize=9)"),
+              Lines{"3:22: argument 'ksize' of sobel() must be <= 7, found 9"});
+    EXPECT_EQ(checkedAfterPrelude("g = scharr(img, dx=2)"),
+              Lines{"3:20: argument 'dx' of scharr() must be <= 1, found 2"});
+    EXPECT_EQ(checkedAfterPrelude("g = sobel(img, dx=-1)"),
+              Lines{"3:19: argument 'dx' of sobel() must be >= 0, found -1"});
+    EXPECT_EQ(checkedAfterPrelude("m = sobel_magnitude(img, delta=1)"),
+              Lines{"3:26: unknown keyword argument 'delta' for sobel_magnitude() (parameters: x, ksize, scale, "
+                    "border)"});
+    EXPECT_EQ(checkedAfterPrelude("m = scharr(img, ksize=3)"),
+              Lines{"3:17: unknown keyword argument 'ksize' for scharr() (parameters: x, dx, dy, scale, delta, "
+                    "border)"});
+    EXPECT_EQ(checkedAfterPrelude("l = laplacian(img, ksize=2.0)"),
+              Lines{"3:26: argument 'ksize' of laplacian() must be an integer, found a float"});
+}
+
 TEST(PipelineChecker, MedianAndBilateralParameters)
 {
     EXPECT_EQ(signature(*findOp("median")), "median(x, ksize=3, border=reflect101)");

@@ -173,6 +173,47 @@ TEST(Samples, EveryPipelineRunsOnTheCpu)
     EXPECT_GE(count, 6);
 }
 
+TEST(Executor, DerivativesRunOnTheCpu)
+{
+    const RunResult result = run(programOf("img = astype(rand(40, 33, 3, seed=4), u8, scale=255)\n"
+                                           "gx = sobel(img, ksize=5)\n"
+                                           "m = scharr_magnitude(img)\n"
+                                           "l = laplacian(astype(img, f32), 3, scale=0.5, delta=1)\n"
+                                           "z = sobel(l, dx=0, dy=1) - scharr(l, 0, 1) * 0\n"),
+                                 cpuOptions(1, 0));
+    ASSERT_FALSE(result.error) << result.error->message;
+    EXPECT_EQ(result.backends.size(), 1u);
+}
+
+TEST(GpuExecutor, DerivativesAgreeOnCpuAndGpu)
+{
+    const wb::CudaStatus& cuda = wb::Runtime::instance().cudaStatus();
+    if (!cuda.available)
+        GTEST_SKIP() << cuda.reason;
+    RunOptions options = cpuOptions(2, 1);
+    options.backends = {"cpu", "gpu"};
+    const RunResult result = run(programOf("img = astype(rand(257, 391, seed=3), u8, scale=255)\n"
+                                           "gx = sobel(img, dx=1, dy=1, ksize=7, border=constant)\n"
+                                           "m = sobel_magnitude(astype(img, f32), scale=0.25)\n"
+                                           "s = scharr(img, 0, 1, delta=3)\n"
+                                           "l = laplacian(img, 5, border=replicate)\n"
+                                           "check(gx, rtol=0, atol=0)\n"
+                                           "check(m, rtol=1e-5, atol=1e-5)\n"
+                                           "check(s, rtol=1e-6, atol=1e-5)\n"
+                                           "check(l, rtol=0, atol=0)\n"),
+                                 options);
+    ASSERT_FALSE(result.error) << result.error->message;
+    for (const CheckOutcome& check : result.checks) {
+        EXPECT_TRUE(check.compared);
+        EXPECT_TRUE(check.passed) << check.name << " " << check.maxRelError;
+    }
+    for (const StepFigures& figures : result.steps) {
+        if (figures.backend != "cpu" && !figures.transfer) {
+            EXPECT_TRUE(figures.speedup) << figures.step;
+        }
+    }
+}
+
 TEST(GpuExecutor, CpuAndGpuAgreeWithTransfersAsSteps)
 {
     const wb::CudaStatus& cuda = wb::Runtime::instance().cudaStatus();

@@ -92,6 +92,35 @@ TEST(Inference, MedianAndBilateralKeepShapeAndDType)
                                                "b: u8 (9, 13, 3)", "f: f32 (8, 8)"}));
 }
 
+TEST(Inference, DerivativesGiveF32OfTheInputsShape)
+{
+    const Inference inference = inferText("img = astype(rand(9, 13, 3), u8, scale=255)\n"
+                                          "gx = sobel(img)\n"
+                                          "gy = scharr(astype(img, u16), 0, 1)\n"
+                                          "m = sobel_magnitude(rand(4, 6), ksize=5)\n"
+                                          "s = scharr_magnitude(img)\n"
+                                          "l = laplacian(img, 7, border=replicate)\n");
+    ASSERT_TRUE(inference.ok());
+    std::vector<std::string> types;
+    for (const InferredName& name : inference.names)
+        types.push_back(name.name + ": " + typeOf(name));
+    EXPECT_EQ(types, (std::vector<std::string>{"img: u8 (9, 13, 3)", "gx: f32 (9, 13, 3)", "gy: f32 (9, 13, 3)",
+                                               "m: f32 (4, 6)", "s: f32 (9, 13, 3)", "l: f32 (9, 13, 3)"}));
+}
+
+TEST(Inference, DerivativeParametersAreRefusedAtTheCall)
+{
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = sobel(a, ksize=4)\n"),
+              (std::vector<std::string>{"2:5: sobel ksize must be 1, 3, 5 or 7, got 4"}));
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = sobel(a, dx=0, dy=0)\n"),
+              (std::vector<std::string>{
+                  "2:5: sobel with ksize 3 takes orders dx, dy in 0..2 with dx + dy >= 1, got dx=0 dy=0"}));
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = scharr(a, dx=1, dy=1)\n"),
+              (std::vector<std::string>{"2:5: scharr needs dx + dy == 1 (dx, dy >= 0), got dx=1 dy=1"}));
+    EXPECT_EQ(diagnosticsOf("a = rand(8, 8, f64)\nb = laplacian(a)\n"),
+              (std::vector<std::string>{"2:5: laplacian takes u8, u16 or f32 images, got f64"}));
+}
+
 TEST(Inference, MedianAndBilateralParametersAreRefusedAtTheCall)
 {
     EXPECT_EQ(diagnosticsOf("a = rand(8, 8)\nb = median(a, 4)\n"),
