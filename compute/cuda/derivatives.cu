@@ -18,6 +18,7 @@
 #include "border.h"
 #include "check.h"
 #include "cuda_backend.h"
+#include "in_place.h"
 #include "ops.h"
 
 #include "kernels/derivatives.cuh"
@@ -129,14 +130,7 @@ public:
         detail::checkOperand(in, m_shape, m_dtype, place, m_name.c_str(), "input");
         detail::checkOperand(out, m_shape, DType::F32, place, m_name.c_str(), "output");
         m_backend.makeCurrent();
-        const void* source = in.data();
-        if (in.data() == out.data()) {
-            if (!m_copy.valid())
-                m_copy = m_backend.scratch(in.nbytes());
-            WB_CUDA_CHECK(
-                cudaMemcpyAsync(m_copy.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
-            source = m_copy.data();
-        }
+        const void* source = separateInput(m_backend, in, out, m_copy);
         Launch launch{
             source, static_cast<float*>(out.data()), m_kernelShape, m_taps, m_border, m_grid, m_backend.stream()};
         const std::size_t pitch = static_cast<std::size_t>(m_kernelShape.rowElements) * sizeOf(m_dtype);

@@ -20,8 +20,9 @@
 // channel, R = 1; at most 22 x 152 x 4 B = 13.1 KiB (f32, 4 channels, R = 3).
 //
 // Loading: tiles whose halo lies inside the image, in images with a 16-byte aligned base
-// and row pitch, are copied with 16-byte loads, every load of a thread issued before its
-// stores (a 4K f32 tile is 612 vectors, under 5 a thread). Other tiles go element by
+// and row pitch, are copied with 16-byte loads in an unrolled loop of independent loads
+// (a 4K f32 tile is 612 vectors, under 5 a thread; staging them all in registers first
+// spilled under the 48-register budget). Other tiles go element by
 // element: rows mapped through the border mode, columns too in tiles at the left or right
 // edge only (a division by the compile-time C there). Each input byte comes from DRAM once;
 // the halo rows and columns a neighbouring tile also reads come mostly from L2.
@@ -73,7 +74,7 @@ inline constexpr int kDerivHalo = (R * C + kDerivVectorBytes / static_cast<int>(
 
 // Copies the tile (image rows ys .. ys + ROWS − 1, elements xs .. xs + LENGTH − 1 of each)
 // into shared memory. Fast path, for tiles inside the image with aligned rows: 16-byte
-// loads, all of a thread's issued before any is stored. Otherwise element by element, rows
+// loads, unrolled. Otherwise element by element, rows
 // and (only in tiles at the left or right edge) columns mapped through the border mode.
 template <typename T, int C, int ROWS, int LENGTH> __device__ __forceinline__ void
 loadTile(const T* __restrict__ in, T* tile, const DerivShape& shape, std::int64_t xs, std::int64_t ys, Border border)
