@@ -130,7 +130,7 @@ public:
         detail::checkOperand(in, m_shape, m_dtype, place, m_name.c_str(), "input");
         detail::checkOperand(out, m_shape, DType::F32, place, m_name.c_str(), "output");
         m_backend.makeCurrent();
-        const void* source = separateInput(m_backend, in, out, m_copy);
+        const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         Launch launch{
             source, static_cast<float*>(out.data()), m_kernelShape, m_taps, m_border, m_grid, m_backend.stream()};
         const std::size_t pitch = static_cast<std::size_t>(m_kernelShape.rowElements) * sizeOf(m_dtype);
