@@ -79,7 +79,7 @@ TEST(Cli, VersionAndHelp)
     EXPECT_EQ(version.out, std::string("warpbench-cli ") + wb::kVersionString + "\n");
     const CliRun help = runCli(dir, "help");
     EXPECT_EQ(help.status, 0);
-    EXPECT_TRUE(contains(help.out, "warpbench-cli bench --op matmul|fft2|gaussian"));
+    EXPECT_TRUE(contains(help.out, "warpbench-cli bench --op matmul|fft2|gaussian|FILTER"));
     EXPECT_TRUE(contains(help.out, "warpbench-cli demo"));
     EXPECT_TRUE(contains(help.out, "warpbench-cli ops [--json]"));
     EXPECT_TRUE(contains(help.out, "warpbench-cli check FILE.wbp"));
@@ -180,6 +180,25 @@ TEST(Cli, BenchFft2AndGaussianOnTheCpu)
     EXPECT_EQ(record["parameters"]["threads"], 1);
 }
 
+TEST(Cli, BenchRunsAnImageFilterCaseOnTheCpu)
+{
+    TempDir dir;
+    const CliRun run =
+        runCli(dir, "bench --op erode --case \"erode rect 15x15\" --dtype u8 --sizes 33,64 --backends cpu "
+                    "--repeat 2 --json " +
+                        dir.file("e.json"));
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "erode rect 15x15 u8")) << run.out;
+    const json record = json::parse(readFile(dir.file("e.json")));
+    EXPECT_EQ(record["parameters"]["op"], "erode");
+    EXPECT_EQ(record["parameters"]["case"], "erode rect 15x15");
+    ASSERT_EQ(record["rows"].size(), 2u);
+    EXPECT_EQ(record["rows"][1]["dtype"], "u8");
+    EXPECT_EQ(record["rows"][1]["throughput_unit"], "GB/s");
+    // One read and one write of a 64x64 u8 image.
+    EXPECT_EQ(record["rows"][1]["bytes"], 2 * 64 * 64);
+}
+
 TEST(Cli, BenchWithoutAGpuRunsTheCpuRowsAndSaysWhy)
 {
     TempDir dir;
@@ -212,7 +231,10 @@ TEST(Cli, BadCommandLinesAreOneLineErrorsWithStatus2)
         {"devices --verbose", "unknown option '--verbose'"},
         {"bench --sizes 64", "needs --op"},
         {"bench --op matmul", "needs --sizes"},
-        {"bench --op conv2d --sizes 64", "unknown op 'conv2d'"},
+        {"bench --op conv3d --sizes 64", "unknown op 'conv3d' (expected matmul, fft2, gaussian, box, erode"},
+        {"bench --op box --sizes 64 --case \"box 4x4\"", "no case of box fits 'box 4x4'; its cases: 'box 3x3' (f32)"},
+        {"bench --op erode --sizes 64 --dtype u16", "no case of erode fits with dtype u16"},
+        {"bench --op box --sizes 64 --precision fp16", "precision applies to matmul and fft2, not to box"},
         {"bench --op matmul --sizes 64,abc", "size 'abc' is not a positive whole number"},
         {"bench --op matmul --sizes 0", "at least 1"},
         {"bench --op matmul --sizes -64", "'-64' is not a positive whole number"},
@@ -274,9 +296,9 @@ TEST(Cli, BenchFiltersCpuOnlyTimesEveryCaseAndWritesARunRecord)
         EXPECT_GT(c["cpu"]["gb_per_s"].get<double>(), 0.0);
         // The frame and the output: resize's is 34x16 for 1/2 (OpenCV's rounding), 134x66 for 2x.
         const double pixel = c["dtype"] == "u8" ? 1 : 4;
-        const bool enlarged = c["label"].get<std::string>().find("2x") != std::string::npos;
+        const bool enlarged = c["case"].get<std::string>().find("2x") != std::string::npos;
         const double out = c["op"] != "resize" ? 67.0 * 33 : enlarged ? 134.0 * 66 : 34.0 * 16;
-        EXPECT_EQ(c["bytes"].get<double>(), pixel * (67.0 * 33 + out)) << c["label"];
+        EXPECT_EQ(c["bytes"].get<double>(), pixel * (67.0 * 33 + out)) << c["case"];
         EXPECT_TRUE(c["gpu"].is_null());
         EXPECT_TRUE(c["target_us"].is_null()); // not the target's 4K frame
         EXPECT_FALSE(c["verification"]["checked"].get<bool>());

@@ -138,16 +138,17 @@ template <typename P, typename T, int C> __global__ void __launch_bounds__(kTile
     __syncthreads();
 
     // Rows: run (channel, group) of a row makes the outputs of pixels group·kTileRun + k.
-    // Warp w takes runs w, w + 8, ..., its lanes rows lane, lane + 32, ... (no division
-    // by the runtime row count).
+    // Item q is row q mod rows of run q / rows, consecutive threads taking consecutive rows
+    // (distinct banks by the odd pitch). The quotient comes from a float reciprocal: exact,
+    // since (q + 0.5) / rows stays at least 0.5 / rows from a whole number and q < 2^12.
     constexpr int kRunsPerRow = Shape::kPixels / kTileRun * C;
-    constexpr int kWarps = kTileThreads / 32;
-    const int lane = threadIdx.x % 32;
-    for (int run = threadIdx.x / 32; run < kRunsPerRow; run += kWarps) {
+    const float perRow = 1.0f / static_cast<float>(layout.rows);
+    for (int q = threadIdx.x; q < layout.rows * kRunsPerRow; q += kTileThreads) {
+        const int run = static_cast<int>((static_cast<float>(q) + 0.5f) * perRow);
+        const int row = q - run * layout.rows;
         const int channel = run % C, p0 = run / C * kTileRun;
-        for (int row = lane; row < layout.rows; row += 32)
-            policy.row(tile + row * layout.inPitch + p0 * C + channel, C,
-                       mid + row * layout.midPitch + p0 * C + channel, C);
+        policy.row(tile + row * layout.inPitch + p0 * C + channel, C, mid + row * layout.midPitch + p0 * C + channel,
+                   C);
     }
     __syncthreads();
 
