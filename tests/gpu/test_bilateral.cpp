@@ -18,7 +18,13 @@ Array runBilateral(Backend& backend, const BilateralDesc& desc, const Array& ima
     return out;
 }
 
-double tolerance(DType dtype) { return dtype == DType::U8 ? 1.0 : 1e-5; }
+// u8 within 1 unit; f32 within 1e-5, or 1e-8 per pixel of the window for wide ones: both
+// sides sum the window in float in different orders (d = 63 measured 2.1e-5 on an H200).
+double tolerance(DType dtype, int d)
+{
+    const double area = static_cast<double>(d) * d;
+    return dtype == DType::U8 ? 1.0 : std::max(1e-5, 1e-8 * area);
+}
 
 using BilateralParam = std::tuple<Shape, DType, BorderMode>;
 
@@ -52,7 +58,7 @@ TEST_P(BilateralTest, MatchesCpu)
         }
         const Array expected = runBilateral(cpu(), desc, image);
         const Array actual = download(runBilateral(gpu(), desc, device));
-        EXPECT_LE(worstElementError(actual, expected), tolerance(dtype));
+        EXPECT_LE(worstElementError(actual, expected), tolerance(dtype, p.d));
     }
 }
 
@@ -102,7 +108,7 @@ TEST_F(BilateralGpuTest, RunsInPlace)
         const Array expected = runBilateral(cpu(), desc, image);
         Array device = upload(image);
         gpu().prepareBilateral(desc)->run(device, device);
-        EXPECT_LE(worstElementError(download(device), expected), tolerance(dtype));
+        EXPECT_LE(worstElementError(download(device), expected), tolerance(dtype, desc.diameter));
     }
 }
 
