@@ -16,6 +16,7 @@
 #include "border.h"
 #include "check.h"
 #include "cuda_backend.h"
+#include "in_place.h"
 #include "ops.h"
 
 #include "kernels/bilateral.cuh"
@@ -110,13 +111,7 @@ public:
         detail::checkOperand(out, m_desc.shape, m_desc.dtype, place, "bilateral", "output");
         m_backend.makeCurrent();
         const cudaStream_t stream = m_backend.stream();
-        const void* source = in.data();
-        if (in.data() == out.data()) {
-            if (!m_copy.valid())
-                m_copy = m_backend.scratch(in.nbytes());
-            WB_CUDA_CHECK(cudaMemcpyAsync(m_copy.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, stream));
-            source = m_copy.data();
-        }
+        const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         loadSpatialWeights(place.device, stream);
         auto* range = static_cast<kernels::BilateralRange*>(m_range.valid() ? m_range.data() : nullptr);
         if (m_desc.dtype == DType::F32) {

@@ -25,6 +25,7 @@
 #include "border.h"
 #include "check.h"
 #include "cuda_backend.h"
+#include "in_place.h"
 #include "ops.h"
 #include "separable_tile.h"
 
@@ -169,14 +170,7 @@ public:
         detail::checkOperand(in, m_desc.shape, m_desc.dtype, place, "box", "input");
         detail::checkOperand(out, m_desc.shape, m_desc.dtype, place, "box", "output");
         m_backend.makeCurrent();
-        const void* source = in.data();
-        if (in.data() == out.data()) {
-            if (!m_copy.valid())
-                m_copy = m_backend.scratch(in.nbytes());
-            WB_CUDA_CHECK(
-                cudaMemcpyAsync(m_copy.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
-            source = m_copy.data();
-        }
+        const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         auto launch = [&]<int C>() {
             if (m_tiled)
                 launchSeparableTile<kernels::BoxTile<T>, T, C>(source, out.data(), m_desc.shape[0], m_desc.shape[1],

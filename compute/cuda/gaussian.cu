@@ -15,6 +15,7 @@
 #include "border.h"
 #include "check.h"
 #include "cuda_backend.h"
+#include "in_place.h"
 #include "ops.h"
 #include "separable_tile.h"
 
@@ -142,14 +143,7 @@ public:
         detail::checkOperand(in, m_desc.shape, m_desc.dtype, place, "gaussian", "input");
         detail::checkOperand(out, m_desc.shape, m_desc.dtype, place, "gaussian", "output");
         m_backend.makeCurrent();
-        const void* source = in.data();
-        if (m_tiled && in.data() == out.data()) {
-            if (!m_intermediate.valid())
-                m_intermediate = m_backend.scratch(in.nbytes());
-            WB_CUDA_CHECK(cudaMemcpyAsync(m_intermediate.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice,
-                                          m_backend.stream()));
-            source = m_intermediate.data();
-        }
+        const void* source = m_tiled ? inputBesideOutput(m_backend, in, out, m_intermediate) : in.data();
         auto launch = [&]<int C>() {
             if (m_tiled)
                 launchSeparableTile<kernels::GaussianTile<T>, T, C>(source, out.data(), m_height, m_width, m_tile,

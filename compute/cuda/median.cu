@@ -15,6 +15,7 @@
 #include "border.h"
 #include "check.h"
 #include "cuda_backend.h"
+#include "in_place.h"
 #include "ops.h"
 
 #include "kernels/median.cuh"
@@ -111,14 +112,7 @@ public:
                     cudaMemcpyAsync(out.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
             return;
         }
-        const void* source = in.data();
-        if (in.data() == out.data()) {
-            if (!m_copy.valid())
-                m_copy = m_backend.scratch(in.nbytes());
-            WB_CUDA_CHECK(
-                cudaMemcpyAsync(m_copy.data(), in.data(), in.nbytes(), cudaMemcpyDeviceToDevice, m_backend.stream()));
-            source = m_copy.data();
-        }
+        const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         const cudaStream_t stream = m_backend.stream();
         switch (m_channels) {
         case 1: launchMedian<T, 1>(source, out.data(), m_desc, m_border, stream); return;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <random>
 #include <string>
@@ -185,6 +186,18 @@ inline double worstElementError(const Array& result, const Array& reference)
         worst = std::max(worst, std::isnan(error) ? INFINITY : error);
     }
     return worst;
+}
+
+// The image filters' random inputs span the dtype's range: 255, 65535, or [0, 1) for f32.
+inline double highest(DType dtype) { return dtype == DType::U8 ? 255 : dtype == DType::U16 ? 65535 : 1; }
+
+// Runs a prepared unary op into a fresh array of the given shape and dtype on its backend.
+inline Array runUnary(Backend& backend, std::unique_ptr<UnaryOp> op, const Shape& shape, DType dtype,
+                      const Array& image)
+{
+    Array out = backend.empty(shape, dtype);
+    op->run(image, out);
+    return out;
 }
 
 // Succeeds when `call` throws wb::Error with `code`: EXPECT_TRUE(throwsCode(code, [&] {...})).

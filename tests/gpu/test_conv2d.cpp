@@ -31,9 +31,6 @@ Matrix outer(std::string label, const std::vector<double>& column, const std::ve
     return m;
 }
 
-// Uniform over the dtype's range, [0, 1) for f32.
-double largest(DType dtype) { return dtype == DType::U8 ? 255 : dtype == DType::U16 ? 65535 : 1; }
-
 // The largest |actual − expected| in units of the tolerance: for integer outputs 1 unit, or
 // 1e-7 · scale where the float sums are that large (a random 31x31 matrix on u16 reaches
 // 3e7, whose float rounding is a few units: 2 measured on an H200); 1e-5 · scale for f32.
@@ -78,7 +75,7 @@ protected:
 TEST_P(Conv2dTest, MatchesCpu)
 {
     const auto& [shape, dtype, border] = GetParam();
-    const Array image = random(shape, dtype, 0, largest(dtype));
+    const Array image = random(shape, dtype, 0, highest(dtype));
     const Array device = upload(image);
     const std::vector<Matrix> matrices = {
         {"default", 3, 3, {1, 2, 1, 2, 4, 2, 1, 2, 1}},
@@ -111,7 +108,7 @@ TEST_P(Conv2dTest, MatchesCpu)
             SCOPED_TRACE(m.label + " (" + desc.path() + ") to " + std::string(name(desc.outDType)));
             double scale = std::fabs(desc.delta);
             for (double w : desc.weights())
-                scale += std::fabs(w) * largest(dtype);
+                scale += std::fabs(w) * highest(dtype);
             const Array expected = runConv2d(cpu(), desc, image);
             const Array actual = download(runConv2d(gpu(), desc, device));
             EXPECT_LE(worstInTolerances(actual, expected, scale), 1.0);

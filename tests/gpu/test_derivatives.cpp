@@ -22,8 +22,6 @@ Array runOn(Backend& backend, std::unique_ptr<UnaryOp> op, const Shape& shape, c
     return out;
 }
 
-double highest(DType dtype) { return dtype == DType::U8 ? 255 : dtype == DType::U16 ? 65535 : 1; }
-
 double termScale(const DerivativeFilters& filters, double largestInput)
 {
     double scale = 0;

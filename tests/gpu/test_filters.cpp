@@ -18,32 +18,6 @@ struct Size2 {
 
 std::string sizeText(Size2 size) { return std::to_string(size.w) + "x" + std::to_string(size.h); }
 
-Array runUnary(Backend& backend, std::unique_ptr<UnaryOp> op, const Shape& shape, DType dtype, const Array& image)
-{
-    Array out = backend.empty(shape, dtype);
-    op->run(image, out);
-    return out;
-}
-
-// Uniform over the dtype's range, [0, 1) for f32.
-double highest(DType dtype) { return dtype == DType::U8 ? 255 : dtype == DType::U16 ? 65535 : 1; }
-
-// The largest |actual − expected|, per element, in units (integers) or relative to
-// max(|expected|, 1) (f32).
-double worstError(const Array& actual, const Array& expected)
-{
-    const auto [a, e] = bothValues(actual, expected);
-    if (a.size() != e.size())
-        return INFINITY;
-    double worst = 0;
-    const bool real = actual.dtype() == DType::F32;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const double error = std::fabs(a[i] - e[i]) / (real ? std::max(std::fabs(e[i]), 1.0) : 1.0);
-        worst = std::max(worst, std::isnan(error) ? INFINITY : error);
-    }
-    return worst;
-}
-
 using FilterParam = std::tuple<Shape, DType, BorderMode>;
 
 std::string filterName(const ::testing::TestParamInfo<FilterParam>& param)
@@ -77,7 +51,7 @@ TEST_P(BoxTest, MatchesCpu)
             const BoxDesc desc{shape, dtype, size.w, size.h, normalize, border};
             const Array expected = runUnary(cpu(), cpu().prepareBox(desc), shape, dtype, image);
             const Array actual = download(runUnary(gpu(), gpu().prepareBox(desc), shape, dtype, device));
-            EXPECT_LE(worstError(actual, expected), dtype == DType::F32 ? 1e-5 : 1.0);
+            EXPECT_LE(worstElementError(actual, expected), dtype == DType::F32 ? 1e-5 : 1.0);
         }
     }
 }
@@ -94,7 +68,7 @@ TEST_F(FilterTest, BoxRunsInPlace)
     Array device = upload(image);
     auto op = gpu().prepareBox(desc);
     op->run(device, device);
-    EXPECT_LE(worstError(download(device), expected), 1e-5);
+    EXPECT_LE(worstElementError(download(device), expected), 1e-5);
 }
 
 TEST_F(FilterTest, BoxOfAConstantImageIsTheConstant)
@@ -105,7 +79,7 @@ TEST_F(FilterTest, BoxOfAConstantImageIsTheConstant)
     for (std::int64_t i = 0; i < image.numel(); ++i)
         image.data<float>()[i] = 0.7f;
     const Array out = download(box(gpu(), upload(image), 15, 15));
-    EXPECT_LE(worstError(out, image), 1e-6);
+    EXPECT_LE(worstElementError(out, image), 1e-6);
 }
 
 TEST_F(FilterTest, BoxRefusesBadParametersBeforeWork)

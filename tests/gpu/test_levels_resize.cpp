@@ -14,29 +14,6 @@
 namespace wb::test {
 namespace {
 
-Array runOp(Backend& backend, std::unique_ptr<UnaryOp> op, const Shape& shape, DType dtype, const Array& image)
-{
-    Array out = backend.empty(shape, dtype);
-    op->run(image, out);
-    return out;
-}
-
-double highest(DType dtype) { return dtype == DType::U8 ? 255 : dtype == DType::U16 ? 65535 : 1; }
-
-double worstError(const Array& actual, const Array& expected)
-{
-    const auto [a, e] = bothValues(actual, expected);
-    if (a.size() != e.size())
-        return INFINITY;
-    double worst = 0;
-    const bool real = actual.dtype() == DType::F32;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const double error = std::fabs(a[i] - e[i]) / (real ? std::max(std::fabs(e[i]), 1.0) : 1.0);
-        worst = std::max(worst, std::isnan(error) ? INFINITY : error);
-    }
-    return worst;
-}
-
 double tolerance(DType dtype) { return dtype == DType::F32 ? 1e-5 : 1.0; }
 
 using ImageParam = std::tuple<Shape, DType>;
@@ -66,8 +43,8 @@ TEST_P(ThresholdTest, MatchesCpu)
         for (const double thresh : {-3.0, top * 0.37 + 0.5, top * 0.5, top + 7}) {
             SCOPED_TRACE(std::string(name(type)) + " thresh " + std::to_string(thresh));
             const ThresholdDesc desc{shape, dtype, thresh, top * 0.8 + 0.3, type};
-            const Array expected = runOp(cpu(), cpu().prepareThreshold(desc), shape, dtype, image);
-            const Array actual = download(runOp(gpu(), gpu().prepareThreshold(desc), shape, dtype, device));
+            const Array expected = runUnary(cpu(), cpu().prepareThreshold(desc), shape, dtype, image);
+            const Array actual = download(runUnary(gpu(), gpu().prepareThreshold(desc), shape, dtype, device));
             EXPECT_EQ(maxAbsDifference(actual, expected), 0.0);
         }
     }
@@ -76,8 +53,8 @@ TEST_P(ThresholdTest, MatchesCpu)
         for (const ThresholdType type : {ThresholdType::Binary, ThresholdType::Trunc, ThresholdType::ToZeroInv}) {
             SCOPED_TRACE("otsu " + std::string(name(type)));
             const ThresholdDesc desc{shape, dtype, 0, top, type, true};
-            const Array expected = runOp(cpu(), cpu().prepareThreshold(desc), shape, dtype, image);
-            const Array actual = download(runOp(gpu(), gpu().prepareThreshold(desc), shape, dtype, device));
+            const Array expected = runUnary(cpu(), cpu().prepareThreshold(desc), shape, dtype, image);
+            const Array actual = download(runUnary(gpu(), gpu().prepareThreshold(desc), shape, dtype, device));
             EXPECT_EQ(maxAbsDifference(actual, expected), 0.0);
         }
     }
@@ -101,7 +78,7 @@ TEST_F(LevelsTest, OtsuOfSkewedImagesMatchesOpenCv)
                 image.data<std::uint16_t>()[i] = 60000;
         }
         const ThresholdDesc desc{shape, dtype, 0, 255, ThresholdType::Binary, true};
-        const Array expected = runOp(cpu(), cpu().prepareThreshold(desc), shape, dtype, image);
+        const Array expected = runUnary(cpu(), cpu().prepareThreshold(desc), shape, dtype, image);
         Array device = upload(image);
         auto op = gpu().prepareThreshold(desc);
         op->run(device, device); // in place
@@ -144,9 +121,9 @@ TEST_P(NormalizeTest, MatchesCpu)
         SCOPED_TRACE(std::string(name(c.norm)) + " " + std::to_string(c.alpha) + " " + std::to_string(c.beta));
         const NormalizeDesc desc{shape, dtype, c.alpha, c.beta, c.norm, c.to};
         const DType to = desc.outputDType();
-        const Array expected = runOp(cpu(), cpu().prepareNormalize(desc), shape, to, image);
-        const Array actual = download(runOp(gpu(), gpu().prepareNormalize(desc), shape, to, device));
-        EXPECT_LE(worstError(actual, expected), tolerance(to));
+        const Array expected = runUnary(cpu(), cpu().prepareNormalize(desc), shape, to, image);
+        const Array actual = download(runUnary(gpu(), gpu().prepareNormalize(desc), shape, to, device));
+        EXPECT_LE(worstElementError(actual, expected), tolerance(to));
     }
 }
 
@@ -194,16 +171,16 @@ TEST_P(ResizeTest, MatchesCpu)
             if (desc.outputWidth() < 1 || desc.outputHeight() < 1)
                 continue;
             const Shape out = desc.outputShape();
-            const Array expected = runOp(cpu(), cpu().prepareResize(desc), out, dtype, image);
-            const Array actual = download(runOp(gpu(), gpu().prepareResize(desc), out, dtype, device));
+            const Array expected = runUnary(cpu(), cpu().prepareResize(desc), out, dtype, image);
+            const Array actual = download(runUnary(gpu(), gpu().prepareResize(desc), out, dtype, device));
             // An f32 area reduction over cells of more than 4096 pixels sums that many floats:
             // OpenCV's own result is then only within about 1e-5 of the exact mean, and ours
             // (the same sums, not always in OpenCV's order) within 1e-4 of OpenCV's.
             const double cell = static_cast<double>(W * H) / static_cast<double>(out[0] * out[1]);
             const bool longSums = dtype == DType::F32 && interpolation == Interpolation::Area && cell > 4096;
-            EXPECT_LE(worstError(actual, expected), interpolation == Interpolation::Nearest ? 0.0
-                                                    : longSums                              ? 1e-4
-                                                                                            : tolerance(dtype));
+            EXPECT_LE(worstElementError(actual, expected), interpolation == Interpolation::Nearest ? 0.0
+                                                           : longSums                              ? 1e-4
+                                                                                                   : tolerance(dtype));
         }
     }
 }

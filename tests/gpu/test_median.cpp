@@ -16,8 +16,6 @@ Array runMedian(Backend& backend, const MedianDesc& desc, const Array& image)
     return out;
 }
 
-double highest(DType dtype) { return dtype == DType::U8 ? 255 : dtype == DType::U16 ? 65535 : 1; }
-
 using MedianParam = std::tuple<Shape, DType, BorderMode>;
 
 std::string medianName(const ::testing::TestParamInfo<MedianParam>& param)
