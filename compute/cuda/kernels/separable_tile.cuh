@@ -155,17 +155,20 @@ template <typename P, typename T, int C> __global__ void __launch_bounds__(kTile
     // Columns: run (element e, group) makes output rows group·kTileRun + k.
     const std::int64_t rowElements = width * C;
     const int elements = static_cast<int>(min(static_cast<std::int64_t>(Shape::kPixels), width - px0)) * C;
+    const int rows = static_cast<int>(min(static_cast<std::int64_t>(Shape::kRows), height - py0));
     for (int q = threadIdx.x; q < Shape::kElements * (Shape::kRows / kTileRun); q += kTileThreads) {
         const int e = q % Shape::kElements, r0 = q / Shape::kElements * kTileRun;
-        if (e >= elements || py0 + r0 >= height)
+        if (e >= elements || r0 >= rows)
             continue;
         Acc result[kTileRun];
         policy.column(mid + r0 * layout.midPitch + e, layout.midPitch, result, 1);
         T* dst = out + (py0 + r0) * rowElements + px0 * C + e;
 #pragma unroll
-        for (int k = 0; k < kTileRun; ++k)
-            if (py0 + r0 + k < height)
-                dst[k * rowElements] = policy.finish(result[k]);
+        for (int k = 0; k < kTileRun; ++k) {
+            if (r0 + k < rows)
+                *dst = policy.finish(result[k]);
+            dst += rowElements;
+        }
     }
 }
 
