@@ -117,8 +117,8 @@ public:
     qint64 cancel(qint64 run);
     qint64 fetch(qint64 run, const QString& step, const QString& backend, qint64 maxElements = 1048576);
     qint64 telemetry(double rateHz);
-    // A CUDA kernel for NVRTC; `extra`: {arch, options, ptx}, each optional. The reply has
-    // success, diagnostics, log, compile_ms (and ptx); it needs no GPU.
+    // A CUDA kernel for NVRTC; `extra`: {arch, options, ptx, sass}, each optional. The reply has
+    // success, diagnostics, log, compile_ms (and ptx, sass and sass_note); it needs no GPU.
     qint64 compile(const QString& source, const QString& file, const QString& directory, const QJsonObject& extra = {});
     qint64 shutdown();
     // Any request: `fields` without type and id, which are added.

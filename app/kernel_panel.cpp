@@ -7,6 +7,7 @@
 #include <QPlainTextEdit>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -32,6 +33,8 @@ KernelPanel::KernelPanel(QWidget* parent)
     , m_message(new QLabel)
     , m_table(new QTableWidget(0, ColumnCount))
     , m_ptx(new QPlainTextEdit)
+    , m_sass(new QPlainTextEdit)
+    , m_code(new QTabWidget)
     , m_split(new QSplitter(Qt::Vertical))
 {
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -69,13 +72,20 @@ KernelPanel::KernelPanel(QWidget* parent)
     m_table->setWordWrap(false);
     m_table->setTextElideMode(Qt::ElideMiddle);
 
-    m_ptx->setReadOnly(true);
-    m_ptx->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_ptx->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    for (QPlainTextEdit* view : {m_ptx, m_sass}) {
+        view->setReadOnly(true);
+        view->setLineWrapMode(QPlainTextEdit::NoWrap);
+        view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    }
     m_ptx->setPlaceholderText(tr("PTX"));
+    m_code->setDocumentMode(true);
+    m_code->addTab(m_ptx, tr("PTX"));
+    m_code->addTab(m_sass, tr("SASS"));
+    m_code->setTabToolTip(1, tr("The machine code, disassembled by the CUDA toolkit's nvdisasm or cuobjdump "
+                                "where the engine's machine has one"));
 
     m_split->addWidget(m_table);
-    m_split->addWidget(m_ptx);
+    m_split->addWidget(m_code);
     m_split->setStretchFactor(0, 0);
     m_split->setStretchFactor(1, 1);
     m_split->setChildrenCollapsible(false);
@@ -168,6 +178,9 @@ void KernelPanel::showReport(const QString& fileName, const QJsonObject& report,
         }
         const QString ptx = report.value(QStringLiteral("ptx")).toString();
         m_ptx->setPlainText(ptx);
+        // Without SASS the view says why (no disassembler on the engine's machine, PTX only).
+        m_sass->setPlainText(report.value(QStringLiteral("sass")).toString());
+        m_sass->setPlaceholderText(report.value(QStringLiteral("sass_note")).toString());
         fitTable();
     }
     // Out of date: greyed, still readable and selectable.
@@ -177,6 +190,7 @@ void KernelPanel::showReport(const QString& fileName, const QJsonObject& report,
     }
     m_table->setPalette(palette);
     m_ptx->setPalette(palette);
+    m_sass->setPalette(palette);
     m_stack->setCurrentIndex(1);
 }
 

@@ -2,7 +2,8 @@
 // The Kernel dock: what the engine's `compile` of the active kernel document said
 // (docs/protocol.md): the architecture, the compile time and whether it came from the
 // kernel cache, ptxas's resource report per kernel (registers, static shared memory, stack
-// frame, spills, barriers; spills highlighted) and the PTX, read-only. The main window
+// frame, spills, barriers; spills highlighted) and, in tabs, the PTX and the SASS (or why
+// there is none), read-only. The main window
 // compiles as the kernel is typed and hands the answers here; after a failed compile the
 // last good report stays, marked out of date, and when there is nothing to show the panel
 // says why.
@@ -15,6 +16,7 @@ class QLabel;
 class QPlainTextEdit;
 class QSplitter;
 class QStackedWidget;
+class QTabWidget;
 class QTableWidget;
 
 namespace wb::app {
@@ -49,6 +51,7 @@ public:
     QString statusText() const;
     QTableWidget* resourceTable() const { return m_table; }
     QPlainTextEdit* ptxView() const { return m_ptx; }
+    QPlainTextEdit* sassView() const { return m_sass; }
 
 private:
     void fitTable();
@@ -59,6 +62,8 @@ private:
     QLabel* m_message;
     QTableWidget* m_table;
     QPlainTextEdit* m_ptx;
+    QPlainTextEdit* m_sass;
+    QTabWidget* m_code; // the PTX and the SASS
     QSplitter* m_split;
     bool m_splitMoved = false; // the user placed the divider: it stays where they put it
     QJsonObject m_shown;       // the report in the table and the PTX view, to keep its scroll place

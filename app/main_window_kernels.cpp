@@ -76,8 +76,8 @@ void MainWindow::requestCompile(Document* document)
     // The user's path, so that diagnostics and the log name the file as they know it, and its
     // folder for the headers beside it.
     state.compileFile = document->isUntitled() ? document->fileName() : document->path();
-    const qint64 id =
-        client->compile(document->text(), state.compileFile, document->directory(), {{QStringLiteral("ptx"), true}});
+    const qint64 id = client->compile(document->text(), state.compileFile, document->directory(),
+                                      {{QStringLiteral("ptx"), true}, {QStringLiteral("sass"), true}});
     slot->checks.insert(id, document);
     state.request = id;
     state.revision = document->revision();

@@ -34,11 +34,13 @@ void printResources(const KernelCompileResult& result)
 int runCompile(const std::vector<std::string>& words)
 {
     if (words.empty() || words.front().rfind("--", 0) == 0)
-        throw UsageError("compile needs a kernel file: warpbench-cli compile FILE.cu [--arch sm_90] [--ptx] "
+        throw UsageError("compile needs a kernel file: warpbench-cli compile FILE.cu [--arch sm_90] [--ptx | --sass] "
                          "[--option OPT]");
     const std::string& path = words.front();
     const Arguments args("compile", std::vector<std::string>(words.begin() + 1, words.end()), {"--arch", "--option"},
-                         {"--ptx"});
+                         {"--ptx", "--sass"});
+    if (args.has("--ptx") && args.has("--sass"))
+        throw UsageError("compile takes --ptx or --sass, not both");
     const std::optional<std::string> source = readTextFile(path);
     if (!source)
         return kExitUsage;
@@ -50,6 +52,7 @@ int runCompile(const std::vector<std::string>& words)
     request.arch = args.value("--arch").value_or("");
     if (const std::optional<std::string> option = args.value("--option"))
         request.options = {*option};
+    request.sass = args.has("--sass");
 
     const KernelCompileResult result = compileKernel(request);
     for (const KernelDiagnostic& diagnostic : result.diagnostics) {
@@ -67,6 +70,12 @@ int runCompile(const std::vector<std::string>& words)
     if (args.has("--ptx")) {
         std::cout << result.ptx;
         return kExitOk;
+    }
+    if (request.sass) {
+        // The SASS on standard output, what made it (or why there is none) on standard error.
+        std::cerr << path << ": " << result.sassNote << '\n';
+        std::cout << result.sass;
+        return result.sass.empty() ? kExitFailed : kExitOk;
     }
     std::cout << path << ": compiled for " << result.arch << " in " << std::fixed << std::setprecision(1)
               << result.compileMs << " ms" << (result.cacheHit ? " (from the kernel cache)" : "") << '\n';

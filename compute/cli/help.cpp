@@ -55,13 +55,14 @@ usage:
       graph (--no-graph: launched one by one). --json FILE writes the run record. Exit 1
       when a check() fails or a step fails, 2 when the pipeline has errors.
 
-  warpbench-cli compile FILE.cu [--arch sm_90|compute_90] [--option OPT] [--ptx]
+  warpbench-cli compile FILE.cu [--arch sm_90|compute_90] [--option OPT] [--ptx | --sass]
       Compiles a CUDA kernel with NVRTC for the GPU here, or the architecture given
       (sm_90 without a GPU): no GPU is needed. Headers beside the file and CUDA's own are
       found; --option passes one NVRTC option ("-DTILE=16"). Prints diagnostics to stderr
       as FILE:line:col: error: message, then per kernel the registers, shared memory,
-      stack, spills and barriers ptxas reports (sm_XY only), or with --ptx the PTX. Exit 2
-      when it does not compile.
+      stack, spills and barriers ptxas reports (sm_XY only), or with --ptx the PTX, or
+      with --sass the machine code disassembled by the toolkit's nvdisasm or cuobjdump
+      (exit 1 where neither is found, saying so). Exit 2 when it does not compile.
 
   warpbench-cli bench-pipeline [--steps N] [--elements N] [--fusion-elements N] [--repeat N]
                     [--overhead-only | --fusion-only] [--json FILE]

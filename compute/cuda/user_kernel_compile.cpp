@@ -3,6 +3,7 @@
 #include "kernel_disk_cache.h"
 #include "nvrtc_compiler.h"
 #include "ptxas_report.h"
+#include "sass.h"
 
 #include <chrono>
 #include <filesystem>
@@ -148,6 +149,17 @@ KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int d
     result.ptx = std::move(compiled.ptx);
     if (result.success)
         result.kernels = parsePtxasReport(result.log);
+    if (request.sass && result.success) {
+        const std::string tool = findDisassembler();
+        if (tool.empty()) {
+            result.sassNote = "no SASS: neither nvdisasm nor cuobjdump was found (PATH, CUDA_HOME/bin, "
+                              "/usr/local/cuda/bin); the CUDA toolkit has both";
+        } else {
+            Disassembly disassembly = disassemble(compiled.cubin, tool);
+            result.sass = std::move(disassembly.text);
+            result.sassNote = std::move(disassembly.note);
+        }
+    }
     for (Diagnostic& diagnostic : compiled.diagnostics)
         result.diagnostics.push_back({std::move(diagnostic.file), diagnostic.line, diagnostic.column,
                                       std::move(diagnostic.severity), std::move(diagnostic.message)});

@@ -40,6 +40,10 @@ json replyFields(const KernelCompileResult& result, bool withPtx)
                    {"log", result.log}};
     if (withPtx && result.success)
         fields["ptx"] = result.ptx;
+    if (!result.sass.empty() || !result.sassNote.empty()) {
+        fields["sass"] = result.sass;
+        fields["sass_note"] = result.sassNote;
+    }
     return fields;
 }
 

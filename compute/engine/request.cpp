@@ -208,6 +208,7 @@ CompileRequest compileRequest(const Fields& fields)
         }
     }
     request.ptx = fields.boolean("ptx").value_or(false);
+    kernel.sass = fields.boolean("sass").value_or(false);
     return request;
 }
 

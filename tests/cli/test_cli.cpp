@@ -252,6 +252,7 @@ TEST(Cli, BadCommandLinesAreOneLineErrorsWithStatus2)
         {"bench --op matmul --sizes 64 --json /no/such/folder/x.json", "does not exist"},
         {"bench --op gaussian --sizes 64 --sigma 50", "larger than the limit"},
         {"bench-filters --ops warp", "no filter cases for op 'warp'"},
+        {"compile k.cu --ptx --sass", "compile takes --ptx or --sass, not both"},
         {"bench-filters --channels 5", "--channels"},
         {"bench-filters --width 0", "--width"},
         {"bench-filters --cpu-only --width 1048576 --height 1048576", "host memory"},

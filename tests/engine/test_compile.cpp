@@ -20,6 +20,8 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
 namespace wb::test {
 namespace {
 
@@ -108,6 +110,65 @@ TEST(EngineCompile, AGoodKernelGivesPtxForTheArchitectureAskedFor)
     EXPECT_GT(kernel["registers"].get<int>(), 0);
     EXPECT_EQ(kernel["spill_store_bytes"], 0);
     EXPECT_EQ(kernel["shared_bytes"], 0);
+}
+
+// SASS comes from the toolkit's nvdisasm or cuobjdump where the machine has one (the GPU
+// machine does), else the reply says why there is none; a PTX-only target has none either.
+TEST(EngineCompile, SassIsTheDisassemblyOrSaysWhyThereIsNone)
+{
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const json reply = client.request(compileRequest(1, kScale, {{"file", "scale.cu"}, {"sass", true}}));
+    REQUIRE_COMPILER(reply);
+    ASSERT_TRUE(reply["success"].get<bool>()) << reply.dump();
+    const std::string sass = reply["sass"], note = reply["sass_note"];
+    if (sass.empty()) {
+        EXPECT_TRUE(contains(note, "neither nvdisasm nor cuobjdump was found")) << note;
+    } else {
+        EXPECT_TRUE(contains(note, "disassembled by")) << note;
+        EXPECT_TRUE(contains(sass, "scale")) << sass.substr(0, 400);
+        EXPECT_TRUE(contains(sass, "EXIT")) << sass.substr(0, 400); // every kernel ends with one
+    }
+    const json ptxOnly = client.request(compileRequest(2, kScale, {{"arch", "compute_90"}, {"sass", true}}));
+    ASSERT_TRUE(ptxOnly["success"].get<bool>()) << ptxOnly.dump();
+    EXPECT_EQ(ptxOnly["sass"], "");
+    if (!sass.empty()) {
+        EXPECT_TRUE(contains(ptxOnly["sass_note"], "PTX only")) << ptxOnly.dump();
+    }
+    const json without = client.request(compileRequest(3, kScale));
+    EXPECT_FALSE(without.contains("sass")) << without.dump();
+}
+
+// How the disassembler is run, with a stand-in for nvdisasm first on PATH (this machine may
+// have no toolkit tools): it is given the cubin (an ELF file), its output is the SASS, and a
+// failure is reported with its exit status and output.
+TEST(EngineCompile, TheDisassemblerGetsTheCubinAndItsFailuresAreReported)
+{
+    const std::filesystem::path folder =
+        std::filesystem::temp_directory_path() / ("wb-test-sass-tool-" + std::to_string(getpid()));
+    std::filesystem::create_directories(folder);
+    const std::filesystem::path tool = folder / "nvdisasm";
+    auto writeTool = [&](const std::string& body) {
+        std::ofstream(tool) << "#!/bin/sh\n" << body << '\n';
+        std::filesystem::permissions(tool, std::filesystem::perms::owner_all);
+    };
+    const std::string oldPath = std::getenv("PATH") ? std::getenv("PATH") : "";
+    setenv("PATH", (folder.string() + ":" + oldPath).c_str(), 1);
+    writeTool(R"sh(printf 'option %s, file starts with %s\n' "$1" "$(head -c 4 "$2" | tail -c 3)")sh");
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const json reply = client.request(compileRequest(1, kScale, {{"sass", true}}));
+    writeTool("echo 'cannot read it'; exit 3");
+    const json failed = client.request(compileRequest(2, kScale, {{"sass", true}}));
+    setenv("PATH", oldPath.c_str(), 1);
+    std::filesystem::remove_all(folder);
+    REQUIRE_COMPILER(reply);
+    EXPECT_EQ(reply["sass"], "option -c, file starts with ELF\n") << reply.dump();
+    EXPECT_EQ(reply["sass_note"], "disassembled by " + tool.string());
+    EXPECT_EQ(failed["sass"], "");
+    EXPECT_EQ(failed["sass_note"], "nvdisasm failed (exit status 3): cannot read it\n") << failed.dump();
 }
 
 TEST(EngineCompile, HeadersNextToTheKernelAndCudasOwnAreFound)

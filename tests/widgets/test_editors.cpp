@@ -389,10 +389,12 @@ private slots:
 
         editor.setDocumentText(QStringLiteral("b = gaussian(img, s)\n# ff\nx = \"ff\n@re\nz = 3f\n  @re\nq = sqrt"));
         auto endOf = [&](const QByteArray& needle) { return find(editor, needle) + static_cast<int>(needle.size()); };
-        // Inside a call, its parameters join the op names.
+        // Inside a call, its parameters join the op names (the image filters among them).
         QCOMPARE(editor.completionsAt(endOf("img, s")),
-                 QStringList({QStringLiteral("save"), QStringLiteral("show"), QStringLiteral("sigma="),
-                              QStringLiteral("sin"), QStringLiteral("sqrt"), QStringLiteral("sum")}));
+                 QStringList({QStringLiteral("save"), QStringLiteral("scharr"), QStringLiteral("scharr_magnitude"),
+                              QStringLiteral("show"), QStringLiteral("sigma="), QStringLiteral("sin"),
+                              QStringLiteral("sobel"), QStringLiteral("sobel_magnitude"), QStringLiteral("sqrt"),
+                              QStringLiteral("sum")}));
         QVERIFY(editor.completionsAt(endOf("# ff")).isEmpty());
         QVERIFY(editor.completionsAt(endOf("\"ff")).isEmpty());
         QCOMPARE(editor.completionsAt(endOf("@re")), QStringList({QStringLiteral("repeat")}));

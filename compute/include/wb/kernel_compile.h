@@ -26,6 +26,9 @@ struct KernelCompileRequest {
     std::string arch{};
     // Further NVRTC options as given ("-DTILE=16", "-std=c++20", "--use_fast_math").
     std::vector<std::string> options{};
+    // Also disassemble the machine code (an "sm_XY" target) into SASS with the toolkit's
+    // nvdisasm or cuobjdump, where the machine has one.
+    bool sass = false;
 };
 
 inline constexpr const char* kDefaultKernelArch = "sm_90";
@@ -59,6 +62,11 @@ struct KernelCompileResult {
     std::string log{};  // the compiler's whole log
     std::vector<KernelDiagnostic> diagnostics{};
     std::string ptx{}; // when it compiled
+    // When asked for: the SASS text, or empty with sassNote saying why (a PTX-only target,
+    // no nvdisasm or cuobjdump on this machine, the tool's failure); sassNote names the
+    // tool otherwise.
+    std::string sass{};
+    std::string sassNote{};
     // Per kernel, in ptxas's order, for an "sm_XY" target; empty for "compute_XY" (PTX
     // only: the driver compiles it when it loads it).
     std::vector<KernelResources> kernels{};
