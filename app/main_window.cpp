@@ -9,6 +9,8 @@
 #include "image_panel.h"
 #include "kernel_panel.h"
 #include "memory_plot.h"
+#include "op_palette.h"
+#include "pipeline_editor.h"
 #include "speedup_plot.h"
 #include "steps_model.h"
 #include "telemetry_plot.h"
@@ -350,6 +352,9 @@ void MainWindow::buildDocks()
 
     m_kernelPanel = new KernelPanel;
 
+    m_opPalette = new widgets::OpPalette;
+    connect(m_opPalette, &widgets::OpPalette::insertRequested, this, &MainWindow::insertStep);
+
     m_timingPlot = new widgets::TimingPlot;
     m_speedupPlot = new widgets::SpeedupPlot;
     m_memoryPlot = new widgets::MemoryPlot;
@@ -387,6 +392,7 @@ void MainWindow::buildDocks()
 
     QDockWidget* workspaceDock =
         makeDock(QStringLiteral("WorkspaceDock"), tr("Workspace"), workspace, Qt::LeftDockWidgetArea);
+    QDockWidget* opsDock = makeDock(QStringLiteral("OpsDock"), tr("Ops"), m_opPalette, Qt::LeftDockWidgetArea);
     QDockWidget* stepsDock = makeDock(QStringLiteral("StepsDock"), tr("Steps"), steps, Qt::BottomDockWidgetArea);
     QDockWidget* problemsDock =
         makeDock(QStringLiteral("ProblemsDock"), tr("Problems"), m_problems, Qt::BottomDockWidgetArea);
@@ -401,6 +407,8 @@ void MainWindow::buildDocks()
         makeDock(QStringLiteral("MemoryDock"), tr("Memory"), m_memoryPlot, Qt::RightDockWidgetArea);
     QDockWidget* telemetryDock =
         makeDock(QStringLiteral("TelemetryDock"), tr("Telemetry"), m_telemetryPlot, Qt::RightDockWidgetArea);
+    // The ops under the files, both beside the editor.
+    splitDockWidget(workspaceDock, opsDock, Qt::Vertical);
     tabifyDockWidget(stepsDock, problemsDock);
     stepsDock->raise();
     splitDockWidget(imagesDock, timingDock, Qt::Vertical);

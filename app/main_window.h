@@ -64,6 +64,7 @@ namespace wb::widgets {
 class MemoryPlot;
 class SpeedupPlot;
 class TelemetryPlot;
+class OpPalette;
 class TimingPlot;
 class CodeEditor;
 } // namespace wb::widgets
@@ -184,6 +185,7 @@ public:
     QTreeWidget* problemsView() const { return m_problems; }
     ImagePanel* imagePanel() const { return m_images; }
     KernelPanel* kernelPanel() const { return m_kernelPanel; }
+    widgets::OpPalette* opPalette() const { return m_opPalette; }
     widgets::TimingPlot* timingPlot() const { return m_timingPlot; }
     widgets::SpeedupPlot* speedupPlot() const { return m_speedupPlot; }
     widgets::MemoryPlot* memoryPlot() const { return m_memoryPlot; }
@@ -297,6 +299,9 @@ private:
     void applyDiagnostics(Document* document);
     void rebuildProblems();
     void onProblemActivated(QTreeWidgetItem* item);
+    // The Ops dock's call, typed at the cursor of the active pipeline (a status message
+    // when the active document is none).
+    void insertStep(const QString& call);
 
     // Kernels
     static bool compilesAlone(const Document* document);
@@ -384,7 +389,8 @@ private:
     QTreeWidget* m_problems = nullptr;
     ImagePanel* m_images = nullptr;
     KernelPanel* m_kernelPanel = nullptr;
-    bool m_kernelShown = false; // the active document is a kernel: the Kernel dock was raised for it
+    widgets::OpPalette* m_opPalette = nullptr; // the Ops dock: every op, inserted into the pipeline
+    bool m_kernelShown = false;                // the active document is a kernel: the Kernel dock was raised for it
     widgets::TimingPlot* m_timingPlot = nullptr;
     widgets::SpeedupPlot* m_speedupPlot = nullptr;
     widgets::MemoryPlot* m_memoryPlot = nullptr;

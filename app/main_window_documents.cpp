@@ -354,4 +354,17 @@ void MainWindow::onCurrentTabChanged()
     }
 }
 
+void MainWindow::insertStep(const QString& call)
+{
+    Document* document = activeDocument();
+    widgets::PipelineEditor* editor = document ? document->pipelineEditor() : nullptr;
+    if (!editor) {
+        statusBar()->showMessage(tr("Open a pipeline (.wbp) to insert %1 into it").arg(call), 6000);
+        return;
+    }
+    // Replaces a selection as typing would, and leaves the cursor after the call.
+    editor->replaceSelectedText(call);
+    editor->setFocus();
+}
+
 } // namespace wb::app

@@ -5,6 +5,7 @@
 
 #include "command_line.h"
 #include "main_window_parts.h"
+#include "op_palette.h"
 #include "pipeline_editor.h"
 #include "telemetry_plot.h"
 
@@ -145,6 +146,7 @@ void MainWindow::onEngineReady(EngineClient* client)
         widgets::OpCatalog::fromJson(client->engineInfo().value(QStringLiteral("ops")).toArray());
     if (catalog.size() != m_catalog.size() || catalog.names() != m_catalog.names()) {
         m_catalog = catalog;
+        m_opPalette->setCatalog(m_catalog);
         for (Document* document : documents()) {
             if (widgets::PipelineEditor* editor = document->pipelineEditor()) {
                 editor->setOpCatalog(m_catalog);

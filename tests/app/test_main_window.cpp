@@ -21,6 +21,7 @@
 #include "kernel_panel.h"
 #include "main_window.h"
 #include "memory_plot.h"
+#include "op_palette.h"
 #include "pipeline_editor.h"
 #include "recovery.h"
 #include "speedup_plot.h"
@@ -37,6 +38,7 @@
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -450,6 +452,26 @@ private slots:
         QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 5000));
         QCOMPARE(window->runs().last().status, MainWindow::RunStatus::Cancelled);
         QVERIFY(waitFor([&] { return window->engineStateText() == QLatin1String("Engine ready"); }, kStartMs));
+        QVERIFY(window->close());
+    }
+
+    // The Ops dock fills with the engine's op list once it is ready; activating an op types
+    // its call at the cursor of the active pipeline, and without a pipeline says so.
+    void opsDockInsertsAStepIntoThePipeline()
+    {
+        auto window = makeWindow();
+        QVERIFY(ready(*window));
+        wb::widgets::OpPalette* palette = window->opPalette();
+        QVERIFY(window->findChild<QDockWidget*>(QStringLiteral("OpsDock")));
+        QVERIFY(waitFor([&] { return palette->visibleOps().contains(QStringLiteral("median")); }, kStartMs));
+        QSignalSpy inserted(palette, &wb::widgets::OpPalette::insertRequested);
+        emit palette->insertRequested(QStringLiteral("median(x)")); // no document yet
+        QVERIFY2(window->statusBar()->currentMessage().contains(QLatin1String("Open a pipeline")),
+                 qPrintable(window->statusBar()->currentMessage()));
+        Document* document = documentWith(*window, QStringLiteral("img = rand(64, 64)\nsmooth = "));
+        document->pipelineEditor()->setCursorPosition(1, 9);
+        emit palette->insertRequested(QStringLiteral("median(x)"));
+        QCOMPARE(document->text(), QStringLiteral("img = rand(64, 64)\nsmooth = median(x)"));
         QVERIFY(window->close());
     }
 

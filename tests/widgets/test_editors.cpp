@@ -9,6 +9,7 @@
 #include "cuda_lexer.h"
 #include "kernel_editor.h"
 #include "op_catalog.h"
+#include "op_palette.h"
 #include "pipeline_editor.h"
 #include "wbp_lexer.h"
 
@@ -17,10 +18,12 @@
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QLineEdit>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 #include <QToolTip>
+#include <QTreeWidget>
 
 #include <cmath>
 #include <cstdlib>
@@ -365,6 +368,58 @@ private slots:
         styleRest(editor);
         QCOMPARE(stylesOfNeedle(editor, "img"), all("img", WbpLexer::KeywordArgument));
         QVERIFY(sameAsFresh("opening a call at the top"));
+    }
+
+    // The Ops dock: every op of the engine's list under its category; the filter matches
+    // names and docs; activating an op asks for its call with the required parameters.
+    void paletteListsFiltersAndInsertsOps()
+    {
+        OpPalette palette;
+        palette.setCatalog(m_ops);
+        QCOMPARE(palette.visibleOps(), m_ops.names());
+        QSet<QString> categories;
+        for (const OpEntry& op : m_ops.ops())
+            categories.insert(op.category);
+        QCOMPARE(palette.tree()->topLevelItemCount(), categories.size());
+
+        palette.filterEdit()->setText(QStringLiteral("MEDIAN"));
+        const QStringList shown = palette.visibleOps();
+        QVERIFY(shown.contains(QStringLiteral("median")));
+        QVERIFY(shown.size() < m_ops.size());
+        for (const QString& name : shown) {
+            const OpEntry* op = m_ops.find(name);
+            QVERIFY(op->name.contains(QLatin1String("median")) ||
+                    op->doc.contains(QLatin1String("median"), Qt::CaseInsensitive));
+        }
+        palette.setFilter(QStringLiteral("no op says this"));
+        QVERIFY(palette.visibleOps().isEmpty());
+        QCOMPARE(palette.tree()->topLevelItemCount(), 0);
+        palette.setFilter({});
+        QCOMPARE(palette.visibleOps().size(), m_ops.size());
+
+        QCOMPARE(OpPalette::callTemplate(*m_ops.find(u"gaussian")), QStringLiteral("gaussian(x, sigma)"));
+        QCOMPARE(OpPalette::callTemplate(*m_ops.find(u"median")), QStringLiteral("median(x)"));
+        QCOMPARE(OpPalette::callTemplate(*m_ops.find(u"show")), QStringLiteral("show(x...)"));
+
+        QSignalSpy inserted(&palette, &OpPalette::insertRequested);
+        palette.setFilter(QStringLiteral("median"));
+        QTreeWidgetItem* category = nullptr;
+        QTreeWidgetItem* median = nullptr;
+        for (int c = 0; c < palette.tree()->topLevelItemCount(); ++c) {
+            QTreeWidgetItem* group = palette.tree()->topLevelItem(c);
+            for (int i = 0; i < group->childCount(); ++i) {
+                if (group->child(i)->text(0) == QLatin1String("median")) {
+                    category = group;
+                    median = group->child(i);
+                }
+            }
+        }
+        QVERIFY(median);
+        QVERIFY(median->toolTip(0).startsWith(QLatin1String("median(x, ksize=3")));
+        emit palette.tree()->itemActivated(category, 0); // a category inserts nothing
+        emit palette.tree()->itemActivated(median, 0);
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(inserted.at(0).at(0).toString(), QStringLiteral("median(x)"));
     }
 
     void completionForAPrefix()
