@@ -1,7 +1,7 @@
 #pragma once
 // Checks that every image filter's validate() makes of its input: (H, W) or (H, W, C) with
 // C in 1..4, not empty, and a dtype among u8, u16 and f32. Each throws wb::Error with the
-// op's name in the message and the context.
+// op's name in the message and the context. And the channel count both backends read.
 
 #include <wb/error.h>
 #include <wb/ops.h>
@@ -9,6 +9,9 @@
 #include <string>
 
 namespace wb::detail {
+
+// The channel count of an (H, W) or (H, W, C) image: 1 for (H, W).
+inline int imageChannels(const Shape& shape) { return shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1; }
 
 inline void checkImageShape(const Shape& shape, const std::string& op)
 {

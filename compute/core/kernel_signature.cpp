@@ -196,6 +196,7 @@ const std::map<std::string, ScalarType>& knownTypes()
     return types;
 }
 
+// Words that qualify a type without naming it; `std` so that `std::size_t` reads as size_t.
 bool qualifier(const std::string& word)
 {
     return word == "const" || word == "volatile" || word == "__restrict__" || word == "__restrict" ||

@@ -25,8 +25,6 @@ void requireFinite(double value, const char* what, const char* op)
         fail(ErrorCode::InvalidArgument, std::string(op) + " " + what + " must be a finite number", {.op = op});
 }
 
-int channelsOf(const Shape& shape) { return shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1; }
-
 double bytesOf(const Shape& shape, DType dtype) { return static_cast<double>(shape.numel() * sizeOf(dtype)); }
 
 // OpenCV's saturate_cast<int>(double): round half to even.
@@ -73,7 +71,7 @@ void ThresholdDesc::validate() const
     if (otsu && dtype == DType::F32)
         fail(ErrorCode::DTypeMismatch, "threshold with otsu takes u8 or u16 images (as OpenCV), got f32",
              {.op = "threshold"});
-    if (otsu && channelsOf(shape) != 1)
+    if (otsu && detail::imageChannels(shape) != 1)
         fail(ErrorCode::ShapeMismatch,
              "threshold with otsu takes single-channel images (as OpenCV), got " + shape.toString(),
              {.op = "threshold"});

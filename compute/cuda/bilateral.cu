@@ -21,6 +21,7 @@
 
 #include "kernels/bilateral.cuh"
 
+#include "core/image_checks.h"
 #include "core/operand_check.h"
 
 #include <atomic>
@@ -51,7 +52,7 @@ public:
     BilateralOp(CudaBackend& backend, const BilateralDesc& desc)
         : m_backend(backend)
         , m_desc(desc)
-        , m_channels(desc.shape.ndim() == 3 ? static_cast<int>(desc.shape[2]) : 1)
+        , m_channels(detail::imageChannels(desc.shape))
         , m_radius(desc.radius())
         , m_border(toKernelBorder(desc.border, "bilateral"))
         , m_id(g_nextOpId.fetch_add(1))

@@ -23,6 +23,7 @@
 // read to start each strip of rowsPerBlock rows (from L2, mostly).
 
 #include "border.h"
+#include "channel_dispatch.h"
 #include "check.h"
 #include "cuda_backend.h"
 #include "in_place.h"
@@ -31,6 +32,7 @@
 
 #include "kernels/box.cuh"
 
+#include "core/image_checks.h"
 #include "core/operand_check.h"
 
 #include <algorithm>
@@ -43,8 +45,6 @@ namespace {
 
 using kernels::BoxRounding;
 using kernels::BoxScale;
-
-int channelsOf(const Shape& shape) { return shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1; }
 
 // cv::boxFilter's sum type (createBoxFilter) decides its rounding.
 BoxScale boxScale(const BoxDesc& desc)
@@ -99,7 +99,7 @@ BoxGeometry boxGeometry(const BoxDesc& desc)
     BoxGeometry geometry;
     const std::int64_t height = desc.shape[0], width = desc.shape[1];
     const int rx = desc.ksizeX / 2;
-    geometry.items = itemsFor(rx, channelsOf(desc.shape));
+    geometry.items = itemsFor(rx, detail::imageChannels(desc.shape));
     const std::int64_t tw = std::int64_t{kernels::kBoxThreads} * geometry.items - 2 * rx;
     const std::int64_t strips = (width + tw - 1) / tw;
     if (strips > 0x7fffffff)
@@ -156,7 +156,7 @@ public:
     BoxOp(CudaBackend& backend, const BoxDesc& desc)
         : m_backend(backend)
         , m_desc(desc)
-        , m_channels(channelsOf(desc.shape))
+        , m_channels(detail::imageChannels(desc.shape))
         , m_geometry(boxGeometry(desc))
         , m_border(toKernelBorder(desc.border, "box"))
         , m_scale(boxScale(desc))
@@ -179,13 +179,7 @@ public:
             else
                 dispatchItems<T, C, Acc>(source, out.data(), m_desc, m_geometry, m_border, m_scale, m_backend.stream());
         };
-        switch (m_channels) {
-        case 1: launch.template operator()<1>(); return;
-        case 2: launch.template operator()<2>(); return;
-        case 3: launch.template operator()<3>(); return;
-        case 4: launch.template operator()<4>(); return;
-        default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = "box"});
-        }
+        visitChannels(m_channels, "box", launch);
     }
 
 private:

@@ -23,6 +23,7 @@
 
 #include "kernels/derivatives.cuh"
 
+#include "core/image_checks.h"
 #include "core/operand_check.h"
 
 #include <algorithm>
@@ -102,7 +103,7 @@ public:
         , m_name(std::move(name))
         , m_shape(shape)
         , m_dtype(dtype)
-        , m_channels(shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1)
+        , m_channels(detail::imageChannels(shape))
         , m_radius(filters.radius)
         , m_two(filters.count == 2)
         , m_taps(tapsOf(filters))

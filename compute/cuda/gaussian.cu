@@ -13,6 +13,7 @@
 // pixels around its own tile, so a run in place first copies the input to scratch memory.
 
 #include "border.h"
+#include "channel_dispatch.h"
 #include "check.h"
 #include "cuda_backend.h"
 #include "in_place.h"
@@ -21,6 +22,7 @@
 
 #include "kernels/gaussian.cuh"
 
+#include "core/image_checks.h"
 #include "core/operand_check.h"
 
 #include <cmath>
@@ -122,7 +124,7 @@ public:
         , m_desc(desc)
         , m_height(desc.shape[0])
         , m_width(desc.shape[1])
-        , m_channels(desc.shape.ndim() == 3 ? static_cast<int>(desc.shape[2]) : 1)
+        , m_channels(detail::imageChannels(desc.shape))
         , m_tapsX(tapsFor<T>(gaussianKernel(desc.resolvedKsizeX(), desc.sigmaX)))
         , m_tapsY(tapsFor<T>(gaussianKernel(desc.resolvedKsizeY(), desc.resolvedSigmaY())))
         , m_border(toKernelBorder(desc.border, "gaussian"))
@@ -152,13 +154,7 @@ public:
                 launchGaussian<T, C>(in.data(), m_intermediate.data(), out.data(), m_height, m_width, m_tapsX, m_tapsY,
                                      m_border, m_backend.stream());
         };
-        switch (m_channels) {
-        case 1: launch.template operator()<1>(); return;
-        case 2: launch.template operator()<2>(); return;
-        case 3: launch.template operator()<3>(); return;
-        case 4: launch.template operator()<4>(); return;
-        default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = "gaussian"});
-        }
+        visitChannels(m_channels, "gaussian", launch);
     }
 
 private:

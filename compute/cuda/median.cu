@@ -13,6 +13,7 @@
 // (ksize² reads) stays below the strip's 2·ksize reads per row.
 
 #include "border.h"
+#include "channel_dispatch.h"
 #include "check.h"
 #include "cuda_backend.h"
 #include "in_place.h"
@@ -20,6 +21,7 @@
 
 #include "kernels/median.cuh"
 
+#include "core/image_checks.h"
 #include "core/operand_check.h"
 
 #include <algorithm>
@@ -30,8 +32,6 @@ namespace wb::cuda {
 namespace {
 
 using kernels::Border;
-
-int channelsOf(const Shape& shape) { return shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1; }
 
 template <typename T, int C, int R, int ITEMS>
 void launchSmall(const T* in, T* out, std::int64_t height, std::int64_t width, Border border, cudaStream_t stream)
@@ -94,7 +94,7 @@ public:
     MedianOp(CudaBackend& backend, const MedianDesc& desc)
         : m_backend(backend)
         , m_desc(desc)
-        , m_channels(channelsOf(desc.shape))
+        , m_channels(detail::imageChannels(desc.shape))
         , m_border(toKernelBorder(desc.border, "median"))
     {
     }
@@ -114,13 +114,8 @@ public:
         }
         const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         const cudaStream_t stream = m_backend.stream();
-        switch (m_channels) {
-        case 1: launchMedian<T, 1>(source, out.data(), m_desc, m_border, stream); return;
-        case 2: launchMedian<T, 2>(source, out.data(), m_desc, m_border, stream); return;
-        case 3: launchMedian<T, 3>(source, out.data(), m_desc, m_border, stream); return;
-        case 4: launchMedian<T, 4>(source, out.data(), m_desc, m_border, stream); return;
-        default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = "median"});
-        }
+        visitChannels(m_channels, "median",
+                      [&]<int C>() { launchMedian<T, C>(source, out.data(), m_desc, m_border, stream); });
     }
 
 private:

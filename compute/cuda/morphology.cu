@@ -20,6 +20,7 @@
 // in L2 for frames up to about 40 MB), a cross three times; each pass does at most three
 // comparisons per pixel, whatever the size.
 
+#include "channel_dispatch.h"
 #include "check.h"
 #include "cuda_backend.h"
 #include "ops.h"
@@ -27,6 +28,7 @@
 
 #include "kernels/morphology.cuh"
 
+#include "core/image_checks.h"
 #include "core/operand_check.h"
 
 #include <algorithm>
@@ -38,8 +40,6 @@ namespace {
 
 using kernels::MaxOp;
 using kernels::MinOp;
-
-int channelsOf(const Shape& shape) { return shape.ndim() == 3 ? static_cast<int>(shape[2]) : 1; }
 
 struct Stage {
     bool minimum = true; // erosion; else dilation
@@ -109,7 +109,7 @@ public:
         : m_backend(backend)
         , m_desc(desc)
         , m_name(name(desc.op))
-        , m_channels(channelsOf(desc.shape))
+        , m_channels(detail::imageChannels(desc.shape))
         , m_stages(stagesOf(desc))
     {
         // Grid x counts 256-pixel tiles and 32-element strips in 32-bit unsigned.
@@ -155,13 +155,8 @@ private:
         T* mid = m_mid.data<T>();
         const int rx = stage.kx / 2, ry = stage.ky / 2;
         auto rows = [&](const T* from, T* to) {
-            switch (m_channels) {
-            case 1: launchRows<T, 1, Op>(from, to, height, width, rx, stream); return;
-            case 2: launchRows<T, 2, Op>(from, to, height, width, rx, stream); return;
-            case 3: launchRows<T, 3, Op>(from, to, height, width, rx, stream); return;
-            case 4: launchRows<T, 4, Op>(from, to, height, width, rx, stream); return;
-            default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = m_name});
-            }
+            visitChannels(m_channels, m_name,
+                          [&]<int C>() { launchRows<T, C, Op>(from, to, height, width, rx, stream); });
         };
         const std::int64_t rowElements = width * m_channels;
         const bool tiled = !stage.cross && rx > 0 && ry > 0 && rx <= kernels::kMaxMorphTileRadius &&
@@ -172,13 +167,8 @@ private:
                 launchSeparableTile<kernels::MorphTile<T, Op>, T, C>(src, dst, height, width, policy,
                                                                      kernels::Border::Constant, stream);
             };
-            switch (m_channels) {
-            case 1: tile.template operator()<1>(); return;
-            case 2: tile.template operator()<2>(); return;
-            case 3: tile.template operator()<3>(); return;
-            case 4: tile.template operator()<4>(); return;
-            default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = m_name});
-            }
+            visitChannels(m_channels, m_name, tile);
+            return;
         }
         if (stage.cross) {
             rows(src, mid);

@@ -11,12 +11,14 @@
 // ceil(OH/8) (OH <= 32768 keeps it within 65535). Cost: one read of the input (each source
 // row is read by the output rows over it, mostly from L1/L2) and one coalesced write.
 
+#include "channel_dispatch.h"
 #include "check.h"
 #include "cuda_backend.h"
 #include "ops.h"
 
 #include "kernels/resize.cuh"
 
+#include "core/image_checks.h"
 #include "core/operand_check.h"
 
 #include <algorithm>
@@ -113,7 +115,7 @@ public:
         : m_backend(backend)
         , m_desc(desc)
         , m_out(desc.outputShape())
-        , m_channels(desc.shape.ndim() == 3 ? static_cast<int>(desc.shape[2]) : 1)
+        , m_channels(detail::imageChannels(desc.shape))
     {
         m_geometry = {static_cast<int>(desc.shape[1]), static_cast<int>(desc.shape[0]),
                       static_cast<int>(desc.outputWidth()), static_cast<int>(desc.outputHeight())};
@@ -225,13 +227,7 @@ private:
 
     template <typename T> void dispatch(const void* in, void* out, cudaStream_t stream)
     {
-        switch (m_channels) {
-        case 1: launch<T, 1>(in, out, stream); return;
-        case 2: launch<T, 2>(in, out, stream); return;
-        case 3: launch<T, 3>(in, out, stream); return;
-        case 4: launch<T, 4>(in, out, stream); return;
-        default: fail(ErrorCode::ShapeMismatch, "images have 1 to 4 channels", {.op = "resize"});
-        }
+        visitChannels(m_channels, "resize", [&]<int C>() { launch<T, C>(in, out, stream); });
     }
 
     template <typename T, int C> void launch(const void* in, void* out, cudaStream_t stream)

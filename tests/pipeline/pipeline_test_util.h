@@ -13,8 +13,20 @@
 #include <functional>
 #include <iostream>
 #include <string>
+#include <vector>
 
 namespace wb::test {
+
+// "line:col: message" for each diagnostic, "warning: " marking warnings: what the tests
+// compare diagnostics as.
+inline std::vector<std::string> diagnosticLines(const std::vector<pipeline::Diagnostic>& diagnostics)
+{
+    std::vector<std::string> lines;
+    for (const pipeline::Diagnostic& diagnostic : diagnostics)
+        lines.push_back(toString(diagnostic.location) + ": " +
+                        (diagnostic.severity == pipeline::Severity::Warning ? "warning: " : "") + diagnostic.message);
+    return lines;
+}
 
 // Parses and checks; a pipeline with errors fails the calling test.
 inline pipeline::Program programOf(const std::string& source)

@@ -1,5 +1,7 @@
 // The op registry's table and every diagnostic of the checker, with its exact place.
 
+#include "pipeline_test_util.h"
+
 #include <wb/dtype.h>
 #include <wb/op_registry.h>
 #include <wb/pipeline_check.h>
@@ -18,16 +20,8 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-// "line:col: message" for each diagnostic of parse and check, "warning: " marking warnings.
-Lines diagnosticsOf(std::string_view source)
-{
-    Lines lines;
-    for (const Diagnostic& diagnostic : parseAndCheck(source).diagnostics) {
-        lines.push_back(toString(diagnostic.location) + ": " +
-                        (diagnostic.severity == Severity::Warning ? "warning: " : "") + diagnostic.message);
-    }
-    return lines;
-}
+// The diagnostics of parse and check.
+Lines diagnosticsOf(std::string_view source) { return wb::test::diagnosticLines(parseAndCheck(source).diagnostics); }
 
 // The statements before the one under test define `img` and `A`.
 constexpr std::string_view kPrelude = "img = load(\"a.png\")\nA = rand(8, 8)\n";

@@ -20,25 +20,17 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-Lines diagnosticsOf(const std::string& source)
-{
-    Lines lines;
-    for (const Diagnostic& diagnostic : parseAndCheck(source).diagnostics)
-        lines.push_back(toString(diagnostic.location) + ": " + diagnostic.message);
-    return lines;
-}
-
 // `img` is defined on line 1; the line under test is line 2.
-Lines checkedLine(const std::string& line) { return diagnosticsOf("img = rand(16, 12)\n" + line); }
+Lines checkedLine(const std::string& line)
+{
+    return wb::test::diagnosticLines(parseAndCheck("img = rand(16, 12)\n" + line).diagnostics);
+}
 
 Lines inferredLine(const std::string& line)
 {
     const ParseResult parsed = parseAndCheck("img = rand(16, 12)\n" + line);
     EXPECT_TRUE(parsed.ok()) << line;
-    Lines lines;
-    for (const Diagnostic& diagnostic : infer(parsed.program, defaultRunOptions(parsed.program)).diagnostics)
-        lines.push_back(toString(diagnostic.location) + ": " + diagnostic.message);
-    return lines;
+    return wb::test::diagnosticLines(infer(parsed.program, defaultRunOptions(parsed.program)).diagnostics);
 }
 
 } // namespace

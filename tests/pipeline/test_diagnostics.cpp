@@ -1,5 +1,7 @@
 // Every diagnostic of the front end, with its exact place, and recovery after errors.
 
+#include "pipeline_test_util.h"
+
 #include <wb/pipeline.h>
 
 #include <gtest/gtest.h>
@@ -11,15 +13,10 @@ using namespace wb::pipeline;
 
 namespace {
 
-// "line:col: message" for each diagnostic, "warning: " marking warnings.
+// The parser's diagnostics.
 std::vector<std::string> diagnosticsOf(std::string_view source)
 {
-    std::vector<std::string> lines;
-    for (const Diagnostic& diagnostic : parse(source).diagnostics) {
-        lines.push_back(toString(diagnostic.location) + ": " +
-                        (diagnostic.severity == Severity::Warning ? "warning: " : "") + diagnostic.message);
-    }
-    return lines;
+    return wb::test::diagnosticLines(parse(source).diagnostics);
 }
 
 using Lines = std::vector<std::string>;

@@ -2,6 +2,7 @@
 // and every inference diagnostic with its exact place.
 
 #include "io/temp_dir.h"
+#include "pipeline_test_util.h"
 
 #include <wb/io.h>
 #include <wb/pipeline_check.h>
@@ -27,10 +28,7 @@ Inference inferText(const std::string& source, const std::string& base = ".")
 
 std::vector<std::string> diagnosticsOf(const std::string& source, const std::string& base = ".")
 {
-    std::vector<std::string> lines;
-    for (const Diagnostic& diagnostic : inferText(source, base).diagnostics)
-        lines.push_back(toString(diagnostic.location) + ": " + diagnostic.message);
-    return lines;
+    return wb::test::diagnosticLines(inferText(source, base).diagnostics);
 }
 
 std::string typeOf(const InferredName& name) { return std::string(wb::name(name.dtype)) + " " + name.shape.toString(); }

@@ -20,24 +20,19 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-Lines toLines(const std::vector<Diagnostic>& diagnostics)
-{
-    Lines lines;
-    for (const Diagnostic& diagnostic : diagnostics)
-        lines.push_back(toString(diagnostic.location) + ": " + diagnostic.message);
-    return lines;
-}
-
 // `img` is defined on line 1; the line under test is line 2.
 const std::string kImage = "img = astype(rand(15, 21), u8, scale=255)\n";
 
-Lines checkedLine(const std::string& line) { return toLines(parseAndCheck(kImage + line).diagnostics); }
+Lines checkedLine(const std::string& line)
+{
+    return wb::test::diagnosticLines(parseAndCheck(kImage + line).diagnostics);
+}
 
 Lines inferredLine(const std::string& line)
 {
     const ParseResult parsed = parseAndCheck(kImage + line);
     EXPECT_TRUE(parsed.ok()) << line;
-    return toLines(infer(parsed.program, defaultRunOptions(parsed.program)).diagnostics);
+    return wb::test::diagnosticLines(infer(parsed.program, defaultRunOptions(parsed.program)).diagnostics);
 }
 
 } // namespace

@@ -45,10 +45,9 @@ template <int C> struct TileShape {
 };
 
 struct TileLayout {
-    int rows;      // rows of both shared buffers
-    int inColumns; // elements of an input-tile row that are loaded or padded (odd)
-    int inPitch;   // elements per input-tile row: inColumns
-    int midPitch;  // elements per row-filtered row (odd)
+    int rows;     // rows of both shared buffers
+    int inPitch;  // elements per input-tile row, loaded or padded (odd)
+    int midPitch; // elements per row-filtered row (odd)
     std::size_t accBytes;
 
     std::size_t sharedBytes() const
@@ -62,8 +61,7 @@ template <int C> __host__ __device__ inline TileLayout tileLayout(int extraX, in
     using Shape = TileShape<C>;
     TileLayout layout{};
     layout.rows = Shape::kRows + extraY;
-    layout.inColumns = ((Shape::kPixels + extraX) * C) | 1;
-    layout.inPitch = layout.inColumns;
+    layout.inPitch = ((Shape::kPixels + extraX) * C) | 1;
     layout.midPitch = Shape::kElements | 1;
     layout.accBytes = accBytes;
     return layout;
@@ -82,9 +80,9 @@ __device__ __forceinline__ void stageTile(const T* __restrict__ in, Acc* tile, c
     constexpr int kBatch = 8;
     const std::int64_t rowElements = width * C;
     const T* origin = in + (y0 * width + x0) * C; // only dereferenced for interior tiles
-    const int total = layout.rows * layout.inColumns;
-    const int stepRows = kTileThreads / layout.inColumns, stepColumns = kTileThreads % layout.inColumns;
-    int i = threadIdx.x / layout.inColumns, j = threadIdx.x % layout.inColumns;
+    const int total = layout.rows * layout.inPitch;
+    const int stepRows = kTileThreads / layout.inPitch, stepColumns = kTileThreads % layout.inPitch;
+    int i = threadIdx.x / layout.inPitch, j = threadIdx.x % layout.inPitch;
     for (int base = threadIdx.x; base < total; base += kTileThreads * kBatch) {
         Acc value[kBatch];
 #pragma unroll
@@ -101,13 +99,13 @@ __device__ __forceinline__ void stageTile(const T* __restrict__ in, Acc* tile, c
                 }
             }
             j += stepColumns;
-            i += stepRows + (j >= layout.inColumns ? 1 : 0);
-            j -= j >= layout.inColumns ? layout.inColumns : 0;
+            i += stepRows + (j >= layout.inPitch ? 1 : 0);
+            j -= j >= layout.inPitch ? layout.inPitch : 0;
         }
 #pragma unroll
         for (int b = 0; b < kBatch; ++b)
             if (base + b * kTileThreads < total)
-                tile[base + b * kTileThreads] = value[b]; // the pitch is inColumns
+                tile[base + b * kTileThreads] = value[b];
     }
 }
 
