@@ -164,8 +164,10 @@ std::string toString(const Statement& statement)
 std::string toString(const Directive& directive)
 {
     std::string out = "@" + directive.name;
+    // @tune's parameter stands before its values without a comma: `@tune TILE 8, 16`.
+    const std::size_t firstListed = directive.name == "tune" ? 1 : 0;
     for (std::size_t i = 0; i < directive.values.size(); ++i)
-        out += (i == 0 ? " " : ", ") + directive.values[i].text;
+        out += (i <= firstListed ? " " : ", ") + directive.values[i].text;
     return out;
 }
 

@@ -1,6 +1,7 @@
 #include <wb/dtype.h>
 #include <wb/op_registry.h>
 #include <wb/pipeline_check.h>
+#include <wb/pipeline_tune.h>
 
 #include <algorithm>
 #include <cmath>
@@ -122,6 +123,7 @@ public:
     {
         for (const Statement& statement : program.statements)
             checkStatement(statement);
+        static_cast<void>(tuningSpec(program, &m_diagnostics)); // the @tune rules
         std::stable_sort(m_diagnostics.begin(), m_diagnostics.end(), bySourceOrder);
         return std::move(m_diagnostics);
     }

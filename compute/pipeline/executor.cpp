@@ -6,6 +6,7 @@
 #include <wb/device.h>
 #include <wb/eager.h>
 #include <wb/error.h>
+#include <wb/pipeline_tune.h>
 
 #include <algorithm>
 #include <cmath>
@@ -748,6 +749,14 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
             result.steps.push_back(std::move(figures));
         }
         result.totalMs.push_back(total);
+    }
+    if (!result.error) {
+        // @tune: each configuration of the launch is a run of its own, after this one.
+        std::optional<RunError> lost;
+        TuningResult tuning = runTuning(program, options, cancel, lost, result.cancelled);
+        if (!tuning.parameters.empty())
+            result.tuning = std::move(tuning);
+        result.error = lost;
     }
     if (result.error)
         watcher.error(*result.error);

@@ -7,7 +7,7 @@ namespace wb::pipeline {
 
 namespace {
 
-enum class DirectiveKind { Backends, PositiveInteger, NonNegativeInteger };
+enum class DirectiveKind { Backends, PositiveInteger, NonNegativeInteger, Tune };
 
 struct DirectiveSpec {
     std::string_view name;
@@ -21,6 +21,7 @@ constexpr std::array kDirectives = {
     DirectiveSpec{"repeat", DirectiveKind::PositiveInteger},
     DirectiveSpec{"seed", DirectiveKind::NonNegativeInteger},
     DirectiveSpec{"threads", DirectiveKind::PositiveInteger},
+    DirectiveSpec{"tune", DirectiveKind::Tune},
     DirectiveSpec{"warmup", DirectiveKind::NonNegativeInteger},
 };
 
@@ -40,6 +41,8 @@ std::string requirement(const DirectiveSpec& spec)
     case DirectiveKind::Backends: return name + " needs a comma-separated list of backends (cpu, gpu)";
     case DirectiveKind::PositiveInteger: return name + " needs a positive integer";
     case DirectiveKind::NonNegativeInteger: return name + " needs a non-negative integer";
+    case DirectiveKind::Tune:
+        return name + " needs a parameter and a comma-separated list of positive integers (@tune block 64, 128, 256)";
     }
     return name;
 }
@@ -253,6 +256,12 @@ void Parser::parseDirective()
         advance();
         directive.values.push_back({value.location, std::string(value.text),
                                     value.kind == TokenKind::Integer ? std::optional(value.integer) : std::nullopt});
+        // @tune's parameter is followed by its values without a comma: `@tune TILE 8, 16`.
+        if (spec->kind == DirectiveKind::Tune && directive.values.size() == 1) {
+            if (value.kind != TokenKind::Identifier)
+                fail(value, requirement(*spec));
+            continue;
+        }
         if (at(TokenKind::Comma)) {
             advance();
             if (atEndOfStatement())
@@ -263,7 +272,13 @@ void Parser::parseDirective()
     }
     checkDirective(atSign, directive);
     expectEndOfStatement();
-    const auto [first, inserted] = m_directiveSeen.emplace(directive.name, directive.location);
+    // Each tuned parameter has a @tune of its own; the same parameter twice is an error.
+    const bool tune = spec->kind == DirectiveKind::Tune;
+    const std::string seenKey = tune ? "tune " + directive.values.front().text : directive.name;
+    const auto [first, inserted] = m_directiveSeen.emplace(seenKey, directive.location);
+    if (!inserted && tune)
+        fail(directive.values.front().location, static_cast<int>(directive.values.front().text.size()),
+             "@tune " + directive.values.front().text + " is given twice (first at " + toString(first->second) + ")");
     if (!inserted) {
         warn(directive.location, name.length + 1,
              "@" + directive.name + " is given again; this one replaces the one at " + toString(first->second));
@@ -288,10 +303,29 @@ void Parser::checkDirective(const Token& atSign, const Directive& directive)
         }
         return;
     }
+    if (spec.kind == DirectiveKind::Tune) {
+        checkTuneDirective(directive, requirement(spec));
+        return;
+    }
     const DirectiveValue& value = directive.values.size() > 1 ? directive.values[1] : directive.values[0];
     const bool positive = spec.kind == DirectiveKind::PositiveInteger;
     if (directive.values.size() > 1 || !value.integer || (positive && *value.integer == 0))
         fail(value.location, static_cast<int>(value.text.size()), requirement(spec));
+}
+
+void Parser::checkTuneDirective(const Directive& directive, const std::string& requirement)
+{
+    const DirectiveValue& parameter = directive.values.front();
+    if (parameter.integer || directive.values.size() < 2)
+        fail(parameter.location, static_cast<int>(parameter.text.size()), requirement);
+    for (auto it = directive.values.begin() + 1; it != directive.values.end(); ++it) {
+        const int length = static_cast<int>(it->text.size());
+        if (!it->integer || *it->integer == 0)
+            fail(it->location, length, requirement);
+        if (std::any_of(directive.values.begin() + 1, it,
+                        [&](const DirectiveValue& v) { return v.integer == it->integer; }))
+            fail(it->location, length, "@tune " + parameter.text + ": " + it->text + " is listed twice");
+    }
 }
 
 void Parser::expectEndOfStatement()

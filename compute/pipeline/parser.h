@@ -35,6 +35,7 @@ private:
     void parseStatement();
     void parseDirective();
     void checkDirective(const Token& atSign, const Directive& directive);
+    void checkTuneDirective(const Directive& directive, const std::string& requirement);
     void expectEndOfStatement();
 
     ExpressionPtr parseExpression();

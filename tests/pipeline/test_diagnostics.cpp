@@ -102,8 +102,9 @@ TEST(PipelineDiagnostics, AssignmentErrors)
 
 TEST(PipelineDiagnostics, DirectiveErrors)
 {
-    EXPECT_EQ(diagnosticsOf("@repat 5"),
-              Lines{"1:1: unknown directive '@repat' (known: @backends, @device, @repeat, @seed, @threads, @warmup)"});
+    EXPECT_EQ(
+        diagnosticsOf("@repat 5"),
+        Lines{"1:1: unknown directive '@repat' (known: @backends, @device, @repeat, @seed, @threads, @tune, @warmup)"});
     EXPECT_EQ(diagnosticsOf("@ repeat 5"), Lines{"1:1: expected a directive name right after '@'"});
     EXPECT_EQ(diagnosticsOf("@"), Lines{"1:1: expected a directive name right after '@'"});
     EXPECT_EQ(diagnosticsOf("@repeat"), Lines{"1:1: @repeat needs a positive integer"});
@@ -148,11 +149,12 @@ TEST(PipelineDiagnostics, ReportsErrorsOnSeveralLinesAtOnce)
                          "u = (1,\n"
                          "     2 $ 3)\n"
                          "show(w)\n";
-    EXPECT_EQ(diagnosticsOf(source),
-              (Lines{"1:1: unknown directive '@repat' (known: @backends, @device, @repeat, @seed, @threads, @warmup)",
-                     "3:1: expected ')' to close '(' at 2:6", "3:7: unexpected character '$'",
-                     "4:8: expected an expression after '+'", "6:18: positional argument after keyword argument",
-                     "8:8: unexpected character '$'"}));
+    EXPECT_EQ(
+        diagnosticsOf(source),
+        (Lines{"1:1: unknown directive '@repat' (known: @backends, @device, @repeat, @seed, @threads, @tune, @warmup)",
+               "3:1: expected ')' to close '(' at 2:6", "3:7: unexpected character '$'",
+               "4:8: expected an expression after '+'", "6:18: positional argument after keyword argument",
+               "8:8: unexpected character '$'"}));
     const ParseResult result = parse(source);
     ASSERT_EQ(result.program.statements.size(), 2u);
     EXPECT_EQ(toString(result.program.statements[0]), "w = ok(1)");

@@ -115,6 +115,28 @@ struct CheckOutcome {
     double atol = 0;
 };
 
+// One configuration of a tuning run (@tune; docs/pipeline-language.md, "Tuning").
+struct TuningConfiguration {
+    std::vector<std::int64_t> values{}; // one per TuningResult::parameters, in their order
+    Timing time{};                      // the tuned launch step's figures over the measured repetitions
+    bool passed = false;                // it ran and every check() of the launch's value passed
+    double compileMs = 0;               // NVRTC, or reading the disk cache on a hit; never in `time`
+    bool cacheHit = false;
+    std::string failure{}; // why it did not pass: the run's error or the failed check; empty when passed
+};
+
+// A tuning run: the pipeline's one launch() tried in every configuration of its @tune
+// directives, each run and verified as a whole pipeline run on the GPU.
+struct TuningResult {
+    std::string step{};                                // the tuned launch's row label
+    int line = 0;                                      // of the launch
+    std::string backend{};                             // "cuda:0"; empty when nothing ran
+    std::vector<std::string> parameters{};             // "block", "TILE": one per @tune, in order
+    std::vector<TuningConfiguration> configurations{}; // the product, the first parameter outermost
+    std::optional<std::size_t> best{};                 // the fastest passing configuration (bestConfiguration())
+    std::string note{};                                // why no configuration ran (no GPU); empty otherwise
+};
+
 struct RunError {
     SourceLocation location{};
     std::string message{};
@@ -143,6 +165,8 @@ struct RunResult {
     // label (the assigned name or the expression), as the backend holds it (device arrays
     // on a GPU). Values computed inside a fused step have no array and are not here.
     std::vector<std::map<std::string, Array>> values{};
+    // With @tune directives: the tuning run, after the ordinary run, when that succeeded.
+    std::optional<TuningResult> tuning{};
 
     // No error, not cancelled, and every check passed.
     bool ok() const;
