@@ -3,11 +3,13 @@
 #include "io/file_access.h"
 
 #include <wb/device.h>
+#include <wb/pipeline_tune.h>
 #include <wb/version.h>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <complex>
 #include <ctime>
 
 namespace wb::bench {
@@ -162,6 +164,29 @@ json sideJson(const DemoSide& side)
 // replaced rather than allowed to make the whole record fail.
 std::string dump(const json& record) { return record.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
 
+// A real value as a number, a complex one as [re, im]; null where not finite.
+json elementJson(const std::complex<double>& value)
+{
+    if (value.imag() == 0)
+        return number(value.real());
+    return json::array({number(value.real()), number(value.imag())});
+}
+
+json differencesJson(const std::vector<pipeline::CheckDifference>& differences)
+{
+    json list = json::array();
+    for (const pipeline::CheckDifference& d : differences)
+        list.push_back({{"backend", d.backend},
+                        {"label", d.label.empty() ? json(nullptr) : json(d.label)},
+                        {"max_index", d.maxIndex},
+                        {"value", elementJson(d.value)},
+                        {"reference", elementJson(d.reference)},
+                        {"max_abs_error", number(d.maxAbsError)},
+                        {"out_of_tolerance", d.outOfTolerance},
+                        {"elements", d.elements}});
+    return list;
+}
+
 } // namespace
 
 std::string devicesJson() { return dump(environmentJson("devices")); }
@@ -235,6 +260,31 @@ json stepJson(const pipeline::StepFigures& step)
             {"peak_host_bytes", step.peakHostBytes}};
 }
 
+json tuningJson(const pipeline::TuningResult& tuning)
+{
+    json configurations = json::array();
+    for (std::size_t i = 0; i < tuning.configurations.size(); ++i) {
+        const pipeline::TuningConfiguration& configuration = tuning.configurations[i];
+        configurations.push_back({{"values", configuration.values},
+                                  {"label", pipeline::configurationLabel(tuning, i)},
+                                  {"n", configuration.time.n},
+                                  {"median_ms", configuration.time.medianMs},
+                                  {"min_ms", configuration.time.minMs},
+                                  {"max_ms", configuration.time.maxMs},
+                                  {"passed", configuration.passed},
+                                  {"compile_ms", configuration.compileMs},
+                                  {"cache_hit", configuration.cacheHit},
+                                  {"failure", configuration.failure.empty() ? json(nullptr) : json(configuration.failure)}});
+    }
+    return {{"step", tuning.step},
+            {"line", tuning.line},
+            {"backend", tuning.backend.empty() ? json(nullptr) : json(tuning.backend)},
+            {"parameters", tuning.parameters},
+            {"configurations", configurations},
+            {"best", optional(tuning.best)},
+            {"note", tuning.note.empty() ? json(nullptr) : json(tuning.note)}};
+}
+
 std::string pipelineJson(const std::string& path, const pipeline::Program& program, const pipeline::RunOptions& options,
                          const pipeline::RunResult& result)
 {
@@ -268,8 +318,10 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
                           {"passed", check.passed},
                           {"max_rel_error", check.maxRelError},
                           {"rtol", check.rtol},
-                          {"atol", check.atol}});
+                          {"atol", check.atol},
+                          {"differences", differencesJson(check.differences)}});
     record["checks"] = checks;
+    record["tuning"] = result.tuning ? tuningJson(*result.tuning) : json(nullptr);
     record["error"] = result.error ? json{{"line", result.error->location.line},
                                           {"column", result.error->location.column},
                                           {"message", result.error->message}}

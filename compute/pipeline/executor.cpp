@@ -1,3 +1,4 @@
+#include "check_difference.h"
 #include "plan.h"
 
 #include "bench/statistics.h"
@@ -322,6 +323,9 @@ public:
     }
 
     const std::vector<Row>& rows() const { return m_rows; }
+    Backend& backend() const { return m_backend; }
+    // A value as the backend holds it (a device array on a GPU).
+    const Array& value(int index) const { return m_values[static_cast<std::size_t>(index)]; }
 
     // Every materialised value by its label; a label given twice keeps the later value.
     std::map<std::string, Array> values() const
@@ -548,19 +552,6 @@ private:
     std::string m_graphNote;
 };
 
-// Elementwise |result - reference| <= atol + rtol * |reference|, as numpy.allclose.
-bool allClose(Backend& cpu, const Array& result, const Array& reference, double rtol, double atol)
-{
-    const Array r = convert(cpu, result, DType::C128);
-    const Array c = convert(cpu, reference, DType::C128);
-    const auto* rv = r.data<std::complex<double>>();
-    const auto* cv = c.data<std::complex<double>>();
-    for (std::int64_t i = 0; i < r.numel(); ++i)
-        if (!(std::abs(rv[i] - cv[i]) <= atol + rtol * std::abs(cv[i])))
-            return false;
-    return true;
-}
-
 // A one-element array as people read it: "0.000123", "(1.5+2j)".
 std::string scalarText(Backend& cpu, const Array& array)
 {
@@ -696,6 +687,21 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
     }
 
     Backend& cpu = Runtime::instance().cpu();
+    // The checks' difference arrays, per backend: kept with the values, computed once here,
+    // after the timed repetitions, on the backend that holds both arrays.
+    std::vector<std::map<std::string, Array>> differenceArrays(runs.size());
+    auto keepDifference = [&](std::size_t backend, Backend& holder, const Array& x, const Array& reference,
+                              CheckDifference& difference, const std::string& label, const Sink& sink) {
+        if (!options.keepValues)
+            return;
+        try {
+            differenceArrays[backend][label] = differenceArray(holder, x, reference);
+            difference.label = label;
+        } catch (const Error& error) {
+            result.error =
+                RunError{sink.location, "the difference " + label + ": " + error.message(), error.code(), {}};
+        }
+    };
     for (const Sink& sink : plan.sinks) {
         if (sink.kind == Sink::Kind::Show) {
             result.shown.push_back(sink.label);
@@ -720,12 +726,18 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
             // Against a reference: on every backend, x with ref.
             CheckOutcome check{sink.label, {}, sink.location, true, true, 0, sink.rtol, sink.atol};
             check.reference = plan.values[static_cast<std::size_t>(sink.reference)].label;
-            for (const auto& backendRun : runs) {
-                const Array x = backendRun->hostValue(sink.value);
-                const Array reference = backendRun->hostValue(sink.reference);
+            for (std::size_t i = 0; i < runs.size(); ++i) {
+                BackendRun& backendRun = *runs[i];
+                const Array x = backendRun.hostValue(sink.value);
+                const Array reference = backendRun.hostValue(sink.reference);
                 const double error = bench::maxRelativeError(x, reference);
                 check.maxRelError = std::isnan(error) ? error : std::max(check.maxRelError, error);
-                check.passed = check.passed && allClose(cpu, x, reference, sink.rtol, sink.atol);
+                CheckDifference difference = compareElements(cpu, x, reference, sink.rtol, sink.atol);
+                difference.backend = backendRun.backend().name();
+                check.passed = check.passed && difference.outOfTolerance == 0;
+                keepDifference(i, backendRun.backend(), backendRun.value(sink.value), backendRun.value(sink.reference),
+                               difference, differenceLabel(sink.label, check.reference), sink);
+                check.differences.push_back(std::move(difference));
             }
             result.checks.push_back(check);
         } else {
@@ -734,14 +746,21 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
                 const Array gpu = runs[1]->hostValue(sink.value);
                 const Array reference = runs[0]->hostValue(sink.value);
                 check.maxRelError = bench::maxRelativeError(gpu, reference);
-                check.passed = allClose(cpu, gpu, reference, sink.rtol, sink.atol);
+                CheckDifference difference = compareElements(cpu, gpu, reference, sink.rtol, sink.atol);
+                difference.backend = runs[1]->backend().name();
+                check.passed = difference.outOfTolerance == 0;
+                // Both are on the host already (the GPU's x through its download row).
+                keepDifference(1, cpu, gpu, reference, difference, backendsDifferenceLabel(sink.label), sink);
+                check.differences.push_back(std::move(difference));
             }
             result.checks.push_back(check);
         }
     }
     if (options.keepValues)
-        for (const auto& backendRun : runs)
-            result.values.push_back(backendRun->values());
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            result.values.push_back(runs[i]->values());
+            result.values.back().merge(differenceArrays[i]);
+        }
     for (auto& backendRows : rows) {
         double total = 0;
         for (StepFigures& figures : backendRows) {

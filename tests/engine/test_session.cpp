@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -500,6 +501,42 @@ TEST(EngineSession, FetchStridesEachAxisAndSendsTheBinaryFrame)
                                   all.data() + (i * stride[0] * 48 + j * stride[1]) * 8, 8),
                       0)
                 << i << ", " << j;
+}
+
+TEST(EngineSession, AFailedChecksDifferenceIsInTheRecordAndCanBeFetched)
+{
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const json run = client.request(runRequest(
+        1, "a = arange(6)\nb = full(6, value=1)\ncheck(a, ref=b, atol=2.5)\n", {{"repeat", 1}, {"warmup", 0}}));
+    EXPECT_FALSE(run["ok"].get<bool>()) << run.dump();
+    const json& check = run["record"]["checks"].at(0);
+    EXPECT_FALSE(check["passed"].get<bool>());
+    ASSERT_EQ(check["differences"].size(), 1u) << check.dump();
+    const json& difference = check["differences"][0];
+    EXPECT_EQ(difference["backend"], "cpu");
+    EXPECT_EQ(difference["label"], "|a - b|");
+    EXPECT_EQ(difference["max_index"], json::array({5}));
+    EXPECT_EQ(difference["value"], 5.0);
+    EXPECT_EQ(difference["reference"], 1.0);
+    EXPECT_EQ(difference["max_abs_error"], 4.0);
+    EXPECT_EQ(difference["out_of_tolerance"], 2); // |4 - 1| and |5 - 1| pass atol 2.5
+    EXPECT_EQ(difference["elements"], 6);
+
+    // Fetched like a step's value: |i - 1| per element, f32.
+    client.send({{"type", "fetch"}, {"id", 2}, {"run", 1}, {"step", "|a - b|"}});
+    const json reply = client.next();
+    ASSERT_TRUE(reply["ok"].get<bool>()) << reply.dump();
+    EXPECT_EQ(reply["dtype"], "f32");
+    EXPECT_EQ(reply["shape"], json::array({6}));
+    const std::string bytes = client.nextFrame().payload;
+    ASSERT_EQ(bytes.size(), 24u);
+    for (int i = 0; i < 6; ++i) {
+        float value = 0;
+        std::memcpy(&value, bytes.data() + 4 * i, 4);
+        EXPECT_EQ(value, static_cast<float>(std::abs(i - 1))) << i;
+    }
 }
 
 TEST(EngineSession, FetchRefusesWhatTheLastRunDoesNotHave)

@@ -2,6 +2,7 @@
 // Helpers the pipeline tests share: a checked program from source, run options, and a walk
 // over the sample pipelines.
 
+#include <wb/device.h>
 #include <wb/io.h>
 #include <wb/pipeline_check.h>
 #include <wb/pipeline_run.h>
@@ -14,6 +15,14 @@
 #include <iostream>
 #include <string>
 #include <vector>
+
+// Skips the calling test, with the reason, where no GPU can run it.
+#define WB_REQUIRE_GPU()                                                                                               \
+    do {                                                                                                               \
+        const wb::CudaStatus& cuda = wb::Runtime::instance().cudaStatus();                                             \
+        if (!cuda.available)                                                                                           \
+            GTEST_SKIP() << cuda.reason;                                                                               \
+    } while (false)
 
 namespace wb::test {
 

@@ -20,13 +20,6 @@ using wb::test::programOf;
 
 RunOptions both(int repeat = 4, int warmup = 1) { return wb::test::runOptions(repeat, warmup, {"cpu", "gpu"}); }
 
-#define REQUIRE_GPU()                                                                                                  \
-    do {                                                                                                               \
-        const wb::CudaStatus& cuda = wb::Runtime::instance().cudaStatus();                                             \
-        if (!cuda.available)                                                                                           \
-            GTEST_SKIP() << cuda.reason;                                                                               \
-    } while (false)
-
 constexpr const char* kChain = "x = rand(1000003, seed=4)\n"
                                "y = 2 * x + sin(x) * cos(x) - sqrt(x + 1)\n"
                                "s = sum(y)\n"
@@ -38,7 +31,7 @@ constexpr const char* kChain = "x = rand(1000003, seed=4)\n"
 
 TEST(GpuRun, RepetitionsReplayAGraphAndEveryStepIsVerified)
 {
-    REQUIRE_GPU();
+    WB_REQUIRE_GPU();
     const RunResult result = run(programOf(kChain), both());
     ASSERT_FALSE(result.error) << result.error->message;
     ASSERT_EQ(result.graphReplay, (std::vector<bool>{false, true}));
@@ -61,7 +54,7 @@ TEST(GpuRun, RepetitionsReplayAGraphAndEveryStepIsVerified)
 
 TEST(GpuRun, GraphReplayAndOneByOneLaunchesAgree)
 {
-    REQUIRE_GPU();
+    WB_REQUIRE_GPU();
     RunOptions options = both(3, 1);
     options.graph = false;
     const RunResult eager = run(programOf(kChain), options);
@@ -77,7 +70,7 @@ TEST(GpuRun, GraphReplayAndOneByOneLaunchesAgree)
 
 TEST(GpuRun, RandnIsNotComparedAsASpeedup)
 {
-    REQUIRE_GPU();
+    WB_REQUIRE_GPU();
     const RunResult result = run(programOf("a = randn(4096, seed=1)\nb = a * 2\nc = rand(4096)\n"), both(2, 1));
     ASSERT_FALSE(result.error) << result.error->message;
     // randn is not recorded: the GPU's repetitions run one launch at a time, and say why.
@@ -100,7 +93,7 @@ TEST(GpuRun, RandnIsNotComparedAsASpeedup)
 
 TEST(GpuRun, EverySamplePipelinePassesOnBothBackends)
 {
-    REQUIRE_GPU();
+    WB_REQUIRE_GPU();
     const int count = wb::test::forEachSample([](const Program& program, RunOptions options) {
         options.backends = {"cpu", "gpu"};
         const RunResult result = run(program, options);
@@ -115,7 +108,7 @@ TEST(GpuRun, EverySamplePipelinePassesOnBothBackends)
 
 TEST(GpuRun, WithoutStepTimingTheGraphHoldsOnlyTheSteps)
 {
-    REQUIRE_GPU();
+    WB_REQUIRE_GPU();
     RunOptions options = both(4, 1);
     options.stepTiming = false;
     const RunResult result = run(programOf(kChain), options);

@@ -15,6 +15,7 @@
 #include <wb/pipeline.h>
 
 #include <atomic>
+#include <complex>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -104,6 +105,23 @@ struct StepFigures {
     std::uint64_t peakHostBytes = 0;
 };
 
+// Where one check's x and reference differ, on one backend (docs/pipeline-language.md,
+// "Checks"): for check(x, ref=r) one per backend that ran, x against r there; for the check
+// between the backends one, the second backend's x against the first's.
+struct CheckDifference {
+    std::string backend{}; // whose x: "cpu", "cuda:0"
+    // The label of the difference array |x - ref| (f32, or f64 when either side is f64 or
+    // c128; x's shape) in RunResult::values[backend], as a step's output is, so it can be
+    // fetched like one: "|x - ref|", "|x gpu - cpu|". Empty without RunOptions::keepValues.
+    std::string label{};
+    std::vector<std::int64_t> maxIndex{}; // per axis: where |x - ref| is largest (the first non-finite one if any)
+    std::complex<double> value{};         // x there (imaginary part 0 for real dtypes)
+    std::complex<double> reference{};     // ref there
+    double maxAbsError = 0;               // |x - ref| there (inf or NaN when not finite)
+    std::int64_t outOfTolerance = 0;      // elements with |x - ref| > atol + rtol * |ref|, or not finite
+    std::int64_t elements = 0;
+};
+
 struct CheckOutcome {
     std::string name{};      // the checked expression
     std::string reference{}; // check(x, ref=...): the reference's expression; empty: the GPU against the CPU
@@ -113,6 +131,7 @@ struct CheckOutcome {
     double maxRelError = 0;
     double rtol = 0;
     double atol = 0;
+    std::vector<CheckDifference> differences{}; // empty when nothing was compared
 };
 
 // One configuration of a tuning run (@tune; docs/pipeline-language.md, "Tuning").
