@@ -46,6 +46,36 @@ QString statusName(MainWindow::RunStatus status)
     return {};
 }
 
+// A run's error event as the Problems dock says it: "launch of saxpy (saxpy.cu) at 6:5
+// failed: an illegal memory access was encountered; ...". The executor's message is
+// "<the launch, or the step's label>: <why>".
+QString runFailureText(const QJsonObject& error)
+{
+    const QString message = error.value(QStringLiteral("message")).toString();
+    const QString step = error.value(QStringLiteral("step")).toString();
+    QString what;
+    QString why = message;
+    const qsizetype split = message.indexOf(QLatin1String(": "));
+    if (message.startsWith(QLatin1String("launch of ")) && split > 0) {
+        what = message.left(split);
+        why = message.mid(split + 2);
+    } else if (!step.isEmpty()) {
+        what = QObject::tr("step %1 at %2:%3")
+                   .arg(step)
+                   .arg(error.value(QStringLiteral("line")).toInt(1))
+                   .arg(error.value(QStringLiteral("column")).toInt(1));
+        if (message.startsWith(step + QLatin1String(": "))) {
+            why = message.mid(step.size() + 2);
+        }
+    }
+    QString text =
+        what.isEmpty() ? QObject::tr("run failed: %1").arg(why) : QObject::tr("%1 failed: %2").arg(what, why);
+    if (error.value(QStringLiteral("code")).toString() == QLatin1String("DeviceLost")) {
+        text += QObject::tr("; the GPU context is lost, so the engine restarts (editors and results are kept)");
+    }
+    return text;
+}
+
 } // namespace
 
 void MainWindow::setBackends(Backends choice)
@@ -252,7 +282,7 @@ void MainWindow::onRunError(EngineClient* client, qint64 run, const QJsonObject&
             {QStringLiteral("column"), error.value(QStringLiteral("column")).toInt(1)},
             {QStringLiteral("length"), 1},
             {QStringLiteral("severity"), QStringLiteral("error")},
-            {QStringLiteral("message"), tr("run failed: %1").arg(error.value(QStringLiteral("message")).toString())},
+            {QStringLiteral("message"), runFailureText(error)},
         };
         m_checks[document].runDiagnostics.append(diagnostic);
         applyDiagnostics(document);

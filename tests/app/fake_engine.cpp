@@ -11,6 +11,11 @@
 //   fetch           answers fetch with 8 bytes as announced, then one announcing 8 and sending 4
 //   device-lost     a run gets run_started, step_started, an error event and its reply, then
 //                   the engine exits with kEngineExitDeviceLost
+//   launch-fault    the first engine started with the file WB_FAKE_MARKER missing creates it and
+//                   answers a run as the real engine does when a launch() faults: the error
+//                   event and the reply naming the launch at 2:5 (DeviceLost), then exit
+//                   kEngineExitDeviceLost; an engine started when the file exists runs
+//                   every pipeline with success (an empty record)
 //   close-stdin     a run makes it close its standard input and sleep: the client's next
 //                   write fails
 //   latency         a run gets one step_finished per assignment line of its pipeline, 100 us
@@ -24,6 +29,7 @@
 #include <wb/engine.h>
 
 #include <QByteArray>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -219,6 +225,37 @@ int main(int argc, char** argv)
                 sendJson(reply(*request, {{QStringLiteral("run"), run},
                                           {QStringLiteral("cancelled"), false},
                                           {QStringLiteral("record"), QJsonObject{}}}));
+            } else if (scenario == QLatin1String("launch-fault")) {
+                const QString marker = qEnvironmentVariable("WB_FAKE_MARKER");
+                const bool first = !marker.isEmpty() && !QFile::exists(marker);
+                sendJson(event(QStringLiteral("run_started"), run, {{QStringLiteral("backends"), QJsonArray{}}}));
+                if (first) {
+                    if (QFile file(marker); !file.open(QIODevice::WriteOnly)) {
+                        return wb::engine::kEngineExitInternal;
+                    }
+                    const QJsonObject error{{QStringLiteral("step"), QStringLiteral("y")},
+                                            {QStringLiteral("line"), 2},
+                                            {QStringLiteral("column"), 5},
+                                            {QStringLiteral("code"), QStringLiteral("DeviceLost")},
+                                            {QStringLiteral("message"),
+                                             QStringLiteral("launch of saxpy (saxpy.cu) at 2:5: an illegal memory "
+                                                            "access was encountered")}};
+                    sendJson(event(QStringLiteral("error"), run, error));
+                    sendJson(event(QStringLiteral("run_finished"), run,
+                                   {{QStringLiteral("ok"), false}, {QStringLiteral("cancelled"), false}}));
+                    sendJson(reply(*request, {{QStringLiteral("run"), run},
+                                              {QStringLiteral("ok"), false},
+                                              {QStringLiteral("cancelled"), false},
+                                              {QStringLiteral("error"), error},
+                                              {QStringLiteral("record"), QJsonObject{{QStringLiteral("ok"), false}}}}));
+                    return wb::engine::kEngineExitDeviceLost;
+                }
+                sendJson(event(QStringLiteral("run_finished"), run,
+                               {{QStringLiteral("ok"), true}, {QStringLiteral("cancelled"), false}}));
+                sendJson(reply(*request, {{QStringLiteral("run"), run},
+                                          {QStringLiteral("ok"), true},
+                                          {QStringLiteral("cancelled"), false},
+                                          {QStringLiteral("record"), QJsonObject{{QStringLiteral("ok"), true}}}}));
             } else if (scenario == QLatin1String("close-stdin")) {
                 sendJson(event(QStringLiteral("run_started"), run, {{QStringLiteral("backends"), QJsonArray{}}}));
                 ::close(STDIN_FILENO);

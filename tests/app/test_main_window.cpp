@@ -919,6 +919,61 @@ __global__ void blockSum(const float* in, float* out, int n)
         QVERIFY(window->close());
     }
 
+    // The fake engine answers the first run as the real one does when a launch() faults
+    // (error event naming the launch, DeviceLost, exit 4); the engine started after it runs.
+    void aFaultingLaunchIsOneProblemAtItsLineAndTheNextRunWorks()
+    {
+        MainWindowOptions o = options();
+        o.engines = {{QStringLiteral(WB_FAKE_ENGINE_PATH), QStringLiteral("launch-fault")}};
+        o.engineEnvironment->insert(QStringLiteral("WB_FAKE_MARKER"), path(QStringLiteral("faulted")));
+        auto window = std::make_unique<MainWindow>(o);
+        window->setUnsavedPrompt([](Document&) { return QMessageBox::Discard; });
+        QVERIFY(ready(*window));
+        const QString kernelText =
+            QStringLiteral("extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y)\n"
+                           "{\n    y[n * 1000] = a * x[0]; // an edit not saved yet\n}\n");
+        Document* kernel = window->newDocument(Document::Kind::Kernel);
+        kernel->replaceText(kernelText);
+        const QString pipelineText = QStringLiteral(
+            "x = rand(4096, seed=1)\ny = launch(\"saxpy.cu:saxpy\", args=(4096, 2.0, x, zeros(4096)))\n");
+        Document* pipeline = documentWith(*window, pipelineText);
+        window->setActiveDocument(pipeline);
+        const qint64 pid = window->engine()->processId();
+
+        const int first = runToEnd(*window);
+        QVERIFY(first >= 0);
+        QCOMPARE(window->runs().at(first).status, MainWindow::RunStatus::Failed);
+        QTreeWidget* problems = window->problemsView();
+        QCOMPARE(problems->topLevelItemCount(), 1);
+        QTreeWidgetItem* item = problems->topLevelItem(0);
+        QVERIFY2(item->text(0).endsWith(QLatin1String(":2:5")), qPrintable(item->text(0)));
+        QCOMPARE(item->text(1), QStringLiteral("launch of saxpy (saxpy.cu) at 2:5 failed: an illegal memory access was "
+                                               "encountered; the GPU context is lost, so the engine restarts (editors "
+                                               "and results are kept)"));
+        QCOMPARE(item->text(2), QStringLiteral("run"));
+        QCOMPARE(pipeline->editor()->diagnostics().size(), 1);
+        QCOMPARE(pipeline->editor()->diagnostics().first().line, 2);
+        QCOMPARE(pipeline->editor()->diagnostics().first().column, 5);
+
+        // A fresh engine; the editors keep their text and their unsaved changes, and the
+        // problem stays with the text that caused it.
+        QVERIFY(waitFor([&] { return window->engine()->isReady() && window->engine()->processId() != pid; }, kStartMs));
+        QCOMPARE(window->documents().size(), 2);
+        QCOMPARE(pipeline->text(), pipelineText);
+        QCOMPARE(kernel->text(), kernelText);
+        QVERIFY(pipeline->isModified());
+        QVERIFY(kernel->isModified());
+        QCOMPARE(problems->topLevelItemCount(), 1);
+
+        window->setActiveDocument(pipeline);
+        const int next = runToEnd(*window);
+        QVERIFY(next >= 0);
+        QVERIFY2(window->runs().at(next).status == MainWindow::RunStatus::Succeeded,
+                 qPrintable(window->runs().at(next).message));
+        QCOMPARE(problems->topLevelItemCount(), 0);
+        QVERIFY(window->close());
+    }
+
     void stopEndsARunThatIgnoresTheCancel()
     {
         auto window = makeWindow();
