@@ -124,6 +124,12 @@ if want engine; then
   "$cli" bench-telemetry --rate-hz 10 --seconds 10 --json "$logs/bench-telemetry.json" \
     >"$logs/bench-telemetry.txt" 2>&1 || status=1
   cat "$logs/bench-telemetry.txt" | tee -a "$summary"
+  # Issue 7: the engine's part of the kernel editor's edit-to-diagnostic time, with this
+  # machine's GPU architecture and its nvdisasm (the window itself needs Qt, absent here).
+  note "== kernel compile latency"
+  python3 bench/kernel_compile_latency.py --cli "$cli" --json "$logs/kernel-compile-latency.json" \
+    >"$logs/kernel-compile-latency.txt" 2>&1 || status=1
+  cat "$logs/kernel-compile-latency.txt" | tee -a "$summary"
 fi
 
 if want demo; then
