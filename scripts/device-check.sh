@@ -8,7 +8,8 @@
 # The machine has CUDA, CMake, g++, OpenBLAS, FFTW and GoogleTest but no OpenCV C++ and no
 # nlohmann-json: carry .devdeps, made here by scripts/pack-device-deps.sh.
 #
-#   scripts/device-check.sh [all|tests|bench|filters|pipeline|engine|demo]...   (default: all)
+#   scripts/device-check.sh [all|tests|images|others|bench|filters|pipeline|engine|demo]...
+#   (default: all; images + others = tests)
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -55,10 +56,20 @@ cli=$root/build/device/bin/warpbench-cli
 "$cli" devices >"$logs/devices.txt" 2>&1
 cat "$logs/devices.txt" >>"$summary"
 
+# The whole suite takes most of a device call's 10 minutes with the build; `images` (the
+# filters' parameterised GPU tests, Images/...) and `others` (the rest) split it in two.
+tests() { # name, then ctest arguments
+  note "== tests $1"
+  local name=$1
+  shift
+  ctest --preset device -j 8 "$@" --output-junit "$logs/ctest-$name.xml" >"$logs/ctest-$name.log" 2>&1 || status=1
+  grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Exception" "$logs/ctest-$name.log" | tee -a "$summary"
+}
 if want tests; then
-  note "== tests"
-  ctest --preset device -j 8 --output-junit "$logs/ctest.xml" >"$logs/ctest.log" 2>&1 || status=1
-  grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Exception" "$logs/ctest.log" | tee -a "$summary"
+  tests all
+else
+  if [[ " ${steps[*]} " == *" images "* ]]; then tests images -R '^Images/'; fi
+  if [[ " ${steps[*]} " == *" others "* ]]; then tests others -E '^Images/'; fi
 fi
 
 bench() { # name, then warpbench-cli bench arguments
