@@ -257,7 +257,26 @@ json stepJson(const pipeline::StepFigures& step)
             {"verified", step.verified},
             {"speedup", optional(step.speedup)},
             {"peak_device_bytes", step.peakDeviceBytes},
-            {"peak_host_bytes", step.peakHostBytes}};
+            {"peak_host_bytes", step.peakHostBytes},
+            {"skipped", step.skipped.empty() ? json(nullptr) : json(step.skipped)},
+            {"build", step.build ? json{{"arch", step.build->arch},
+                                        {"compile_ms", step.build->compileMs},
+                                        {"cache_hit", step.build->cacheHit},
+                                        {"load_ms", step.build->loadMs},
+                                        {"function", step.build->function}}
+                                 : json(nullptr)}};
+}
+
+json kernelDiagnosticsJson(const std::vector<KernelDiagnostic>& diagnostics)
+{
+    json list = json::array();
+    for (const KernelDiagnostic& d : diagnostics)
+        list.push_back({{"file", d.file},
+                        {"line", d.line},
+                        {"column", d.column},
+                        {"severity", d.severity},
+                        {"message", d.message}});
+    return list;
 }
 
 json tuningJson(const pipeline::TuningResult& tuning)
@@ -310,22 +329,26 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
     record["shown_values"] = result.shownValues;
     json checks = json::array();
     for (const pipeline::CheckOutcome& check : result.checks)
-        checks.push_back({{"name", check.name},
-                          {"reference", check.reference.empty() ? json(nullptr) : json(check.reference)},
-                          {"line", check.location.line},
-                          {"column", check.location.column},
-                          {"compared", check.compared},
-                          {"passed", check.passed},
-                          {"max_rel_error", check.maxRelError},
-                          {"rtol", check.rtol},
-                          {"atol", check.atol},
-                          {"differences", differencesJson(check.differences)}});
+        checks.push_back(
+            {{"name", check.name},
+             {"reference", check.reference.empty() ? json(nullptr) : json(check.reference)},
+             {"line", check.location.line},
+             {"column", check.location.column},
+             {"compared", check.compared},
+             {"passed", check.passed},
+             {"max_rel_error", check.maxRelError},
+             {"rtol", check.rtol},
+             {"atol", check.atol},
+             {"differences", differencesJson(check.differences)},
+             {"reference_backend", check.referenceBackend.empty() ? json(nullptr) : json(check.referenceBackend)}});
     record["checks"] = checks;
     record["tuning"] = result.tuning ? tuningJson(*result.tuning) : json(nullptr);
-    record["error"] = result.error ? json{{"line", result.error->location.line},
-                                          {"column", result.error->location.column},
-                                          {"message", result.error->message}}
-                                   : json(nullptr);
+    record["error"] = result.error
+                          ? json{{"line", result.error->location.line},
+                                 {"column", result.error->location.column},
+                                 {"message", result.error->message},
+                                 {"kernel_diagnostics", kernelDiagnosticsJson(result.error->kernelDiagnostics)}}
+                          : json(nullptr);
     record["cancelled"] = result.cancelled;
     record["ok"] = result.ok();
     return dump(record);

@@ -31,6 +31,8 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
 
 // One entry of a pipeline record's "steps" (the engine's step_finished event too).
 nlohmann::ordered_json stepJson(const pipeline::StepFigures& step);
+// A launch's compile messages: [{file, line, column, severity, message}, ...].
+nlohmann::ordered_json kernelDiagnosticsJson(const std::vector<KernelDiagnostic>& diagnostics);
 
 // The executor benchmarks (pipeline_bench.h); either part may be missing.
 std::string pipelineBenchJson(const std::optional<OverheadReport>& overhead, const std::optional<FusionReport>& fusion);

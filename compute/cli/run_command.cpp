@@ -55,6 +55,8 @@ std::vector<std::string> cells(const pipeline::StepFigures& row)
 {
     return {stepCell(row),
             std::to_string(row.line),
+    if (!row.skipped.empty())
+        return {stepCell(row), std::to_string(row.line), row.backend, "skipped", "-", "-", "-", "-", "-"};
             row.backend,
             formatMs(row.time.medianMs),
             formatMs(row.time.minMs),
@@ -137,6 +139,16 @@ int runPipeline(const std::vector<std::string>& words)
         return kExitUsage;
     const pipeline::ParseResult& parsed = *read;
     if (!parsed.ok())
+    // launch(): why a row was skipped, and how each kernel was built (never in its time).
+    for (const pipeline::StepFigures& row : result.steps) {
+        if (!row.skipped.empty())
+            std::cout << "skipped: " << row.step << " on " << row.backend << ": " << row.skipped << '\n';
+        if (row.build)
+            std::cout << "kernel: " << row.step << " on " << row.backend << ": " << row.build->function << " for "
+                      << row.build->arch << ", "
+                      << (row.build->cacheHit ? "read from the disk cache in " : "compiled by NVRTC in ")
+                      << formatMs(row.build->compileMs) << " ms, loaded in " << formatMs(row.build->loadMs) << " ms\n";
+    }
         return kExitUsage;
 
     pipeline::RunOptions options = pipeline::defaultRunOptions(parsed.program);

@@ -13,6 +13,11 @@ std::unique_ptr<Recording> Backend::endRecording()
     fail(ErrorCode::Unsupported, "backend " + name() + " cannot record graphs");
 }
 
+std::unique_ptr<NaryOp> Backend::prepareLaunch(const LaunchDesc&, LaunchBuild&)
+{
+    fail(ErrorCode::Unsupported, "launch() runs on the GPU");
+}
+
 void Backend::hangThread(double seconds)
 {
     if (seconds > 0) {

@@ -15,7 +15,7 @@
 
 namespace wb::detail {
 
-inline constexpr int kCudaModuleAbi = 3;
+inline constexpr int kCudaModuleAbi = 4;
 
 // Times bare library calls (cuBLAS, cuFFT) with nothing of Warpbench around them, the same
 // way Warpbench times its own ops, so benchmarks can show what our layers cost.

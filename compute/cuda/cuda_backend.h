@@ -103,6 +103,8 @@ public:
     std::unique_ptr<NaryOp> prepareElementwise(const ElementwiseDesc& desc) override;
     std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) override;
     void fillRandom(const RandomDesc& desc, Array& out) override;
+    // user_kernel_launch.cpp
+    std::unique_ptr<NaryOp> prepareLaunch(const LaunchDesc& desc, LaunchBuild& build) override;
     void misbehave(const TestMisbehaviour& what) override;
 
     // For the ops in this folder. The CUDA runtime's current device is per thread, so

@@ -120,6 +120,11 @@ std::string diskDependencies(const KernelCompileRequest& request)
 
 KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int deviceCc)
 {
+    return compileUserKernel(request, deviceCc, nullptr);
+}
+
+KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int deviceCc, CompileResult* program)
+{
     const auto started = std::chrono::steady_clock::now();
     CompileRequest compileRequest;
     compileRequest.source = request.source;
@@ -140,6 +145,8 @@ KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int d
 
     CompileSource source = CompileSource::Compiled;
     CompileResult compiled = compileCached(compileRequest, &source);
+    if (program)
+        *program = compiled;
     KernelCompileResult result;
     result.compileMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     result.cacheHit = source == CompileSource::Disk;

@@ -649,7 +649,8 @@ struct Session::Impl {
                                {"line", error.location.line},
                                {"column", error.location.column},
                                {"code", codeName(error.code)},
-                               {"message", error.message}});
+                               {"message", error.message},
+                               {"kernel_diagnostics", bench::kernelDiagnosticsJson(error.kernelDiagnostics)}});
                 send(failed);
                 reply["error"] = {{"code", codeName(error.code)},
                                   {"message", error.message},

@@ -337,6 +337,82 @@ private:
         case ParamType::Choice: checkWord(op, param, value); return;
         case ParamType::Size: checkSize(op, param, value); return;
         case ParamType::Matrix: checkMatrix(op, param, value); return;
+        case ParamType::Arguments: checkKernelArguments(op, param, value); return;
+        case ParamType::Geometry: checkGeometry(op, param, value); return;
+        case ParamType::Defines: checkDefines(op, param, value); return;
+        }
+    }
+
+    // launch()'s args: arrays and numbers, one or a tuple of them (names after positions,
+    // which the parser enforces). Which kernel parameter each binds to is the planner's
+    // check, since it needs the kernel's source.
+    void checkKernelArguments(const OpInfo& op, const ParamInfo& param, const Expression& value)
+    {
+        const auto* tuple = std::get_if<Tuple>(&value.node);
+        if (!tuple) {
+            checkKernelArgument(op, param, value);
+            return;
+        }
+        for (const Argument& element : tuple->elements)
+            checkKernelArgument(op, param, *element.value);
+    }
+
+    void checkKernelArgument(const OpInfo& op, const ParamInfo& param, const Expression& value)
+    {
+        if (std::holds_alternative<String>(value.node) || std::holds_alternative<Tuple>(value.node))
+            error(value.location, extent(value),
+                  "an element of '" + param.name + "' of " + op.name + "() must be an array or a number, found " +
+                      describe(value));
+        else if (!numberLiteral(value))
+            checkValue(value);
+    }
+
+    // launch()'s block and grid: n, or (x), (x, y), (x, y, z) of integers >= 1 or names of
+    // the launch's defines (resolved by the planner).
+    void checkGeometry(const OpInfo& op, const ParamInfo& param, const Expression& value)
+    {
+        const auto term = [&](const Expression& element) {
+            if (std::holds_alternative<Name>(element.node))
+                return;
+            const Number* number = numberLiteral(element);
+            if (!number || !number->isInteger || std::holds_alternative<Negation>(element.node) || number->value < 1)
+                error(element.location, extent(element),
+                      "'" + param.name + "' of " + op.name + "() takes integers >= 1 or define names, found " +
+                          (number ? toString(element) : describe(element)));
+        };
+        const auto* tuple = std::get_if<Tuple>(&value.node);
+        if (!tuple) {
+            term(value);
+            return;
+        }
+        const auto named = [](const Argument& element) { return !element.keyword.empty(); };
+        if (tuple->elements.empty() || tuple->elements.size() > 3 ||
+            std::any_of(tuple->elements.begin(), tuple->elements.end(), named)) {
+            wrongType(op, param, value, "an integer or a tuple (x, y, z) of 1 to 3 of them");
+            return;
+        }
+        for (const Argument& element : tuple->elements)
+            term(*element.value);
+    }
+
+    // launch()'s defines: (NAME=integer, ...), the macros NVRTC gets as -DNAME=value.
+    void checkDefines(const OpInfo& op, const ParamInfo& param, const Expression& value)
+    {
+        const auto* tuple = std::get_if<Tuple>(&value.node);
+        if (!tuple) {
+            wrongType(op, param, value, "a tuple of NAME=integer such as (TILE=16)");
+            return;
+        }
+        for (const Argument& element : tuple->elements) {
+            const Number* number = numberLiteral(*element.value);
+            if (element.keyword.empty())
+                error(element.value->location, extent(*element.value),
+                      "each of '" + param.name + "' of " + op.name + "() is NAME=integer, found " +
+                          describe(*element.value) + " without a name");
+            else if (!number || !number->isInteger)
+                error(element.value->location, extent(*element.value),
+                      "define '" + element.keyword + "' of " + op.name + "() must be an integer, found " +
+                          describe(*element.value));
         }
     }
 

@@ -191,8 +191,17 @@ struct PreparedStep {
 };
 
 // One row of the figures: a step, an upload or a download.
+    std::optional<LaunchBuild> build; // launch(): how its kernel was compiled
+    std::string skipped;              // why the step does not run on this backend; empty: it runs
 struct Row {
     std::string name{};
+// "launch of saxpy (saxpy.cu) at 6:5" for a launch step, else nullptr.
+const std::string* launchName(const PlanStep& step)
+{
+    const auto* launch = std::get_if<LaunchDesc>(&step.op);
+    return launch ? &launch->where : nullptr;
+}
+
     int line = 0;
     int step = -1; // the plan step the row runs; for transfers, the step of the value moved
     bool transfer = false;
@@ -225,10 +234,37 @@ public:
     {
         for (std::size_t i = 0; i < plan.steps.size(); ++i) {
             try {
-                prepare(plan.steps[i], m_prepared[i]);
+                prepare(step, m_prepared[i]);
             } catch (const Error& error) {
-                throw Failed{{plan.steps[i].location, plan.steps[i].label + ": " + error.message(), error.code(),
-                              plan.steps[i].label}};
+            const PlanStep& step = plan.steps[i];
+            // A step that uses a skipped step's value is skipped too, before anything of it is made.
+            for (const int input : step.inputs) {
+                const int producer = plan.values[static_cast<std::size_t>(input)].step;
+                if (producer >= 0 && m_prepared[static_cast<std::size_t>(producer)].skipped.size() &&
+                    m_prepared[i].skipped.empty()) {
+                    const PreparedStep& skipped = m_prepared[static_cast<std::size_t>(producer)];
+                    const std::string& reason = skipped.skipped;
+                    m_prepared[i].skipped =
+                        reason.rfind("needs ", 0) == 0
+                            ? reason
+                            : "needs " + plan.values[static_cast<std::size_t>(input)].label + ": " + reason;
+                }
+            }
+            if (!m_prepared[i].skipped.empty())
+                continue;
+                const std::string* launch = launchName(step);
+                if (launch && error.code() == ErrorCode::Unsupported) {
+                    // A backend without a device: the launch and what depends on it are skipped.
+                    m_prepared[i] = PreparedStep{};
+                    m_prepared[i].skipped = error.message();
+                    m_values[static_cast<std::size_t>(step.output)] = Array{};
+                    continue;
+                }
+                RunError failure{step.location, (launch ? *launch : step.label) + ": " + error.message(), error.code(),
+                                 step.label};
+                if (m_prepared[i].build)
+                    failure.kernelDiagnostics = m_prepared[i].build->diagnostics;
+                throw Failed{std::move(failure)};
             }
         }
         layOutRows();
@@ -238,6 +274,14 @@ public:
     bool replayed() const { return m_recording != nullptr; }
 
     // One pass over the pipeline; samples are recorded when `measured`. rowDone is called
+    // Why a step did not run here; empty when it ran.
+    const std::string& skipped(int step) const { return m_prepared[static_cast<std::size_t>(step)].skipped; }
+    // Whether the value was computed here (not by a skipped step).
+    bool computed(int value) const
+    {
+        const int step = m_plan.values[static_cast<std::size_t>(value)].step;
+        return step < 0 || skipped(step).empty();
+    }
     // for each row once its last sample is in (the last repetition): on the CPU as each
     // step ends, on a GPU once the repetition's stream work has finished.
     void runOnce(int repetition, bool measured, bool last, const std::atomic<bool>* cancel, const RowDone& rowDone)
@@ -268,6 +312,11 @@ public:
             if (trackMemory) {
                 row.peakDeviceBytes = m_onHost ? 0 : m_backend.allocator().stats().peakBytes;
                 row.peakHostBytes = hostAllocator().stats().peakBytes;
+            // In an unmeasured first repetition each launch is waited for, so that a kernel
+            // that faults is named by its own row rather than by whatever waits next.
+            if (!measured && repetition == 0 && !m_onHost && !row.transfer && row.step >= 0 &&
+                skipped(row.step).empty() && launchName(m_plan.steps[static_cast<std::size_t>(row.step)]))
+                guarded(row, [&] { m_backend.synchronize(); });
             }
             if (m_onHost) {
                 collect(row, measured);
@@ -322,6 +371,12 @@ public:
         return figures;
     }
 
+        if (row.step >= 0) {
+            const PreparedStep& prepared = m_prepared[static_cast<std::size_t>(row.step)];
+            figures.skipped = prepared.skipped;
+            if (!row.transfer)
+                figures.build = prepared.build;
+        }
     const std::vector<Row>& rows() const { return m_rows; }
     Backend& backend() const { return m_backend; }
     // A value as the backend holds it (a device array on a GPU).
@@ -346,6 +401,8 @@ public:
         if (m_onHost)
             return array;
         if (const auto copy = m_hostCopies.find(value); copy != m_hostCopies.end())
+        if (!computed(value))
+            return Array{};
             return copy->second;
         auto [kept, added] = m_downloaded.try_emplace(value);
         if (added)
@@ -454,12 +511,16 @@ private:
             },
             step.op);
     }
+                else if constexpr (std::is_same_v<Desc, LaunchDesc>)
+                    prepared.nary = m_backend.prepareLaunch(desc, prepared.build.emplace());
 
     void runRow(const Row& row)
     {
         if (row.transfer) {
             Array& device = m_values[static_cast<std::size_t>(row.value)];
             if (const auto host = m_hostCopies.find(row.value); host != m_hostCopies.end())
+        if (row.step >= 0 && !skipped(row.step).empty())
+            return;
                 m_backend.copy(device, host->second);
             else
                 m_backend.copy(std::get<LoadStep>(m_plan.steps[static_cast<std::size_t>(row.step)].op).hostValue,
@@ -518,6 +579,8 @@ private:
         const double ms = m_timeline->elapsedMs(row.startMark, row.endMark);
         if (measured)
             row.samples.push_back(ms);
+        if (row.step >= 0 && !skipped(row.step).empty())
+            return;
     }
 
     template <typename Work> void guarded(const Row& row, Work work)
@@ -528,11 +591,34 @@ private:
             const int step = row.step;
             const SourceLocation location =
                 step >= 0 ? m_plan.steps[static_cast<std::size_t>(step)].location : SourceLocation{row.line, 1};
-            throw Failed{{location, row.name + ": " + error.message(), error.code(), row.name}};
+            const std::string* launch =
+                step >= 0 && !row.transfer ? launchName(m_plan.steps[static_cast<std::size_t>(step)]) : nullptr;
+            std::string message = (launch ? *launch : row.name) + ": " + error.message();
+            // A user's kernel that faults is found out at the next call that waits for the
+            // stream, which may belong to a later row: name the launch that ran before it.
+            if (!launch && error.code() == ErrorCode::DeviceLost)
+                if (const std::string* suspect = lastLaunchBefore(step))
+                    message += " (after the " + *suspect + ", the likely cause)";
+            throw Failed{{location, std::move(message), error.code(), row.name}};
+        }
+    }
+
+    // The last launch step at or before `step` in run order, else the last one of the plan.
+    const std::string* lastLaunchBefore(int step) const
+    {
+        const std::string* before = nullptr;
+        const std::string* last = nullptr;
+        for (std::size_t i = 0; i < m_plan.steps.size(); ++i) {
+            if (const std::string* launch = launchName(m_plan.steps[i])) {
+                last = launch;
+                if (step < 0 || static_cast<int>(i) <= step)
+                    before = launch;
+            }
         }
     }
 
     const Plan& m_plan;
+        return before ? before : last;
     Backend& m_backend;
     RunObserver& m_observer;
     bool m_onHost;
@@ -629,7 +715,8 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
     // With two backends the first is the reference of the second, row by matching step.
     auto finish = [&](const Row& row) {
         StepFigures figures = runs.back()->figures(row);
-        if (runs.size() == 2 && !row.transfer) {
+        if (runs.size() == 2 && !row.transfer && runs.front()->skipped(row.step).empty() &&
+            runs.back()->skipped(row.step).empty()) {
             for (const Row& reference : runs.front()->rows()) {
                 if (reference.transfer || reference.step != row.step)
                     continue;
@@ -710,10 +797,20 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
                 const Array array = backendRun->hostValue(sink.value);
                 if (array.numel() == 1)
                     values.push_back(scalarText(cpu, array));
+                if (!backendRun->computed(sink.value)) {
+                    if (plan.values[static_cast<std::size_t>(sink.value)].shape.numel() == 1)
+                        values.push_back("skipped");
+                    continue;
+                }
             }
             result.shownValues.push_back(std::move(values));
         } else if (sink.kind == Sink::Kind::Save) {
-            const Array array = runs.front()->hostValue(sink.value);
+            // The first backend that computed it (launch() results come from the GPU).
+            const auto saver = std::find_if(runs.begin(), runs.end(),
+                                            [&](const auto& backendRun) { return backendRun->computed(sink.value); });
+            if (saver == runs.end())
+                continue;
+            const Array array = (*saver)->hostValue(sink.value);
             try {
                 if (std::filesystem::path(sink.path).extension() == ".npy")
                     saveNpy(sink.path, array);
@@ -729,22 +826,50 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
             for (std::size_t i = 0; i < runs.size(); ++i) {
                 BackendRun& backendRun = *runs[i];
                 const Array x = backendRun.hostValue(sink.value);
-                const Array reference = backendRun.hostValue(sink.reference);
+            bool comparedAny = false;
+                const Array reference = referenceRun.hostValue(sink.reference);
                 const double error = bench::maxRelativeError(x, reference);
+                if (!backendRun.computed(sink.value))
+                    continue; // a launch() result: the backends that ran the launch compare it
+                // x from launch() is checked against the ref that ordinary ops computed on
+                // the CPU when the CPU ran them, else against this backend's own.
+                BackendRun& referenceRun = !runs.front()->computed(sink.value) && runs.front()->computed(sink.reference)
+                                               ? *runs.front()
+                                               : backendRun;
+                if (!referenceRun.computed(sink.reference))
+                    continue;
+                comparedAny = true;
                 check.maxRelError = std::isnan(error) ? error : std::max(check.maxRelError, error);
                 CheckDifference difference = compareElements(cpu, x, reference, sink.rtol, sink.atol);
                 difference.backend = backendRun.backend().name();
                 check.passed = check.passed && difference.outOfTolerance == 0;
-                keepDifference(i, backendRun.backend(), backendRun.value(sink.value), backendRun.value(sink.reference),
-                               difference, differenceLabel(sink.label, check.reference), sink);
+                if (&referenceRun != &backendRun) {
+                    check.referenceBackend = referenceRun.backend().name();
+                    keepDifference(i, cpu, x, reference, difference, differenceLabel(sink.label, check.reference),
+                                   sink);
+                } else {
+                    keepDifference(i, backendRun.backend(), backendRun.value(sink.value),
+                                   backendRun.value(sink.reference), difference,
+                                   differenceLabel(sink.label, check.reference), sink);
+                }
                 check.differences.push_back(std::move(difference));
             }
             result.checks.push_back(check);
         } else {
             CheckOutcome check{sink.label, {}, sink.location, runs.size() == 2, true, 0, sink.rtol, sink.atol};
+            check.compared = comparedAny;
+            if (!comparedAny)
+                result.notes.push_back("check(" + sink.label + ", ref=" + check.reference +
+                                       ") compared nothing: launch() runs on the GPU");
             if (check.compared) {
                 const Array gpu = runs[1]->hostValue(sink.value);
                 const Array reference = runs[0]->hostValue(sink.value);
+            if (check.compared && !(runs[0]->computed(sink.value) && runs[1]->computed(sink.value))) {
+                check.compared = false;
+                result.notes.push_back("check(" + sink.label + ") compared nothing: " + sink.label +
+                                       " comes from launch(), which runs on the GPU only; give ref= an array that "
+                                       "ordinary ops compute to check it against the CPU");
+            }
                 check.maxRelError = bench::maxRelativeError(gpu, reference);
                 CheckDifference difference = compareElements(cpu, gpu, reference, sink.rtol, sink.atol);
                 difference.backend = runs[1]->backend().name();

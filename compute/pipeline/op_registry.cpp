@@ -122,6 +122,27 @@ OpInfo inverseRealFft(std::string name, const std::string& forward)
             "fft"};
 }
 
+// launch(): a user's CUDA kernel as a step (wb/kernel_launch.h).
+OpInfo launchOp()
+{
+    return {
+        "launch",
+        {required("kernel", ParamType::String, "\"path.cu:name\": the file, beside the pipeline, and the kernel"),
+         optional("args", ParamType::Arguments, "()",
+                  "the kernel's arguments by position, then by name: arrays for pointers, numbers for scalars"),
+         optional("out", ParamType::String, "auto",
+                  "the pointer parameter whose array is the result; default: the only non-const one"),
+         optional("block", ParamType::Geometry, "256",
+                  "threads per block: n or (x, y[, z]), at most 1024; default (16, 16) for an image out"),
+         optional("grid", ParamType::Geometry, "auto", "blocks: n or (x, y[, z]); default: enough to cover out"),
+         optional("shared", ParamType::Int, "0", "bytes of dynamic shared memory per block, up to 227 KiB", 0, 232448),
+         optional("defines", ParamType::Defines, "()", "integer macros for the compiler: (TILE=16, ...)")},
+        false,
+        "the array bound to out, after the kernel ran on a copy of it",
+        "compiles a CUDA kernel with NVRTC and launches it on the GPU; the CPU skips it",
+        "kernels"};
+}
+
 std::vector<OpInfo> makeOps()
 {
     const std::string seedDoc = "random seed; default: the @seed directive, else 0";
@@ -392,6 +413,7 @@ std::vector<OpInfo> makeOps()
          "fails the run when the GPU result differs from the CPU's (or x from ref) by more than atol + "
          "rtol*|reference|",
          "sinks"},
+        launchOp(),
     };
 }
 
@@ -448,6 +470,9 @@ std::string_view name(ParamType type)
     case ParamType::Choice: return "choice";
     case ParamType::Size: return "size";
     case ParamType::Matrix: return "matrix";
+    case ParamType::Arguments: return "arguments";
+    case ParamType::Geometry: return "geometry";
+    case ParamType::Defines: return "defines";
     }
     return "?";
 }

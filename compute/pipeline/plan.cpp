@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include "launch_plan.h"
+
 #include <wb/error.h>
 #include <wb/op_registry.h>
 
@@ -232,6 +234,8 @@ private:
             return addStep(label, load(args), {}, at);
         if (f == "test_hang" || f == "test_gpu_fault" || f == "test_gpu_hang")
             return addStep(label, testStep(f, args), {}, at);
+        if (f == "launch")
+            return launch(label, *call, at);
         if (const auto creation = creationOp(f, args))
             return addStep(label, *creation, {}, at);
         if (const auto unaryCode = unaryElemOp(f))
@@ -674,6 +678,19 @@ private:
                  : f == "test_gpu_fault" ? Kind::DeviceFault
                                          : Kind::DeviceHang,
                  seconds ? numberOf(*seconds) : 0.0}};
+    }
+
+    // The launch's problems are diagnostics of their own, one per argument (launch_plan.h).
+    int launch(const std::string& label, const Call& call, SourceLocation at)
+    {
+        const LaunchLowering lowering{
+            [this](const Expression& argument) { return lowerNamed(argument); },
+            [this](int value) -> const PlanValue& { return m_plan.values[static_cast<std::size_t>(value)]; },
+            [this](const std::string& path) { return resolve(path); }};
+        std::optional<LoweredLaunch> lowered = lowerLaunch(call, at, lowering, m_plan.diagnostics);
+        if (!lowered)
+            throw Skipped{};
+        return addStep(label, std::move(lowered->desc), std::move(lowered->inputs), at);
     }
 
     LoadStep load(const BoundArguments& args) const

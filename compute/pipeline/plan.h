@@ -5,6 +5,7 @@
 
 #include <wb/backend.h>
 #include <wb/io.h>
+#include <wb/kernel_launch.h>
 #include <wb/ops.h>
 #include <wb/pipeline_run.h>
 
@@ -32,7 +33,7 @@ struct TestStep {
 using StepOp =
     std::variant<LoadStep, RandomDesc, MatmulDesc, FftDesc, FftShiftDesc, GaussianDesc, BoxDesc, MorphDesc, MedianDesc,
                  BilateralDesc, DerivativeDesc, LaplacianDesc, Conv2dDesc, GrayscaleDesc, ThresholdDesc, NormalizeDesc,
-                 ResizeDesc, ConvertDesc, ElementwiseDesc, ReduceDesc, TestStep>;
+                 ResizeDesc, ConvertDesc, ElementwiseDesc, ReduceDesc, TestStep, LaunchDesc>;
 
 struct PlanStep {
     std::string label{}; // the assigned name, or the expression's text for a nested call

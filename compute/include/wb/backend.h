@@ -20,6 +20,9 @@
 
 namespace wb {
 
+struct LaunchDesc; // wb/kernel_launch.h
+struct LaunchBuild;
+
 // Measures one interval of a backend's work: CUDA events on the backend's stream for the
 // GPU, a steady clock for the CPU.
 class Timer {
@@ -134,6 +137,14 @@ public:
     virtual std::unique_ptr<UnaryOp> prepareReduce(const ReduceDesc& desc) = 0;
     // Fills `out` (shape and dtype of desc) with random numbers.
     virtual void fillRandom(const RandomDesc& desc, Array& out) = 0;
+    // A user's kernel (launch() in pipelines): compiles desc.source for this backend's device
+    // (the disk cache first) and loads it; `build` says how (compile time, cache hit) and,
+    // when the source does not compile, holds the diagnostics (and InvalidArgument is
+    // thrown). run(inputs, out) takes the arrays of desc's Array arguments in order, copies
+    // the one bound to desc.outParam into `out` (and every other non-const one into a private
+    // copy), then launches on the backend's stream. Backends without a device throw
+    // Unsupported ("launch() runs on the GPU"), as this default does.
+    virtual std::unique_ptr<NaryOp> prepareLaunch(const LaunchDesc& desc, LaunchBuild& build);
 
     // Misbehaves as asked, synchronously: a GPU backend waits for its kernel, so a fault is
     // thrown from here (DeviceLost) and a hang never returns. Backends without a device

@@ -25,9 +25,16 @@ enum class ParamType {
     Choice,  // one of ParamInfo::choices
     Size,    // a window size: an integer literal n (n x n), or a tuple (w, h) of two
     Matrix,  // a matrix literal: a tuple of rows ((a, b), (c, d)), or one row (a, b, c); numbers only
+    // launch(): a tuple of arrays and numbers, positional first, then by name: (n, 2.0, x, y=y0)
+    Arguments,
+    // launch()'s block and grid: an integer, or a tuple of 1 to 3 integers or define names
+    Geometry,
+    // launch()'s defines: a tuple of NAME=integer, (TILE=16, UNROLL=4)
+    Defines,
 };
 
-// "array", "int", "float", "string", "dtype", "choice", "size", "matrix"
+// "array", "int", "float", "string", "dtype", "choice", "size", "matrix", "arguments", "geometry",
+// "defines"
 std::string_view name(ParamType type);
 
 struct ParamInfo {

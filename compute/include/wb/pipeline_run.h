@@ -11,6 +11,7 @@
 
 #include <wb/array.h>
 #include <wb/error.h>
+#include <wb/kernel_launch.h>
 #include <wb/ops.h>
 #include <wb/pipeline.h>
 
@@ -103,6 +104,13 @@ struct StepFigures {
     // ran in the first repetition: every array of the pipeline plus the step's workspaces.
     std::uint64_t peakDeviceBytes = 0;
     std::uint64_t peakHostBytes = 0;
+    // Why the step did not run on this backend ("launch() runs on the GPU", or "needs y:
+    // launch() runs on the GPU" for a step that uses a launch's result); empty when it ran.
+    // A skipped step has no samples (time.n == 0) and is compared with nothing.
+    std::string skipped{};
+    // launch() steps: how the kernel was compiled and loaded (compile time, cache hit),
+    // apart from the run time above; once per run, in the untimed prepare.
+    std::optional<LaunchBuild> build{};
 };
 
 // Where one check's x and reference differ, on one backend (docs/pipeline-language.md,
@@ -132,6 +140,9 @@ struct CheckOutcome {
     double rtol = 0;
     double atol = 0;
     std::vector<CheckDifference> differences{}; // empty when nothing was compared
+    // check(x, ref=r) where x comes from launch(): the backend whose r every run's x was
+    // compared with ("cpu" when the CPU computed r); empty: each backend's x with its own r.
+    std::string referenceBackend{};
 };
 
 // One configuration of a tuning run (@tune; docs/pipeline-language.md, "Tuning").
@@ -161,6 +172,9 @@ struct RunError {
     std::string message{};
     ErrorCode code = ErrorCode::Internal; // DeviceLost: the GPU's context is unusable, end the process
     std::string step{};                   // the row that failed; empty when no step was running
+    // A launch() whose kernel did not compile: the compiler's messages, at the kernel
+    // file's lines (the error's location is the launch() call).
+    std::vector<KernelDiagnostic> kernelDiagnostics{};
 };
 
 struct RunResult {
