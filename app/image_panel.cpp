@@ -34,6 +34,7 @@ ImagePanel::ImagePanel(QWidget* parent)
     m_colormap->addItem(tr("Viridis"), static_cast<int>(widgets::Colormap::Viridis));
     m_colormap->addItem(tr("Magma"), static_cast<int>(widgets::Colormap::Magma));
     m_colormap->addItem(tr("Gray"), static_cast<int>(widgets::Colormap::Gray));
+    m_colormap->addItem(tr("Heat"), static_cast<int>(widgets::Colormap::Heat));
     m_colormap->setToolTip(tr("Colormap for float, integer and complex data (8-bit pictures show as they are)"));
     m_log->setToolTip(tr("Map log(1 + value): for spectra and other data that span decades"));
     m_part->addItem(tr("Magnitude"), static_cast<int>(widgets::ImageData::Part::Magnitude));
@@ -106,6 +107,19 @@ QString ImagePanel::message() const { return m_stack->currentWidget() == m_messa
 void ImagePanel::showImages(const widgets::ImageData& image, const std::optional<widgets::ImageData>& compare,
                             const QString& caption)
 {
+    // A check's difference |x - ref| comes in Heat with its colour scale, so that the worst
+    // places stand out and read as numbers; the colormap chosen before comes back after it.
+    const bool difference = isDifference(image.name);
+    if (difference != m_showsDifference) {
+        const QSignalBlocker block(m_colormap);
+        if (difference) {
+            m_colormapBeforeDifference = m_colormap->currentIndex();
+            m_colormap->setCurrentIndex(m_colormap->findData(static_cast<int>(widgets::Colormap::Heat)));
+        } else {
+            m_colormap->setCurrentIndex(m_colormapBeforeDifference);
+        }
+        m_showsDifference = difference;
+    }
     m_image = image;
     const bool complex = isComplex(image.dtype) || (compare && isComplex(compare->dtype));
     m_part->setEnabled(complex);
@@ -115,6 +129,11 @@ void ImagePanel::showImages(const widgets::ImageData& image, const std::optional
     m_caption->setText(caption);
     m_stack->setCurrentWidget(m_view);
     m_view->fitToWindow();
+}
+
+bool ImagePanel::isDifference(const QString& name)
+{
+    return name.size() > 2 && name.startsWith(QLatin1Char('|')) && name.endsWith(QLatin1Char('|'));
 }
 
 bool ImagePanel::showsImage() const { return m_stack->currentWidget() == m_view; }
@@ -127,6 +146,7 @@ void ImagePanel::applyOptions()
     options.colormap = static_cast<widgets::Colormap>(m_colormap->currentData().toInt());
     options.logScale = m_log->isChecked();
     options.complexPart = static_cast<widgets::ImageData::Part>(m_part->currentData().toInt());
+    options.colorScale = m_showsDifference;
     m_view->setRenderOptions(options);
 }
 

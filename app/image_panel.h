@@ -46,6 +46,9 @@ public:
     void showImages(const widgets::ImageData& image, const std::optional<widgets::ImageData>& compare,
                     const QString& caption);
     bool showsImage() const;
+    // A check's difference array, "|x - ref|" or "|x gpu - cpu|" (wb::pipeline::CheckDifference):
+    // shown in the Heat colormap with a colour scale.
+    static bool isDifference(const QString& name);
     const widgets::ImageData& image() const { return m_image; }
     QString caption() const;
 
@@ -73,6 +76,8 @@ private:
     QLabel* m_pixel;
     QList<CompareChoice> m_choices;
     widgets::ImageData m_image;
+    bool m_showsDifference = false;
+    int m_colormapBeforeDifference = 0;
 };
 
 } // namespace wb::app

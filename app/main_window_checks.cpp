@@ -126,6 +126,13 @@ void MainWindow::rebuildProblems()
                 item->setData(0, Qt::UserRole, line);
                 item->setData(0, Qt::UserRole + 1, column);
                 item->setData(0, Qt::UserRole + 2, document->id());
+                // A failed check's: the difference array a double click shows.
+                const QString difference = diagnostic.value(QStringLiteral("difference")).toString();
+                if (!difference.isEmpty()) {
+                    item->setData(0, Qt::UserRole + 4, difference);
+                    item->setData(0, Qt::UserRole + 5, diagnostic.value(QStringLiteral("backend")).toString());
+                    item->setData(0, Qt::UserRole + 6, diagnostic.value(QStringLiteral("run")).toInt(-1));
+                }
                 if (!own) {
                     // A header: relative to the kernel's folder when the engine named it so.
                     const QString path = QFileInfo(file).isAbsolute() || document->isUntitled()
@@ -165,6 +172,14 @@ void MainWindow::onProblemActivated(QTreeWidgetItem* item)
         if (document->id() == id) {
             setActiveDocument(document);
             document->editor()->goTo(item->data(0, Qt::UserRole).toInt(), item->data(0, Qt::UserRole + 1).toInt());
+            const QString difference = item->data(0, Qt::UserRole + 4).toString();
+            const int run = item->data(0, Qt::UserRole + 6).toInt();
+            if (!difference.isEmpty() && run >= 0 && run < m_runs.size()) {
+                showValue(run, difference, item->data(0, Qt::UserRole + 5).toString());
+                if (QDockWidget* images = dock(QStringLiteral("ImagesDock"))) {
+                    images->raise();
+                }
+            }
             return;
         }
     }

@@ -126,7 +126,7 @@ void MainWindow::showValue(int run, const QString& step, const QString& backend)
     for (const QString& other : entry.backends) {
         if (other != backend) {
             choices.append({tr("%1 on %2").arg(step, other), step, other});
-            preferred = 1;
+            preferred = ImagePanel::isDifference(step) ? 0 : 1; // a difference alone, in its own colours
         }
     }
     QStringList values;

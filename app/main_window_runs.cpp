@@ -76,6 +76,74 @@ QString runFailureText(const QJsonObject& error)
     return text;
 }
 
+// An element of a check's difference as the record gives it: a number, [re, im], or null.
+QString elementText(const QJsonValue& value)
+{
+    if (value.isArray()) {
+        const QJsonArray parts = value.toArray();
+        return QStringLiteral("(%1%2%3j)")
+            .arg(parts.at(0).toDouble(), 0, 'g', 6)
+            .arg(parts.at(1).toDouble() < 0 ? QStringLiteral("-") : QStringLiteral("+"))
+            .arg(std::abs(parts.at(1).toDouble()), 0, 'g', 6);
+    }
+    return value.isDouble() ? QString::number(value.toDouble(), 'g', 6) : QObject::tr("not finite");
+}
+
+// One Problems entry per failed check and backend, at the check's line, naming how many
+// elements are out of tolerance and where the largest difference is; "difference",
+// "backend" and "run" say which difference array a double click shows.
+QJsonArray checkProblems(const QJsonObject& record, int run)
+{
+    QJsonArray problems;
+    for (const QJsonValue& value : record.value(QStringLiteral("checks")).toArray()) {
+        const QJsonObject check = value.toObject();
+        if (check.value(QStringLiteral("passed")).toBool(true)) {
+            continue;
+        }
+        const QString name = check.value(QStringLiteral("name")).toString();
+        const QString reference = check.value(QStringLiteral("reference")).toString();
+        for (const QJsonValue& each : check.value(QStringLiteral("differences")).toArray()) {
+            const QJsonObject difference = each.toObject();
+            const qint64 out = difference.value(QStringLiteral("out_of_tolerance")).toInteger();
+            if (out == 0) {
+                continue; // this backend passed; another one failed
+            }
+            const QString backend = difference.value(QStringLiteral("backend")).toString();
+            QStringList index;
+            for (const QJsonValue& i : difference.value(QStringLiteral("max_index")).toArray()) {
+                index.append(QString::number(i.toInteger()));
+            }
+            const QString label = difference.value(QStringLiteral("label")).toString();
+            QString message =
+                (reference.isEmpty() ? QObject::tr("check %1 failed on %2 against the first backend").arg(name, backend)
+                                     : QObject::tr("check %1 against %2 failed on %3").arg(name, reference, backend)) +
+                QObject::tr(": %1 of %2 elements out of tolerance (rtol %3, atol %4); the largest difference, %5, is "
+                            "at (%6): %7 against %8")
+                    .arg(out)
+                    .arg(difference.value(QStringLiteral("elements")).toInteger())
+                    .arg(check.value(QStringLiteral("rtol")).toDouble())
+                    .arg(check.value(QStringLiteral("atol")).toDouble())
+                    .arg(elementText(difference.value(QStringLiteral("max_abs_error"))),
+                         index.join(QStringLiteral(", ")), elementText(difference.value(QStringLiteral("value"))),
+                         elementText(difference.value(QStringLiteral("reference"))));
+            if (!label.isEmpty()) {
+                message += QObject::tr(" (double-click to see %1)").arg(label);
+            }
+            problems.append(QJsonObject{
+                {QStringLiteral("line"), check.value(QStringLiteral("line")).toInt(1)},
+                {QStringLiteral("column"), check.value(QStringLiteral("column")).toInt(1)},
+                {QStringLiteral("length"), 1},
+                {QStringLiteral("severity"), QStringLiteral("error")},
+                {QStringLiteral("message"), message},
+                {QStringLiteral("difference"), label},
+                {QStringLiteral("backend"), backend},
+                {QStringLiteral("run"), run},
+            });
+        }
+    }
+    return problems;
+}
+
 } // namespace
 
 void MainWindow::setBackends(Backends choice)
@@ -359,6 +427,12 @@ void MainWindow::onRunReply(const QJsonObject& reply)
                                   .arg(check.value(QStringLiteral("line")).toInt())
                                   .arg(check.value(QStringLiteral("max_rel_error")).toDouble(), 0, 'e', 1));
             }
+        }
+        if (entry->document != nullptr) {
+            for (const QJsonValue& problem : checkProblems(record, m_liveRun)) {
+                m_checks[entry->document].runDiagnostics.append(problem);
+            }
+            applyDiagnostics(entry->document);
         }
         finishLiveRun(RunStatus::ChecksFailed,
                       tr("Check failed: %1").arg(failed.join(QStringLiteral(", "))) + noteText);

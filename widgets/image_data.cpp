@@ -166,6 +166,13 @@ QRgb colormapColor(Colormap map, double t)
     }
     case Colormap::Viridis: return interpolate(kViridis, t);
     case Colormap::Magma: return interpolate(kMagma, t);
+    case Colormap::Heat: {
+        // matplotlib's "hot": red rises first, then green, then blue.
+        auto ramp = [t](double from, double to) {
+            return static_cast<int>(std::lround(std::clamp((t - from) / (to - from), 0.0, 1.0) * 255));
+        };
+        return qRgb(ramp(0.0, 0.365), ramp(0.365, 0.746), ramp(0.746, 1.0));
+    }
     }
     return qRgb(0, 0, 0);
 }
@@ -211,6 +218,7 @@ Rendered render(const ImageData& data, const RenderOptions& options)
         low = high = 0;
     out.low = options.low.value_or(low);
     out.high = options.high.value_or(high);
+    out.colormapped = true;
     const double span = out.high > out.low ? out.high - out.low : 1.0;
     out.image = QImage(w, h, QImage::Format_RGB32);
     for (int y = 0; y < h; ++y) {

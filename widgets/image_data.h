@@ -32,7 +32,9 @@ struct ImageData {
     double value(int x, int y, int channel = 0, Part part = Part::Magnitude) const;
 };
 
-enum class Colormap { Gray, Viridis, Magma };
+// Heat: black through red and yellow to white (matplotlib's "hot"), for magnitudes such as a
+// check's difference |x - ref|, where the largest values should stand out.
+enum class Colormap { Gray, Viridis, Magma, Heat };
 
 struct RenderOptions {
     Colormap colormap = Colormap::Viridis;
@@ -40,12 +42,14 @@ struct RenderOptions {
     ImageData::Part complexPart = ImageData::Part::Magnitude;
     std::optional<double> low;  // the value mapped to the colormap's first colour; default min
     std::optional<double> high; // ... and to its last; default max
+    bool colorScale = false;    // ImageView draws the colormap's bar with low and high beside the image
 };
 
 struct Rendered {
     QImage image;
     double low = 0; // the range the colours span (after log, when logScale)
     double high = 0;
+    bool colormapped = false; // through the colormap (false for pictures shown as they are)
 };
 
 // u8 and u16 with 1, 3 or 4 channels are shown as the picture they are (u16 scaled to 8

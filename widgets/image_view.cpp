@@ -88,7 +88,11 @@ void ImageView::zoomBy(double factor, QPointF around)
 
 void ImageView::rerender()
 {
-    m_rendered = widgets::render(m_image, m_options).image;
+    Rendered rendered = widgets::render(m_image, m_options);
+    m_rendered = rendered.image;
+    m_scale.reset();
+    if (m_options.colorScale && rendered.colormapped)
+        m_scale = Rendered{QImage(), rendered.low, rendered.high, true};
     m_renderedCompare = m_compare ? widgets::render(*m_compare, m_options).image : QImage();
 }
 
@@ -106,6 +110,7 @@ void ImageView::paintEvent(QPaintEvent*)
     const QRectF target(m_offset, QSizeF(m_rendered.width() * m_zoom, m_rendered.height() * m_zoom));
     if (!m_compare) {
         painter.drawImage(target, m_rendered);
+        drawColorScale(painter);
         return;
     }
     const double split = width() * m_divider;
@@ -126,6 +131,28 @@ void ImageView::paintEvent(QPaintEvent*)
     const QString right = m_compare->name + (m_compare->source.isEmpty() ? "" : " (" + m_compare->source + ")");
     painter.drawText(QRectF(6, 4, split - 12, 20), Qt::AlignLeft | Qt::AlignVCenter, left);
     painter.drawText(QRectF(split + 6, 4, width() - split - 12, 20), Qt::AlignRight | Qt::AlignVCenter, right);
+}
+
+// A vertical bar of the colormap at the right edge, high at the top, with both ends' values,
+// so that a colour can be read as a number.
+void ImageView::drawColorScale(QPainter& painter) const
+{
+    if (!m_scale)
+        return;
+    const int barHeight = std::max(40, height() * 3 / 5);
+    const QRect bar(width() - 22, (height() - barHeight) / 2, 12, barHeight);
+    for (int y = 0; y < bar.height(); ++y) {
+        const double t = 1.0 - y / std::max(1.0, bar.height() - 1.0);
+        painter.setPen(QColor(colormapColor(m_options.colormap, t)));
+        painter.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
+    }
+    painter.setPen(QColor(220, 220, 220));
+    painter.drawRect(bar.adjusted(0, 0, -1, -1));
+    const QRectF labels(0, 0, bar.left() - 4, 16);
+    painter.drawText(labels.translated(0, bar.top() - 2), Qt::AlignRight | Qt::AlignTop,
+                     QString::number(m_scale->high, 'g', 4));
+    painter.drawText(labels.translated(0, bar.bottom() - 14), Qt::AlignRight | Qt::AlignBottom,
+                     QString::number(m_scale->low, 'g', 4));
 }
 
 void ImageView::resizeEvent(QResizeEvent*)

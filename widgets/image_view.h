@@ -8,6 +8,7 @@
 #include "image_data.h"
 
 #include <QPointF>
+#include <QRectF>
 #include <QWidget>
 
 #include <optional>
@@ -26,6 +27,9 @@ public:
     bool comparing() const { return m_compare.has_value(); }
     void setRenderOptions(const RenderOptions& options);
     const RenderOptions& renderOptions() const { return m_options; }
+    // With RenderOptions::colorScale and a colormapped image: the range its bar spans
+    // (`image` is empty); nullopt when no scale is drawn.
+    const std::optional<Rendered>& colorScale() const { return m_scale; }
 
     double zoom() const { return m_zoom; }
     // The divider's place as a fraction of the width, in (0, 1).
@@ -59,11 +63,13 @@ private:
     void rerender();
     bool nearDivider(QPointF position) const;
     void reportPixel(QPointF position);
+    void drawColorScale(QPainter& painter) const;
 
     ImageData m_image;
     std::optional<ImageData> m_compare;
     RenderOptions m_options;
     QImage m_rendered;
+    std::optional<Rendered> m_scale; // the range of the colours, while a colour scale is drawn
     QImage m_renderedCompare;
     double m_zoom = 1.0;
     QPointF m_offset; // widget position of image pixel (0, 0)

@@ -45,6 +45,7 @@
 #include <QTest>
 #include <QTreeWidget>
 
+#include <algorithm>
 #include <csignal>
 #include <functional>
 #include <memory>
@@ -916,6 +917,63 @@ __global__ void blockSum(const float* in, float* out, int n)
         QVERIFY(next >= 0);
         QVERIFY2(window->runs().at(next).status == MainWindow::RunStatus::Succeeded,
                  qPrintable(window->runs().at(next).message));
+        QVERIFY(window->close());
+    }
+
+    // A check that fails on purpose (a 3x3 box against a 5x5 one): one problem at the
+    // check's line says where the largest difference is; activating it shows |b3 - b5| in
+    // Images in the Heat colormap with its colour scale.
+    void aFailedChecksProblemShowsItsDifferenceImage()
+    {
+        auto window = makeWindow();
+        QVERIFY(ready(*window));
+        Document* document = documentWith(*window, QStringLiteral("@backends cpu\n@repeat 1\n"
+                                                                  "x = rand(40, 64, seed=1)\n"
+                                                                  "b3 = box(x, 3)\nb5 = box(x, 5)\n"
+                                                                  "check(b3, ref=b5, atol=0.05)\n"));
+        const int run = runToEnd(*window);
+        QVERIFY(run >= 0);
+        QCOMPARE(window->runs().at(run).status, MainWindow::RunStatus::ChecksFailed);
+        QTreeWidget* problems = window->problemsView();
+        QCOMPARE(problems->topLevelItemCount(), 1);
+        QTreeWidgetItem* item = problems->topLevelItem(0);
+        QVERIFY2(item->text(0).endsWith(QLatin1String(":6:1")), qPrintable(item->text(0)));
+        QVERIFY2(item->text(1).startsWith(QLatin1String("check b3 against b5 failed on cpu: ")),
+                 qPrintable(item->text(1)));
+        QVERIFY2(item->text(1).contains(QLatin1String("elements out of tolerance (rtol 0.001, atol 0.05)")),
+                 qPrintable(item->text(1)));
+        QVERIFY2(item->text(1).endsWith(QLatin1String("(double-click to see |b3 - b5|)")), qPrintable(item->text(1)));
+        QCOMPARE(document->editor()->diagnostics().size(), 1);
+
+        QSignalSpy shown(window.get(), &MainWindow::imagesShown);
+        emit problems->itemActivated(item, 0);
+        QCOMPARE(document->editor()->cursorLineColumn(), (std::pair<int, int>{6, 1}));
+        QVERIFY(waitFor([&] { return !shown.isEmpty(); }, kStartMs));
+        wb::app::ImagePanel* images = window->imagePanel();
+        QVERIFY2(images->showsImage(), qPrintable(images->message()));
+        QCOMPARE(images->image().name, QStringLiteral("|b3 - b5|"));
+        QCOMPARE(images->image().shape, (QList<qint64>{40, 64}));
+        QCOMPARE(images->image().dtype, wb::DType::F32);
+        QVERIFY(!images->view()->comparing());
+        QCOMPARE(images->view()->renderOptions().colormap, wb::widgets::Colormap::Heat);
+        QVERIFY(images->view()->colorScale().has_value());
+        // The scale spans the differences, from about 0 up to the largest one.
+        double largest = 0;
+        for (int y = 0; y < 40; ++y) {
+            for (int x = 0; x < 64; ++x) {
+                largest = std::max(largest, images->image().value(x, y));
+            }
+        }
+        QVERIFY(largest > 0.05);
+        QCOMPARE(images->view()->colorScale()->high, largest);
+
+        // Another step comes back in the colormap chosen before, without a scale.
+        shown.clear();
+        window->selectStep(rowOfStep(*window->stepsModel(), QStringLiteral("b3")));
+        QVERIFY(waitFor([&] { return !shown.isEmpty(); }, kStartMs));
+        QCOMPARE(images->image().name, QStringLiteral("b3"));
+        QCOMPARE(images->view()->renderOptions().colormap, wb::widgets::Colormap::Viridis);
+        QVERIFY(!images->view()->colorScale().has_value());
         QVERIFY(window->close());
     }
 

@@ -74,6 +74,37 @@ private slots:
         QCOMPARE(colormapColor(Colormap::Viridis, 1), qRgb(253, 231, 37));
     }
 
+    void heatMapAndItsColourScale()
+    {
+        QCOMPARE(colormapColor(Colormap::Heat, 0), qRgb(0, 0, 0));
+        QCOMPARE(colormapColor(Colormap::Heat, 0.365), qRgb(255, 0, 0));
+        QCOMPARE(colormapColor(Colormap::Heat, 0.746), qRgb(255, 255, 0));
+        QCOMPARE(colormapColor(Colormap::Heat, 1), qRgb(255, 255, 255));
+
+        ImageView view;
+        view.resize(200, 120);
+        RenderOptions options;
+        options.colormap = Colormap::Heat;
+        view.setRenderOptions(options);
+        view.setImage(ramp());
+        QVERIFY(!view.colorScale()); // not asked for
+        options.colorScale = true;
+        view.setRenderOptions(options);
+        QVERIFY(view.colorScale());
+        QCOMPARE(view.colorScale()->low, 0.0);
+        QCOMPARE(view.colorScale()->high, 7.0);
+        // The bar at the right edge: the highest colour at its top, the lowest at its bottom.
+        const QImage shot = view.grab().toImage();
+        const int barHeight = 120 * 3 / 5;
+        const int top = (120 - barHeight) / 2;
+        const double step = 1.0 / (barHeight - 1); // one row of the bar, inside its outline
+        QCOMPARE(shot.pixel(200 - 16, top + 1), colormapColor(Colormap::Heat, 1 - step));
+        QCOMPARE(shot.pixel(200 - 16, top + barHeight - 2), colormapColor(Colormap::Heat, step));
+        // A picture shows as it is: no colours to read, no scale.
+        view.setImage(makeImage<std::uint8_t>(DType::U8, {1, 2}, {0, 255}));
+        QVERIFY(!view.colorScale());
+    }
+
     void nanIsMagenta()
     {
         const ImageData data = makeImage<float>(DType::F32, {1, 2}, {NAN, 1});
