@@ -150,7 +150,7 @@ void ImagePanel::applyOptions()
     m_view->setRenderOptions(options);
 }
 
-void ImagePanel::setCompareChoices(const QList<CompareChoice>& choices, int preferred)
+void ImagePanel::setCompareChoices(const QList<CompareChoice>& choices, int preferred, bool carryOver)
 {
     const QString previous = m_compare->currentText();
     int current = preferred;
@@ -162,7 +162,7 @@ void ImagePanel::setCompareChoices(const QList<CompareChoice>& choices, int pref
         }
         m_choices = choices;
         // A user's choice of another value carries over to the next step selected.
-        for (int i = 1; i < choices.size(); ++i) {
+        for (int i = 1; carryOver && i < choices.size(); ++i) {
             if (choices[i].label == previous && choices[i].backend.isEmpty()) {
                 current = i;
             }

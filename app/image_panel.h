@@ -53,8 +53,8 @@ public:
     QString caption() const;
 
     // The "Compare with" list; the first entry should be "nothing". Keeps the entry of the
-    // same label selected when it is still offered, else selects `preferred`.
-    void setCompareChoices(const QList<CompareChoice>& choices, int preferred = 0);
+    // same label selected when it is still offered and `carryOver`, else selects `preferred`.
+    void setCompareChoices(const QList<CompareChoice>& choices, int preferred = 0, bool carryOver = true);
     CompareChoice currentCompare() const;
     void setCurrentCompare(int index);
     int compareCount() const;

@@ -126,7 +126,7 @@ void MainWindow::showValue(int run, const QString& step, const QString& backend)
     for (const QString& other : entry.backends) {
         if (other != backend) {
             choices.append({tr("%1 on %2").arg(step, other), step, other});
-            preferred = ImagePanel::isDifference(step) ? 0 : 1; // a difference alone, in its own colours
+            preferred = 1;
         }
     }
     QStringList values;
@@ -142,7 +142,9 @@ void MainWindow::showValue(int run, const QString& step, const QString& backend)
             choices.append({value, value, {}});
         }
     }
-    m_images->setCompareChoices(choices, preferred);
+    // A check's difference comes alone, in its own colours; another can be chosen beside it.
+    const bool difference = ImagePanel::isDifference(step);
+    m_images->setCompareChoices(choices, difference ? 0 : preferred, !difference);
     fetchShown();
 }
 

@@ -140,6 +140,9 @@ bool ScreenshotSession::run(QString* error)
     }
     m_window.restoreState(layout);
     disconnect(connection);
+    if (entry.status == MainWindow::RunStatus::ChecksFailed && !checkDifference(error)) {
+        return false;
+    }
 
     // 3. An editor with a diagnostic: the sample, with an op misspelt (not saved).
     m_window.setActiveDocument(document);
@@ -181,6 +184,33 @@ bool ScreenshotSession::run(QString* error)
         }
     }
     return kernelEditor(error);
+}
+
+bool ScreenshotSession::checkDifference(QString* error)
+{
+    // 2b. A failed check's problem activated, as a double click does: its difference shown.
+    QTreeWidget* problems = m_window.problemsView();
+    QTreeWidgetItem* failed = nullptr;
+    for (int i = 0; i < problems->topLevelItemCount() && failed == nullptr; ++i) {
+        if (!problems->topLevelItem(i)->data(0, Qt::UserRole + 4).toString().isEmpty()) {
+            failed = problems->topLevelItem(i);
+        }
+    }
+    if (failed == nullptr) {
+        *error = QStringLiteral("a check failed but the Problems dock offers no difference to show");
+        return false;
+    }
+    bool shown = false;
+    const auto connection = connect(&m_window, &MainWindow::imagesShown, this, [&] { shown = true; });
+    emit problems->itemActivated(failed, 0);
+    const bool came = waitFor([&] { return shown && m_window.imagePanel()->showsImage(); }, kStepMs);
+    disconnect(connection);
+    if (!came) {
+        *error = QStringLiteral("the check's difference was not shown: %1").arg(m_window.imagePanel()->message());
+        return false;
+    }
+    m_window.dock(QStringLiteral("ProblemsDock"))->raise();
+    return grab(QStringLiteral("check-difference.png"), &m_window, error);
 }
 
 bool ScreenshotSession::kernelEditor(QString* error)

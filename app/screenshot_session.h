@@ -6,6 +6,8 @@
 //   workbench-run.png     SAMPLE run on the engine's backends: the steps table, the timing
 //                         plot and an output in the Images dock
 //   image-compare.png     the Images dock comparing the run's input with an output
+//   check-difference.png  only when a check of SAMPLE fails: its Problems entry activated,
+//                         the difference |x - ref| in the Images dock with its colour scale
 //   editor-diagnostic.png SAMPLE edited (not saved) to misspell an op: the squiggle, the
 //                         margin marker and the Problems dock
 //   kernel-editor.png     resources/kernels/saxpy.cu (beside SAMPLE's folder) compiled, then
@@ -37,6 +39,7 @@ public:
 private:
     bool grab(const QString& name, QWidget* widget, QString* error);
     bool kernelEditor(QString* error);
+    bool checkDifference(QString* error);
 
     MainWindow& m_window;
     QString m_folder;

@@ -131,6 +131,7 @@ void ImageView::paintEvent(QPaintEvent*)
     const QString right = m_compare->name + (m_compare->source.isEmpty() ? "" : " (" + m_compare->source + ")");
     painter.drawText(QRectF(6, 4, split - 12, 20), Qt::AlignLeft | Qt::AlignVCenter, left);
     painter.drawText(QRectF(split + 6, 4, width() - split - 12, 20), Qt::AlignRight | Qt::AlignVCenter, right);
+    drawColorScale(painter);
 }
 
 // A vertical bar of the colormap at the right edge, high at the top, with both ends' values,
