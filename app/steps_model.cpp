@@ -21,9 +21,22 @@ QString error(double value) { return QString::number(value, 'e', 1); }
 
 QString describeTimes(const widgets::StepFigures& f)
 {
-    return QStringLiteral("%1: median %2 ms, min %3 ms, max %4 ms over %5 repetitions")
-        .arg(f.backend, ms(f.medianMs), ms(f.minMs), ms(f.maxMs))
-        .arg(f.n);
+    if (!f.skipped.isEmpty())
+        return QStringLiteral("%1: skipped, %2").arg(f.backend, f.skipped);
+    QString text = QStringLiteral("%1: median %2 ms, min %3 ms, max %4 ms over %5 repetitions")
+                       .arg(f.backend, ms(f.medianMs), ms(f.minMs), ms(f.maxMs))
+                       .arg(f.n);
+    if (f.compileMs)
+        text += QStringLiteral("\nkernel %1 in %2 ms, not counted in the times")
+                    .arg(f.cacheHit ? QStringLiteral("read from the disk cache") : QStringLiteral("compiled"),
+                         ms(*f.compileMs));
+    return text;
+}
+
+// A row's time on one backend, or why it did not run there.
+QString timeCell(const widgets::StepFigures& f)
+{
+    return f.skipped.isEmpty() ? ms(f.medianMs) : QStringLiteral("skipped");
 }
 
 QString csvField(const QString& text)
@@ -234,10 +247,10 @@ QVariant StepsModel::display(const Row& row, int column) const
     case LineColumn: return row.line;
     case StepColumn: return row.any().displayName();
     case ShapeColumn: return m_shapes.value(row.valueName());
-    case CpuMsColumn: return row.cpu ? ms(row.cpu->medianMs) : QString();
-    case GpuMsColumn: return row.gpu ? ms(row.gpu->medianMs) : QString();
+    case CpuMsColumn: return row.cpu ? timeCell(*row.cpu) : QString();
+    case GpuMsColumn: return row.gpu ? timeCell(*row.gpu) : QString();
     case SpeedupColumn:
-        if (!row.gpu || !row.cpu) {
+        if (!row.gpu || !row.cpu || !row.cpu->skipped.isEmpty()) {
             return QString();
         }
         if (row.gpu->speedup) {
@@ -282,7 +295,7 @@ QString StepsModel::toolTip(const Row& row, int column) const
     case CpuMsColumn: return row.cpu ? describeTimes(*row.cpu) : QString();
     case GpuMsColumn: return row.gpu ? describeTimes(*row.gpu) : QString();
     case SpeedupColumn:
-        if (row.gpu && row.cpu && !row.gpu->speedup) {
+        if (row.gpu && row.cpu && row.cpu->skipped.isEmpty() && !row.gpu->speedup) {
             if (!row.gpu->tolerance) {
                 return tr("The backends compute different numbers by design (randn): no speedup is claimed");
             }

@@ -85,6 +85,10 @@ std::optional<StepFigures> StepFigures::fromJson(const QJsonObject& object, QStr
         row.speedup.reset();
     row.peakDeviceBytes = object.value(QLatin1String("peak_device_bytes")).toInteger();
     row.peakHostBytes = object.value(QLatin1String("peak_host_bytes")).toInteger();
+    row.skipped = object.value(QLatin1String("skipped")).toString();
+    const QJsonObject build = object.value(QLatin1String("build")).toObject();
+    row.compileMs = optionalNumber(build, "compile_ms");
+    row.cacheHit = build.value(QLatin1String("cache_hit")).toBool();
     return row;
 }
 

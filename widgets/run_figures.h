@@ -36,6 +36,12 @@ struct StepFigures {
     std::optional<double> speedup;     // first backend's median / this one's; verified rows only
     qint64 peakDeviceBytes = 0;
     qint64 peakHostBytes = 0;
+    // Why the step did not run on this backend ("launch() runs on the GPU"); empty when it ran.
+    QString skipped;
+    // launch() steps: the kernel's compile (or disk-cache read) time and whether it was a
+    // cache hit, never part of medianMs; compileMs is missing for other steps.
+    std::optional<double> compileMs;
+    bool cacheHit = false;
 
     // Reads one `steps` entry or a `step_finished` event (extra fields such as `run`,
     // `type` and `sent_us` are ignored). Needs step, backend and median_ms; the other

@@ -219,6 +219,52 @@ TEST_F(EngineOnGpu, AKernelFaultSendsTheErrorAndTheReplyThenExitsDeviceLost)
     expectAFreshEngineRunsOnTheGpu(dir);
 }
 
+// A user's kernel that writes far past its array: the run's error names the launch, the
+// engine exits as for any lost device, and a fresh engine launches a kernel that works.
+TEST_F(EngineOnGpu, ALaunchThatFaultsNamesTheLaunchAndAFreshEngineLaunchesAgain)
+{
+    TempDir dir;
+    dir.write("fault.cu",
+              "extern \"C\" __global__ void bad_write(float* out)\n{\n"
+              "    out[(1ull << 40) + threadIdx.x] = 1.0f; // 4 TiB past the array: nothing is mapped\n}\n");
+    dir.write("scale.cu", "extern \"C\" __global__ void scale(int n, float a, float* x)\n{\n"
+                          "    const int i = blockIdx.x * blockDim.x + threadIdx.x;\n    if (i < n) x[i] *= a;\n}\n");
+    EngineProcess engine = start(dir);
+    EngineClient& client = engine.client();
+    client.hello();
+    json faulting = runRequest(1, "a = zeros(256)\nb = launch(\"fault.cu:bad_write\", args=(a))\n",
+                               {{"backends", {"gpu"}}, {"repeat", 1}, {"warmup", 1}});
+    faulting["directory"] = dir.path().string();
+    client.send(faulting);
+    const std::vector<json> frames = client.until(1);
+    const std::vector<std::string> names = eventNames(frames);
+    ASSERT_GE(names.size(), 3u);
+    EXPECT_EQ(names[names.size() - 2], "error");
+    const json& error = frames[frames.size() - 3];
+    EXPECT_EQ(error["code"], "DeviceLost") << error.dump();
+    EXPECT_EQ(error["step"], "b");
+    EXPECT_EQ(error["line"], 2);
+    const std::string message = error["message"].get<std::string>();
+    EXPECT_TRUE(contains(message, "launch of bad_write (fault.cu) at 2:5: ")) << message;
+    EXPECT_FALSE(frames.back()["ok"].get<bool>());
+    EXPECT_EQ(engine.exitCode(), engine::kEngineExitDeviceLost) << engine.standardError();
+
+    EngineProcess fresh = start(dir);
+    EngineClient& again = fresh.client();
+    again.hello();
+    json working = runRequest(2,
+                              "x = rand(1000, seed=1)\ny = launch(\"scale.cu:scale\", args=(1000, 3.0, x))\n"
+                              "check(y, ref=3.0 * x, rtol=1e-6)\n",
+                              {{"backends", {"cpu", "gpu"}}});
+    working["directory"] = dir.path().string();
+    const json run = again.request(working);
+    EXPECT_TRUE(run["ok"].get<bool>()) << run.dump().substr(0, 2000);
+    EXPECT_EQ(run["record"]["checks"][0]["passed"], true) << run["record"]["checks"].dump();
+    EXPECT_EQ(run["record"]["checks"][0]["reference_backend"], "cpu") << run["record"]["checks"].dump();
+    EXPECT_EQ(again.request({{"type", "shutdown"}, {"id", 3}})["id"], 3);
+    EXPECT_EQ(fresh.exitCode(), engine::kEngineExitOk) << fresh.standardError();
+}
+
 TEST_F(EngineOnGpu, AKernelThatNeverEndsIsEndedBySignal)
 {
     TempDir dir;

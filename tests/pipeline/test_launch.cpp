@@ -8,6 +8,7 @@
 #include "pipeline/plan.h"
 
 #include <wb/device.h>
+#include <wb/kernel_compile.h>
 #include <wb/pipeline_check.h>
 #include <wb/pipeline_run.h>
 
@@ -360,6 +361,33 @@ TEST(LaunchSamples, EverySampleKernelHasAPipelineThatChecksClean)
     });
     // multiply_them, saxpy, matmul_naive, matmul_tiled, reduce_sum, blur_stencil.
     EXPECT_GE(launches, 6);
+}
+
+// NVRTC needs no GPU: each sample launch compiles with its defines for the default
+// architecture, so a kernel the GPU machine would refuse is found here.
+TEST(LaunchSamples, EverySampleLaunchCompilesWithItsDefines)
+{
+    int compiled = 0;
+    wb::test::forEachSample([&](const Program& program, RunOptions options) {
+        for (const PlanStep& step : makePlan(program, options).steps) {
+            const auto* launch = std::get_if<wb::LaunchDesc>(&step.op);
+            if (!launch)
+                continue;
+            wb::KernelCompileResult result;
+            try {
+                result = wb::compileKernel({.source = launch->source,
+                                            .file = launch->file,
+                                            .directory = launch->directory,
+                                            .options = launch->compileOptions()});
+            } catch (const wb::Error& error) {
+                GTEST_SKIP() << error.message();
+            }
+            EXPECT_TRUE(result.success) << launch->where << "\n" << result.log;
+            EXPECT_NE(result.ptx.find(".entry " + launch->kernel.name), std::string::npos) << launch->where;
+            ++compiled;
+        }
+    });
+    EXPECT_GE(compiled, 6);
 }
 
 // ---- On a GPU -------------------------------------------------------------------------------

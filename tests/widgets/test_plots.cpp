@@ -250,6 +250,17 @@ private slots:
             StepFigures::fromJson(stepJson({"B", 8, "cuda:0", 1, false, 1.0, 1e-5, false, 9.0}));
         QVERIFY(odd && !odd->speedup);
 
+        // launch(): a row the CPU skipped says why; a GPU row has its kernel's build apart.
+        QJsonObject skipped = stepJson({"y", 10, "cpu", 0});
+        skipped.insert("skipped", "launch() runs on the GPU");
+        QCOMPARE(StepFigures::fromJson(skipped)->skipped, QString("launch() runs on the GPU"));
+        QVERIFY(!StepFigures::fromJson(skipped)->compileMs);
+        QJsonObject launched = stepJson({"y", 10, "cuda:0", 0.01});
+        launched.insert("build", QJsonObject{{"arch", "sm_90"}, {"compile_ms", 85.5}, {"cache_hit", true}});
+        QCOMPARE(*StepFigures::fromJson(launched)->compileMs, 85.5);
+        QVERIFY(StepFigures::fromJson(launched)->cacheHit);
+        QVERIFY(StepFigures::fromJson(launched)->skipped.isEmpty());
+
         QJsonObject broken = stepJson({"A"});
         broken.remove("median_ms");
         QVERIFY(!StepFigures::fromJson(broken, &error));
