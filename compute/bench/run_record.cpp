@@ -279,21 +279,41 @@ json kernelDiagnosticsJson(const std::vector<KernelDiagnostic>& diagnostics)
     return list;
 }
 
-json tuningJson(const pipeline::TuningResult& tuning)
+// The edits that make the pipeline's launch use configuration `index`; null when the
+// source no longer has the tuned launch.
+json editsJson(std::string_view source, const pipeline::TuningResult& tuning, std::size_t index)
+{
+    try {
+        json edits = json::array();
+        for (const pipeline::TextEdit& edit : pipeline::configurationEdits(source, tuning, index))
+            edits.push_back({{"line", edit.location.line},
+                             {"column", edit.location.column},
+                             {"length", edit.length},
+                             {"text", edit.text}});
+        return edits;
+    } catch (const Error&) {
+        return json(nullptr);
+    }
+}
+
+json tuningJson(const pipeline::TuningResult& tuning, std::string_view source)
 {
     json configurations = json::array();
     for (std::size_t i = 0; i < tuning.configurations.size(); ++i) {
         const pipeline::TuningConfiguration& configuration = tuning.configurations[i];
-        configurations.push_back({{"values", configuration.values},
-                                  {"label", pipeline::configurationLabel(tuning, i)},
-                                  {"n", configuration.time.n},
-                                  {"median_ms", configuration.time.medianMs},
-                                  {"min_ms", configuration.time.minMs},
-                                  {"max_ms", configuration.time.maxMs},
-                                  {"passed", configuration.passed},
-                                  {"compile_ms", configuration.compileMs},
-                                  {"cache_hit", configuration.cacheHit},
-                                  {"failure", configuration.failure.empty() ? json(nullptr) : json(configuration.failure)}});
+        configurations.push_back(
+            {{"values", configuration.values},
+             {"label", pipeline::configurationLabel(tuning, i)},
+             {"n", configuration.time.n},
+             {"median_ms", configuration.time.medianMs},
+             {"min_ms", configuration.time.minMs},
+             {"max_ms", configuration.time.maxMs},
+             {"passed", configuration.passed},
+             {"compile_ms", configuration.compileMs},
+             {"cache_hit", configuration.cacheHit},
+             {"failure", configuration.failure.empty() ? json(nullptr) : json(configuration.failure)}});
+        if (!source.empty())
+            configurations.back()["edits"] = editsJson(source, tuning, i);
     }
     return {{"step", tuning.step},
             {"line", tuning.line},
@@ -305,7 +325,7 @@ json tuningJson(const pipeline::TuningResult& tuning)
 }
 
 std::string pipelineJson(const std::string& path, const pipeline::Program& program, const pipeline::RunOptions& options,
-                         const pipeline::RunResult& result)
+                         const pipeline::RunResult& result, std::string_view source)
 {
     json record = environmentJson("run");
     record["parameters"] = {{"pipeline", path},
@@ -342,7 +362,7 @@ std::string pipelineJson(const std::string& path, const pipeline::Program& progr
              {"differences", differencesJson(check.differences)},
              {"reference_backend", check.referenceBackend.empty() ? json(nullptr) : json(check.referenceBackend)}});
     record["checks"] = checks;
-    record["tuning"] = result.tuning ? tuningJson(*result.tuning) : json(nullptr);
+    record["tuning"] = result.tuning ? tuningJson(*result.tuning, source) : json(nullptr);
     record["error"] = result.error
                           ? json{{"line", result.error->location.line},
                                  {"column", result.error->location.column},

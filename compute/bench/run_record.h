@@ -15,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace wb::bench {
 
@@ -26,13 +27,20 @@ std::string benchJson(const BenchReport& report);
 std::string demoJson(const DemoReport& report);
 // A pipeline run: the file, its program in canonical form, the options, every step's
 // figures, the totals, the checks and the error, if any.
+// With the pipeline's `source`, each tuned configuration carries the text edits that
+// write it into the source ("edits", docs/run-record.md).
 std::string pipelineJson(const std::string& path, const pipeline::Program& program, const pipeline::RunOptions& options,
-                         const pipeline::RunResult& result);
+                         const pipeline::RunResult& result, std::string_view source = {});
 
 // One entry of a pipeline record's "steps" (the engine's step_finished event too).
 nlohmann::ordered_json stepJson(const pipeline::StepFigures& step);
 // A launch's compile messages: [{file, line, column, severity, message}, ...].
 nlohmann::ordered_json kernelDiagnosticsJson(const std::vector<KernelDiagnostic>& diagnostics);
+
+// A pipeline record's "tuning" (docs/run-record.md): the parameters, every configuration
+// with its values, times, verdict and compile time (and with `source` its text edits), and
+// the best one's index.
+nlohmann::ordered_json tuningJson(const pipeline::TuningResult& tuning, std::string_view source = {});
 
 // The executor benchmarks (pipeline_bench.h); either part may be missing.
 std::string pipelineBenchJson(const std::optional<OverheadReport>& overhead, const std::optional<FusionReport>& fusion);

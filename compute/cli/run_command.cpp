@@ -8,7 +8,9 @@
 
 #include <wb/device.h>
 #include <wb/pipeline_run.h>
+#include <wb/pipeline_tune.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -53,10 +55,10 @@ std::string stepCell(const pipeline::StepFigures& row)
 
 std::vector<std::string> cells(const pipeline::StepFigures& row)
 {
-    return {stepCell(row),
-            std::to_string(row.line),
     if (!row.skipped.empty())
         return {stepCell(row), std::to_string(row.line), row.backend, "skipped", "-", "-", "-", "-", "-"};
+    return {stepCell(row),
+            std::to_string(row.line),
             row.backend,
             formatMs(row.time.medianMs),
             formatMs(row.time.minMs),
@@ -64,6 +66,45 @@ std::vector<std::string> cells(const pipeline::StepFigures& row)
             rate(row),
             row.speedup ? formatSpeedup(*row.speedup) : "-",
             errorCell(row)};
+}
+
+// The tuning run's table: a row per configuration, the best marked, then the best named.
+void printTuning(const pipeline::TuningResult& tuning, const pipeline::RunOptions& options)
+{
+    std::cout << "\ntuning " << tuning.step << " (line " << tuning.line << ")";
+    if (!tuning.note.empty()) {
+        std::cout << ": " << tuning.note << '\n';
+        return;
+    }
+    std::cout << " on " << tuning.backend << ": median of " << options.repeat << " after " << options.warmup
+              << " warm-up runs per configuration, each verified by its checks\n\n";
+    std::vector<Table::Column> columns;
+    for (const std::string& parameter : tuning.parameters)
+        columns.push_back({parameter, std::max(5, static_cast<int>(parameter.size()))});
+    for (const char* title : {"median ms", "min ms", "max ms", "compile ms"})
+        columns.push_back({title, 10});
+    columns.push_back({"result", 6, true});
+    const Table table(columns);
+    table.printHeader(std::cout);
+    for (std::size_t i = 0; i < tuning.configurations.size(); ++i) {
+        const pipeline::TuningConfiguration& configuration = tuning.configurations[i];
+        std::vector<std::string> cells;
+        for (const std::int64_t value : configuration.values)
+            cells.push_back(std::to_string(value));
+        const bool measured = configuration.time.n > 0;
+        cells.push_back(measured ? formatMs(configuration.time.medianMs) : "-");
+        cells.push_back(measured ? formatMs(configuration.time.minMs) : "-");
+        cells.push_back(measured ? formatMs(configuration.time.maxMs) : "-");
+        cells.push_back(formatMs(configuration.compileMs) + (configuration.cacheHit ? " (cached)" : ""));
+        cells.push_back(configuration.passed ? (tuning.best == i ? "passed, best" : "passed")
+                                             : "FAILED: " + configuration.failure);
+        table.printRow(std::cout, cells);
+    }
+    if (tuning.best)
+        std::cout << "best: " << pipeline::configurationLabel(tuning, *tuning.best) << " ("
+                  << formatMs(tuning.configurations[*tuning.best].time.medianMs) << " ms)\n";
+    else
+        std::cout << "best: none, no configuration passed\n";
 }
 
 void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& options)
@@ -98,6 +139,16 @@ void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& 
         std::cout << "n/c: the backends compute different numbers by design (randn), so no speedup is shown\n";
     for (const std::string& note : result.notes)
         std::cout << "note: " << note << '\n';
+    // launch(): why a row was skipped, and how each kernel was built (never in its time).
+    for (const pipeline::StepFigures& row : result.steps) {
+        if (!row.skipped.empty())
+            std::cout << "skipped: " << row.step << " on " << row.backend << ": " << row.skipped << '\n';
+        if (row.build)
+            std::cout << "kernel: " << row.step << " on " << row.backend << ": " << row.build->function << " for "
+                      << row.build->arch << ", "
+                      << (row.build->cacheHit ? "read from the disk cache in " : "compiled by NVRTC in ")
+                      << formatMs(row.build->compileMs) << " ms, loaded in " << formatMs(row.build->loadMs) << " ms\n";
+    }
     if (!result.shown.empty()) {
         std::cout << "\nshown:";
         for (std::size_t i = 0; i < result.shown.size(); ++i) {
@@ -119,6 +170,8 @@ void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& 
             std::cout << (check.passed ? "passed" : "FAILED") << ", max rel error " << formatError(check.maxRelError)
                       << " (rtol " << check.rtol << ", atol " << check.atol << ")\n";
     }
+    if (result.tuning)
+        printTuning(*result.tuning, options);
 }
 
 } // namespace
@@ -139,16 +192,6 @@ int runPipeline(const std::vector<std::string>& words)
         return kExitUsage;
     const pipeline::ParseResult& parsed = *read;
     if (!parsed.ok())
-    // launch(): why a row was skipped, and how each kernel was built (never in its time).
-    for (const pipeline::StepFigures& row : result.steps) {
-        if (!row.skipped.empty())
-            std::cout << "skipped: " << row.step << " on " << row.backend << ": " << row.skipped << '\n';
-        if (row.build)
-            std::cout << "kernel: " << row.step << " on " << row.backend << ": " << row.build->function << " for "
-                      << row.build->arch << ", "
-                      << (row.build->cacheHit ? "read from the disk cache in " : "compiled by NVRTC in ")
-                      << formatMs(row.build->compileMs) << " ms, loaded in " << formatMs(row.build->loadMs) << " ms\n";
-    }
         return kExitUsage;
 
     pipeline::RunOptions options = pipeline::defaultRunOptions(parsed.program);

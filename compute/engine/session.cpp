@@ -102,6 +102,7 @@ struct Session::Impl {
         pipeline::ParseResult parsed;
         pipeline::RunOptions options;
         std::string file;
+        std::string source; // the pipeline's text: a tuning run's edits are made against it
         std::optional<std::string> note;
         Allocator* device = nullptr; // the GPU backend's, when a GPU runs
     };
@@ -331,6 +332,7 @@ struct Session::Impl {
         Job job;
         job.id = id;
         job.file = request.source.file;
+        job.source = request.source.pipeline;
         job.parsed = pipeline::parseAndCheck(request.source.pipeline);
         const auto refuse = [&](const std::vector<pipeline::Diagnostic>& diagnostics) {
             const auto first = std::find_if(diagnostics.begin(), diagnostics.end(), [](const auto& diagnostic) {
@@ -664,7 +666,8 @@ struct Session::Impl {
             json finished = event("run_finished", id);
             finished.update({{"ok", result.ok()}, {"cancelled", result.cancelled}, {"total_ms", totals}});
             send(finished);
-            reply["record"] = json::parse(bench::pipelineJson(job.file, job.parsed.program, job.options, result));
+            reply["record"] =
+                json::parse(bench::pipelineJson(job.file, job.parsed.program, job.options, result, job.source));
             {
                 const std::lock_guard lock(runMutex);
                 last = LastRun{id, result.backends, std::move(result.values), {}};

@@ -527,6 +527,10 @@ TuningResult runTuning(const Program& program, const RunOptions& options, const 
             continue;
         }
         configuration.time = row->time;
+        if (row->build) {
+            configuration.compileMs = row->build->compileMs;
+            configuration.cacheHit = row->build->cacheHit;
+        }
         configuration.passed = true;
         for (const CheckOutcome& check : run.checks) {
             const bool verifies =

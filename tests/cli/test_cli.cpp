@@ -475,6 +475,37 @@ TEST(Cli, RunPrintsAStepTableOnTheCpu)
     EXPECT_TRUE(record["ok"].get<bool>());
 }
 
+TEST(Cli, RunOfATuningPipelineOnTheCpuSaysWhyItDidNotTune)
+{
+    TempDir dir;
+    const CliRun run = runCli(
+        dir,
+        "run '" WARPBENCH_PIPELINES_DIR "/kernel_tuning_block.wbp' --repeat 1 --warmup 0 --json " + dir.file("t.json"),
+        kNoGpu);
+    EXPECT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(contains(run.out, "tuning y (line 11): not tuned: launch() runs on the GPU, and this run has none"))
+        << run.out;
+    const json tuning = json::parse(readFile(dir.file("t.json")))["tuning"];
+    EXPECT_EQ(tuning["step"], "y");
+    EXPECT_EQ(tuning["parameters"], json({"block"}));
+    ASSERT_EQ(tuning["configurations"].size(), 5u);
+    EXPECT_EQ(tuning["configurations"][4]["values"], json({1024}));
+    EXPECT_EQ(tuning["configurations"][4]["label"], "block=1024");
+    EXPECT_TRUE(tuning["best"].is_null());
+}
+
+TEST(Cli, RunPrintsTheTuningTableOnTheGpu)
+{
+    if (!wb::Runtime::instance().cudaStatus().available)
+        GTEST_SKIP() << wb::Runtime::instance().cudaStatus().reason;
+    TempDir dir;
+    const CliRun run = runCli(dir, "run '" WARPBENCH_PIPELINES_DIR "/kernel_tuning.wbp' --backends gpu --repeat 3");
+    EXPECT_EQ(run.status, 0) << run.err << run.out;
+    EXPECT_TRUE(contains(run.out, "tuning C (line 13) on cuda:0: median of 3 after 1 warm-up runs")) << run.out;
+    for (const char* column : {"TILE", "median ms", "compile ms", "passed, best", "best: TILE="})
+        EXPECT_TRUE(contains(run.out, column)) << column << "\n" << run.out;
+}
+
 TEST(Cli, RunRefusesAPipelineWithErrors)
 {
     TempDir dir;

@@ -4,6 +4,7 @@
 
 #include "pipeline_test_util.h"
 
+#include <wb/device.h>
 #include <wb/error.h>
 #include <wb/pipeline_tune.h>
 
@@ -231,4 +232,44 @@ TEST(Tuning, EditsGiveTheEditorTheChosenConfiguration)
     // A source that no longer has the tuned launch is refused with the reason.
     EXPECT_THROW(configurationEdits("x = zeros(4)\n", result, 1), wb::Error);
     EXPECT_THROW(configurationEdits("x = (\n", result, 1), wb::Error);
+}
+
+TEST(Tuning, WithoutTheGpuEveryConfigurationFailsWithTheReasonAndNoneIsBest)
+{
+    if (wb::Runtime::instance().cudaStatus().available)
+        GTEST_SKIP() << "a GPU is present: GpuTuning.* runs the configurations";
+    const Program program = wb::test::programOf("@tune block 64, 128\n"
+                                                "x = rand(1000, seed=1)\n"
+                                                "y0 = zeros(1000)\n"
+                                                "y = launch(\"" WARPBENCH_PIPELINES_DIR
+                                                "/../kernels/saxpy.cu:saxpy\", args=(1000, 2.0, x, y0))\n"
+                                                "check(y, ref=2.0 * x + y0)\n");
+    RunOptions options = wb::test::runOptions(2, 0, {"gpu"});
+    std::optional<RunError> lost;
+    bool cancelled = false;
+    const TuningResult tuning = runTuning(program, options, nullptr, lost, cancelled);
+    EXPECT_FALSE(lost);
+    EXPECT_FALSE(cancelled);
+    EXPECT_EQ(tuning.step, "y");
+    EXPECT_EQ(tuning.line, 4);
+    EXPECT_EQ(tuning.parameters, std::vector<std::string>{"block"});
+    ASSERT_EQ(tuning.configurations.size(), 2u);
+    for (const TuningConfiguration& configuration : tuning.configurations) {
+        EXPECT_FALSE(configuration.passed);
+        EXPECT_NE(configuration.failure.find("no GPU"), std::string::npos) << configuration.failure;
+        EXPECT_EQ(configuration.time.n, 0);
+    }
+    EXPECT_EQ(tuning.best, std::nullopt);
+    EXPECT_TRUE(tuning.note.empty());
+    RunResult result;
+    result.tuning = tuning;
+    EXPECT_FALSE(result.ok()); // a tuning run that found nothing passing fails the run
+
+    // A run without "gpu" does not try: it says why.
+    options.backends = {"cpu"};
+    const TuningResult notRun = runTuning(program, options, nullptr, lost, cancelled);
+    EXPECT_EQ(notRun.note, "not tuned: launch() runs on the GPU, and this run has none");
+    EXPECT_EQ(notRun.configurations.size(), 2u);
+    result.tuning = notRun;
+    EXPECT_TRUE(result.ok());
 }
