@@ -95,6 +95,12 @@ QString elementText(const QJsonValue& value)
 QJsonArray checkProblems(const QJsonObject& record, int run)
 {
     QJsonArray problems;
+    const QString first = record.value(QStringLiteral("parameters"))
+                              .toObject()
+                              .value(QStringLiteral("backends"))
+                              .toArray()
+                              .at(0)
+                              .toString(QObject::tr("the first backend"));
     for (const QJsonValue& value : record.value(QStringLiteral("checks")).toArray()) {
         const QJsonObject check = value.toObject();
         if (check.value(QStringLiteral("passed")).toBool(true)) {
@@ -115,17 +121,20 @@ QJsonArray checkProblems(const QJsonObject& record, int run)
             }
             const QString label = difference.value(QStringLiteral("label")).toString();
             QString message =
-                (reference.isEmpty() ? QObject::tr("check %1 failed on %2 against the first backend").arg(name, backend)
+                (reference.isEmpty() ? QObject::tr("check %1 failed on %2 against %3").arg(name, backend, first)
                                      : QObject::tr("check %1 against %2 failed on %3").arg(name, reference, backend)) +
-                QObject::tr(": %1 of %2 elements out of tolerance (rtol %3, atol %4); the largest difference, %5, is "
-                            "at (%6): %7 against %8")
+                QObject::tr(": %1 of %2 elements out of tolerance (rtol %3, atol %4)")
                     .arg(out)
                     .arg(difference.value(QStringLiteral("elements")).toInteger())
                     .arg(check.value(QStringLiteral("rtol")).toDouble())
-                    .arg(check.value(QStringLiteral("atol")).toDouble())
-                    .arg(elementText(difference.value(QStringLiteral("max_abs_error"))),
-                         index.join(QStringLiteral(", ")), elementText(difference.value(QStringLiteral("value"))),
-                         elementText(difference.value(QStringLiteral("reference"))));
+                    .arg(check.value(QStringLiteral("atol")).toDouble());
+            const QString error = elementText(difference.value(QStringLiteral("max_abs_error")));
+            const QString x = elementText(difference.value(QStringLiteral("value")));
+            const QString ref = elementText(difference.value(QStringLiteral("reference")));
+            message += index.isEmpty() // a 0-D value
+                           ? QObject::tr("; the difference is %1: %2 against %3").arg(error, x, ref)
+                           : QObject::tr("; the largest difference, %1, is at (%2): %3 against %4")
+                                 .arg(error, index.join(QStringLiteral(", ")), x, ref);
             if (!label.isEmpty()) {
                 message += QObject::tr(" (double-click to see %1)").arg(label);
             }

@@ -944,6 +944,9 @@ __global__ void blockSum(const float* in, float* out, int n)
                  qPrintable(item->text(1)));
         QVERIFY2(item->text(1).contains(QLatin1String("elements out of tolerance (rtol 0.001, atol 0.05)")),
                  qPrintable(item->text(1)));
+        QVERIFY2(item->text(1).contains(QLatin1String("; the largest difference, ")) &&
+                     item->text(1).contains(QLatin1String(", is at (")),
+                 qPrintable(item->text(1)));
         QVERIFY2(item->text(1).endsWith(QLatin1String("(double-click to see |b3 - b5|)")), qPrintable(item->text(1)));
         QCOMPARE(document->editor()->diagnostics().size(), 1);
 
