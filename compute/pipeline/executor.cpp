@@ -188,13 +188,10 @@ struct PreparedStep {
     std::unique_ptr<UnaryOp> unary;
     std::unique_ptr<BinaryOp> binary;
     std::unique_ptr<NaryOp> nary;
-};
-
-// One row of the figures: a step, an upload or a download.
     std::optional<LaunchBuild> build; // launch(): how its kernel was compiled
     std::string skipped;              // why the step does not run on this backend; empty: it runs
-struct Row {
-    std::string name{};
+};
+
 // "launch of saxpy (saxpy.cu) at 6:5" for a launch step, else nullptr.
 const std::string* launchName(const PlanStep& step)
 {
@@ -202,6 +199,16 @@ const std::string* launchName(const PlanStep& step)
     return launch ? &launch->where : nullptr;
 }
 
+// Where a step's run-time errors point: the launch( call for a launch, else the statement.
+SourceLocation errorLocation(const PlanStep& step)
+{
+    const auto* launch = std::get_if<LaunchDesc>(&step.op);
+    return launch ? SourceLocation{launch->callLine, launch->callColumn} : step.location;
+}
+
+// One row of the figures: a step, an upload or a download.
+struct Row {
+    std::string name{};
     int line = 0;
     int step = -1; // the plan step the row runs; for transfers, the step of the value moved
     bool transfer = false;
@@ -233,9 +240,6 @@ public:
         , m_prepared(plan.steps.size())
     {
         for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-            try {
-                prepare(step, m_prepared[i]);
-            } catch (const Error& error) {
             const PlanStep& step = plan.steps[i];
             // A step that uses a skipped step's value is skipped too, before anything of it is made.
             for (const int input : step.inputs) {
@@ -252,6 +256,9 @@ public:
             }
             if (!m_prepared[i].skipped.empty())
                 continue;
+            try {
+                prepare(step, m_prepared[i]);
+            } catch (const Error& error) {
                 const std::string* launch = launchName(step);
                 if (launch && error.code() == ErrorCode::Unsupported) {
                     // A backend without a device: the launch and what depends on it are skipped.
@@ -260,8 +267,8 @@ public:
                     m_values[static_cast<std::size_t>(step.output)] = Array{};
                     continue;
                 }
-                RunError failure{step.location, (launch ? *launch : step.label) + ": " + error.message(), error.code(),
-                                 step.label};
+                RunError failure{errorLocation(step), (launch ? *launch : step.label) + ": " + error.message(),
+                                 error.code(), step.label};
                 if (m_prepared[i].build)
                     failure.kernelDiagnostics = m_prepared[i].build->diagnostics;
                 throw Failed{std::move(failure)};
@@ -271,9 +278,6 @@ public:
     }
 
     const std::string& graphNote() const { return m_graphNote; }
-    bool replayed() const { return m_recording != nullptr; }
-
-    // One pass over the pipeline; samples are recorded when `measured`. rowDone is called
     // Why a step did not run here; empty when it ran.
     const std::string& skipped(int step) const { return m_prepared[static_cast<std::size_t>(step)].skipped; }
     // Whether the value was computed here (not by a skipped step).
@@ -282,6 +286,9 @@ public:
         const int step = m_plan.values[static_cast<std::size_t>(value)].step;
         return step < 0 || skipped(step).empty();
     }
+    bool replayed() const { return m_recording != nullptr; }
+
+    // One pass over the pipeline; samples are recorded when `measured`. rowDone is called
     // for each row once its last sample is in (the last repetition): on the CPU as each
     // step ends, on a GPU once the repetition's stream work has finished.
     void runOnce(int repetition, bool measured, bool last, const std::atomic<bool>* cancel, const RowDone& rowDone)
@@ -309,14 +316,14 @@ public:
                 runRow(row);
                 m_timeline->mark(row.endMark);
             });
-            if (trackMemory) {
-                row.peakDeviceBytes = m_onHost ? 0 : m_backend.allocator().stats().peakBytes;
-                row.peakHostBytes = hostAllocator().stats().peakBytes;
             // In an unmeasured first repetition each launch is waited for, so that a kernel
             // that faults is named by its own row rather than by whatever waits next.
             if (!measured && repetition == 0 && !m_onHost && !row.transfer && row.step >= 0 &&
                 skipped(row.step).empty() && launchName(m_plan.steps[static_cast<std::size_t>(row.step)]))
                 guarded(row, [&] { m_backend.synchronize(); });
+            if (trackMemory) {
+                row.peakDeviceBytes = m_onHost ? 0 : m_backend.allocator().stats().peakBytes;
+                row.peakHostBytes = hostAllocator().stats().peakBytes;
             }
             if (m_onHost) {
                 collect(row, measured);
@@ -368,15 +375,15 @@ public:
         figures.fused = row.fused;
         figures.peakDeviceBytes = row.peakDeviceBytes;
         figures.peakHostBytes = row.peakHostBytes;
-        return figures;
-    }
-
         if (row.step >= 0) {
             const PreparedStep& prepared = m_prepared[static_cast<std::size_t>(row.step)];
             figures.skipped = prepared.skipped;
             if (!row.transfer)
                 figures.build = prepared.build;
         }
+        return figures;
+    }
+
     const std::vector<Row>& rows() const { return m_rows; }
     Backend& backend() const { return m_backend; }
     // A value as the backend holds it (a device array on a GPU).
@@ -398,11 +405,11 @@ public:
     Array hostValue(int value)
     {
         const Array& array = m_values[static_cast<std::size_t>(value)];
+        if (!computed(value))
+            return Array{};
         if (m_onHost)
             return array;
         if (const auto copy = m_hostCopies.find(value); copy != m_hostCopies.end())
-        if (!computed(value))
-            return Array{};
             return copy->second;
         auto [kept, added] = m_downloaded.try_emplace(value);
         if (added)
@@ -508,19 +515,19 @@ private:
                     prepared.unary = m_backend.prepareReduce(desc);
                 else if constexpr (std::is_same_v<Desc, TestStep>)
                     m_backend.copy(zeroF32(), m_values[static_cast<std::size_t>(step.output)]);
+                else if constexpr (std::is_same_v<Desc, LaunchDesc>)
+                    prepared.nary = m_backend.prepareLaunch(desc, prepared.build.emplace());
             },
             step.op);
     }
-                else if constexpr (std::is_same_v<Desc, LaunchDesc>)
-                    prepared.nary = m_backend.prepareLaunch(desc, prepared.build.emplace());
 
     void runRow(const Row& row)
     {
+        if (row.step >= 0 && !skipped(row.step).empty())
+            return;
         if (row.transfer) {
             Array& device = m_values[static_cast<std::size_t>(row.value)];
             if (const auto host = m_hostCopies.find(row.value); host != m_hostCopies.end())
-        if (row.step >= 0 && !skipped(row.step).empty())
-            return;
                 m_backend.copy(device, host->second);
             else
                 m_backend.copy(std::get<LoadStep>(m_plan.steps[static_cast<std::size_t>(row.step)].op).hostValue,
@@ -576,11 +583,11 @@ private:
 
     void collect(Row& row, bool measured)
     {
+        if (row.step >= 0 && !skipped(row.step).empty())
+            return;
         const double ms = m_timeline->elapsedMs(row.startMark, row.endMark);
         if (measured)
             row.samples.push_back(ms);
-        if (row.step >= 0 && !skipped(row.step).empty())
-            return;
     }
 
     template <typename Work> void guarded(const Row& row, Work work)
@@ -589,8 +596,10 @@ private:
             work();
         } catch (const Error& error) {
             const int step = row.step;
-            const SourceLocation location =
-                step >= 0 ? m_plan.steps[static_cast<std::size_t>(step)].location : SourceLocation{row.line, 1};
+            const SourceLocation location = step < 0 ? SourceLocation{row.line, 1}
+                                            : row.transfer
+                                                ? m_plan.steps[static_cast<std::size_t>(step)].location
+                                                : errorLocation(m_plan.steps[static_cast<std::size_t>(step)]);
             const std::string* launch =
                 step >= 0 && !row.transfer ? launchName(m_plan.steps[static_cast<std::size_t>(step)]) : nullptr;
             std::string message = (launch ? *launch : row.name) + ": " + error.message();
@@ -615,10 +624,10 @@ private:
                     before = launch;
             }
         }
+        return before ? before : last;
     }
 
     const Plan& m_plan;
-        return before ? before : last;
     Backend& m_backend;
     RunObserver& m_observer;
     bool m_onHost;
@@ -794,14 +803,14 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
             result.shown.push_back(sink.label);
             std::vector<std::string> values;
             for (const auto& backendRun : runs) {
-                const Array array = backendRun->hostValue(sink.value);
-                if (array.numel() == 1)
-                    values.push_back(scalarText(cpu, array));
                 if (!backendRun->computed(sink.value)) {
                     if (plan.values[static_cast<std::size_t>(sink.value)].shape.numel() == 1)
                         values.push_back("skipped");
                     continue;
                 }
+                const Array array = backendRun->hostValue(sink.value);
+                if (array.numel() == 1)
+                    values.push_back(scalarText(cpu, array));
             }
             result.shownValues.push_back(std::move(values));
         } else if (sink.kind == Sink::Kind::Save) {
@@ -823,12 +832,9 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
             // Against a reference: on every backend, x with ref.
             CheckOutcome check{sink.label, {}, sink.location, true, true, 0, sink.rtol, sink.atol};
             check.reference = plan.values[static_cast<std::size_t>(sink.reference)].label;
+            bool comparedAny = false;
             for (std::size_t i = 0; i < runs.size(); ++i) {
                 BackendRun& backendRun = *runs[i];
-                const Array x = backendRun.hostValue(sink.value);
-            bool comparedAny = false;
-                const Array reference = referenceRun.hostValue(sink.reference);
-                const double error = bench::maxRelativeError(x, reference);
                 if (!backendRun.computed(sink.value))
                     continue; // a launch() result: the backends that ran the launch compare it
                 // x from launch() is checked against the ref that ordinary ops computed on
@@ -839,6 +845,9 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
                 if (!referenceRun.computed(sink.reference))
                     continue;
                 comparedAny = true;
+                const Array x = backendRun.hostValue(sink.value);
+                const Array reference = referenceRun.hostValue(sink.reference);
+                const double error = bench::maxRelativeError(x, reference);
                 check.maxRelError = std::isnan(error) ? error : std::max(check.maxRelError, error);
                 CheckDifference difference = compareElements(cpu, x, reference, sink.rtol, sink.atol);
                 difference.backend = backendRun.backend().name();
@@ -854,22 +863,22 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
                 }
                 check.differences.push_back(std::move(difference));
             }
-            result.checks.push_back(check);
-        } else {
-            CheckOutcome check{sink.label, {}, sink.location, runs.size() == 2, true, 0, sink.rtol, sink.atol};
             check.compared = comparedAny;
             if (!comparedAny)
                 result.notes.push_back("check(" + sink.label + ", ref=" + check.reference +
                                        ") compared nothing: launch() runs on the GPU");
-            if (check.compared) {
-                const Array gpu = runs[1]->hostValue(sink.value);
-                const Array reference = runs[0]->hostValue(sink.value);
+            result.checks.push_back(check);
+        } else {
+            CheckOutcome check{sink.label, {}, sink.location, runs.size() == 2, true, 0, sink.rtol, sink.atol};
             if (check.compared && !(runs[0]->computed(sink.value) && runs[1]->computed(sink.value))) {
                 check.compared = false;
                 result.notes.push_back("check(" + sink.label + ") compared nothing: " + sink.label +
                                        " comes from launch(), which runs on the GPU only; give ref= an array that "
                                        "ordinary ops compute to check it against the CPU");
             }
+            if (check.compared) {
+                const Array gpu = runs[1]->hostValue(sink.value);
+                const Array reference = runs[0]->hostValue(sink.value);
                 check.maxRelError = bench::maxRelativeError(gpu, reference);
                 CheckDifference difference = compareElements(cpu, gpu, reference, sink.rtol, sink.atol);
                 difference.backend = runs[1]->backend().name();

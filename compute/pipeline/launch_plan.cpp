@@ -30,7 +30,11 @@ const Expression* argumentOf(const Call& call, const std::string& name)
     static const OpInfo& op = *findOp("launch");
     std::size_t position = 0;
     for (const Argument& argument : call.arguments) {
-        if (argument.keyword.empty() ? op.params.at(position++).name == name : argument.keyword == name)
+        // Extra positional arguments are the checker's diagnostic; they bind to nothing here.
+        const bool positional = argument.keyword.empty();
+        if (positional && position >= op.params.size())
+            continue;
+        if (positional ? op.params[position++].name == name : argument.keyword == name)
             return argument.value.get();
     }
     return nullptr;
@@ -195,6 +199,8 @@ private:
         m_desc.file = resolved.string();
         m_desc.directory = resolved.parent_path().string();
         m_desc.where = "launch of " + name + " (" + file + ") at " + toString(m_at);
+        m_desc.callLine = m_at.line;
+        m_desc.callColumn = m_at.column;
         return true;
     }
 

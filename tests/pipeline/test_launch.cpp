@@ -40,6 +40,11 @@ template <typename T> __global__ void templated(T* p) {}
 extern "C" __global__ void blur(int width, int height, const float* in, float* out) {}
 extern "C" __global__ void sum(int n, const float* in, float* out) {}
 extern "C" __global__ void bytes(unsigned char level, float* out) {}
+__global__ void twice(int n, float* x)
+{
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) x[i] *= 2.0f;
+}
 )";
 
 class LaunchPlan : public ::testing::Test {
@@ -186,7 +191,7 @@ TEST_F(LaunchPlan, AnUnknownKernelIsReportedAtItsNameWithTheNearestAndTheKernels
     const std::string source = kInputs + "y = launch(\"k.cu:saxpi\", args=(4096, 2.0, x, y0))\n";
     EXPECT_EQ(diagnostics(source),
               Lines{at(source, 3, "saxpi") + ": no kernel 'saxpi' in k.cu (did you mean 'saxpy'?); its kernels: saxpy, "
-                                             "two_out, reads_only, templated, blur, sum, bytes"});
+                                             "two_out, reads_only, templated, blur, sum, bytes, twice"});
 }
 
 TEST_F(LaunchPlan, ATemplatedKernelCannotBeLaunched)
@@ -426,6 +431,24 @@ TEST_F(LaunchPlan, OnTheGpuSaxpyAgreesWithOrdinaryOpsAndLeavesItsInputAlone)
         EXPECT_GT(figures.build->compileMs, 0);
     }
     EXPECT_TRUE(gpuRow);
+}
+
+// A kernel without extern "C" is found by its lowered name, read from the PTX.
+TEST_F(LaunchPlan, OnTheGpuACppKernelIsFoundByItsLoweredName)
+{
+    WB_REQUIRE_GPU();
+    RunOptions gpu = options();
+    gpu.backends = {"gpu"};
+    const RunResult result = run(
+        programOf("x = rand(1000, seed=3)\ny = launch(\"k.cu:twice\", args=(1000, x))\ncheck(y, ref=2.0 * x)\n"), gpu);
+    ASSERT_FALSE(result.error) << result.error->message;
+    ASSERT_EQ(result.checks.size(), 1u);
+    EXPECT_TRUE(result.checks[0].passed) << result.checks[0].maxRelError;
+    for (const StepFigures& figures : result.steps)
+        if (figures.step == "y") {
+            ASSERT_TRUE(figures.build);
+            EXPECT_EQ(figures.build->function.rfind("_Z5twice", 0), 0u) << figures.build->function;
+        }
 }
 
 TEST_F(LaunchPlan, OnTheGpuACompileErrorPointsAtTheKernelAndTheLaunch)

@@ -66,6 +66,9 @@ struct LaunchDesc {
     std::array<std::uint32_t, 3> grid{1, 1, 1};
     // "launch of saxpy (saxpy.cu) at 6:5": how errors of this launch begin.
     std::string where{};
+    // Where `launch(` is in the pipeline (1-based), which its run-time errors point at.
+    int callLine = 0;
+    int callColumn = 0;
 
     // Fills block and grid from the specs and the defines. A derived grid covers outShape:
     // ceil(numel / block.x) blocks for a 1-D (or 0-D or 4-D) out; (ceil(W / block.x),
