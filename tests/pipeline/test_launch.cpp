@@ -4,6 +4,7 @@
 
 #include "pipeline_test_util.h"
 
+#include "bench/run_record.h"
 #include "io/temp_dir.h"
 #include "pipeline/plan.h"
 
@@ -13,6 +14,7 @@
 #include <wb/pipeline_run.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstring>
 #include <string>
@@ -353,6 +355,41 @@ TEST_F(LaunchPlan, OnTheCpuALaunchAndWhatUsesItAreSkippedWithTheReason)
     ASSERT_EQ(result.checks.size(), 1u);
     EXPECT_FALSE(result.checks[0].compared);
     EXPECT_EQ(result.notes, Lines{"check(y, ref=r) compared nothing: launch() runs on the GPU"});
+}
+
+// The record (and the engine's step_finished events, which carry the same fields) says why
+// a row was skipped and how a launch's kernel was built, apart from its times.
+TEST_F(LaunchPlan, TheRecordCarriesSkippedRowsAndTheKernelsBuild)
+{
+    const std::string source = kInputs + "y = launch(\"k.cu:saxpy\", args=(4096, 2.0, x, y0))\n"
+                                         "check(y, ref=2.0 * x + y0)\n";
+    const Program program = programOf(source);
+    const RunResult result = run(program, options());
+    const nlohmann::json record = nlohmann::json::parse(wb::bench::pipelineJson("k.wbp", program, options(), result));
+    bool skippedRow = false;
+    for (const nlohmann::json& step : record["steps"]) {
+        if (step["step"] == "y") {
+            skippedRow = true;
+            EXPECT_EQ(step["skipped"], "launch() runs on the GPU");
+            EXPECT_TRUE(step["build"].is_null());
+        } else {
+            EXPECT_TRUE(step["skipped"].is_null()) << step.dump();
+        }
+    }
+    EXPECT_TRUE(skippedRow);
+    EXPECT_EQ(record["checks"][0]["compared"], false);
+    EXPECT_TRUE(record["checks"][0]["reference_backend"].is_null());
+
+    StepFigures launched;
+    launched.step = "y";
+    launched.backend = "cuda:0";
+    launched.build = wb::LaunchBuild{
+        .arch = "sm_90", .compileMs = 80.5, .cacheHit = true, .loadMs = 1.5, .function = "saxpy", .compiled = true};
+    const nlohmann::json build = nlohmann::json::parse(wb::bench::stepJson(launched).dump())["build"];
+    EXPECT_EQ(
+        build,
+        (nlohmann::json{
+            {"arch", "sm_90"}, {"compile_ms", 80.5}, {"cache_hit", true}, {"load_ms", 1.5}, {"function", "saxpy"}}));
 }
 
 TEST(LaunchSamples, EverySampleKernelHasAPipelineThatChecksClean)
