@@ -508,8 +508,8 @@ TEST(EngineSession, AFailedChecksDifferenceIsInTheRecordAndCanBeFetched)
     InProcessEngine engine;
     EngineClient& client = engine.client();
     client.hello();
-    const json run = client.request(runRequest(
-        1, "a = arange(6)\nb = full(6, value=1)\ncheck(a, ref=b, atol=2.5)\n", {{"repeat", 1}, {"warmup", 0}}));
+    const json run = client.request(runRequest(1, "a = arange(6)\nb = full(6, value=1)\ncheck(a, ref=b, atol=2.5)\n",
+                                               {{"repeat", 1}, {"warmup", 0}}));
     EXPECT_FALSE(run["ok"].get<bool>()) << run.dump();
     const json& check = run["record"]["checks"].at(0);
     EXPECT_FALSE(check["passed"].get<bool>());
