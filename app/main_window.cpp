@@ -15,6 +15,7 @@
 #include "steps_model.h"
 #include "telemetry_plot.h"
 #include "timing_plot.h"
+#include "tuning_plot.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -32,6 +33,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStackedWidget>
@@ -359,6 +361,20 @@ void MainWindow::buildDocks()
     m_speedupPlot = new widgets::SpeedupPlot;
     m_memoryPlot = new widgets::MemoryPlot;
     m_telemetryPlot = new widgets::TelemetryPlot;
+    m_tuningPlot = new widgets::TuningPlot;
+    m_useBestButton = new QPushButton(tr("Use best"));
+    m_useBestButton->setEnabled(false);
+    connect(m_useBestButton, &QPushButton::clicked, this, [this] {
+        QString error;
+        if (!useBestTuning(&error)) {
+            statusBar()->showMessage(error, 15000);
+        }
+    });
+    auto* tuning = new QWidget;
+    auto* tuningLayout = new QVBoxLayout(tuning);
+    tuningLayout->setContentsMargins(0, 0, 0, 0);
+    tuningLayout->addWidget(m_useBestButton, 0, Qt::AlignLeft);
+    tuningLayout->addWidget(m_tuningPlot, 1);
 
     m_fileModel = new QFileSystemModel(this);
     m_fileModel->setNameFilters({QStringLiteral("*.wbp"), QStringLiteral("*.cu"), QStringLiteral("*.cuh"),
@@ -407,6 +423,7 @@ void MainWindow::buildDocks()
         makeDock(QStringLiteral("MemoryDock"), tr("Memory"), m_memoryPlot, Qt::RightDockWidgetArea);
     QDockWidget* telemetryDock =
         makeDock(QStringLiteral("TelemetryDock"), tr("Telemetry"), m_telemetryPlot, Qt::RightDockWidgetArea);
+    QDockWidget* tuningDock = makeDock(QStringLiteral("TuningDock"), tr("Tuning"), tuning, Qt::RightDockWidgetArea);
     // The ops under the files, both beside the editor.
     splitDockWidget(workspaceDock, opsDock, Qt::Vertical);
     tabifyDockWidget(stepsDock, problemsDock);
@@ -418,6 +435,7 @@ void MainWindow::buildDocks()
     tabifyDockWidget(timingDock, speedupDock);
     tabifyDockWidget(speedupDock, memoryDock);
     tabifyDockWidget(memoryDock, telemetryDock);
+    tabifyDockWidget(telemetryDock, tuningDock);
     timingDock->raise();
     resizeDocks({workspaceDock}, {220}, Qt::Horizontal);
     resizeDocks({imagesDock}, {520}, Qt::Horizontal);

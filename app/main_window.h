@@ -52,6 +52,7 @@ class QDockWidget;
 class QFileSystemModel;
 class QLabel;
 class QMenu;
+class QPushButton;
 class QSpinBox;
 class QTabWidget;
 class QTableView;
@@ -64,6 +65,7 @@ namespace wb::widgets {
 class MemoryPlot;
 class SpeedupPlot;
 class TelemetryPlot;
+class TuningPlot;
 class OpPalette;
 class TimingPlot;
 class CodeEditor;
@@ -190,6 +192,13 @@ public:
     widgets::SpeedupPlot* speedupPlot() const { return m_speedupPlot; }
     widgets::MemoryPlot* memoryPlot() const { return m_memoryPlot; }
     widgets::TelemetryPlot* telemetryPlot() const { return m_telemetryPlot; }
+    // The Tuning dock: the shown run's tuning plot and its "Use best: TILE=32" button.
+    widgets::TuningPlot* tuningPlot() const { return m_tuningPlot; }
+    QPushButton* useBestButton() const { return m_useBestButton; }
+    // Writes the shown run's best tuned configuration into the launch() of the pipeline
+    // that ran (for a record, the open document of its pipeline file), as one undo step;
+    // false with the reason when there is none or the text no longer has the launch.
+    bool useBestTuning(QString* error = nullptr);
     QDockWidget* dock(const QString& objectName) const;
 
     // --- Engines ---------------------------------------------------------------------
@@ -336,6 +345,7 @@ private:
     void finishLiveRun(RunStatus status, const QString& message);
     void onStopTimeout();
     void fillPlots(const RunEntry& entry);
+    void showTuning(const RunEntry& entry); // main_window_tuning.cpp
     void updateRunHeader();
     void rebuildRunSelector();
     QString originOf(const QJsonObject& head, const QStringList& backends) const;
@@ -395,6 +405,8 @@ private:
     widgets::SpeedupPlot* m_speedupPlot = nullptr;
     widgets::MemoryPlot* m_memoryPlot = nullptr;
     widgets::TelemetryPlot* m_telemetryPlot = nullptr;
+    widgets::TuningPlot* m_tuningPlot = nullptr;
+    QPushButton* m_useBestButton = nullptr;
     QFileSystemModel* m_fileModel = nullptr;
     QTreeView* m_fileView = nullptr;
     QLabel* m_workspaceLabel = nullptr;

@@ -544,6 +544,7 @@ void MainWindow::fillPlots(const RunEntry& entry)
     for (const QJsonObject& sample : entry.memory) {
         m_memoryPlot->addSample(sample);
     }
+    showTuning(entry);
 }
 
 void MainWindow::showRun(int index)

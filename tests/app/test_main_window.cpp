@@ -27,6 +27,7 @@
 #include "speedup_plot.h"
 #include "steps_model.h"
 #include "timing_plot.h"
+#include "tuning_plot.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -36,6 +37,7 @@
 #include <QJsonDocument>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStatusBar>
@@ -1235,6 +1237,74 @@ __global__ void blockSum(const float* in, float* out, int n)
         QVERIFY2(error.contains(QLatin1String("devices")), qPrintable(error));
         QVERIFY(writeFile(path(QStringLiteral("broken.json")), "{\"command\": \"run\", \"steps\": "));
         QVERIFY(!window->openRunRecord(path(QStringLiteral("broken.json")), &error));
+        QVERIFY(window->close());
+    }
+
+    void aTuningRecordOffersTheBestAndUseBestWritesItIntoTheLaunch()
+    {
+        // The tuning sample and its kernel as a user's files; run on the CPU by the CLI,
+        // its record says why it did not tune. The GPU machine's record of it (made here
+        // from that one) has every configuration measured and TILE=32 the best.
+        QVERIFY(QDir().mkpath(path(QStringLiteral("kernels"))) && QDir().mkpath(path(QStringLiteral("pipelines"))));
+        QVERIFY(writeFile(path(QStringLiteral("kernels/matmul_tiled.cu")),
+                          readFile(pipelinesDir() + QStringLiteral("/../kernels/matmul_tiled.cu")).toUtf8()));
+        const QString pipeline = path(QStringLiteral("pipelines/kernel_tuning.wbp"));
+        const QString original = readFile(samplePath(QStringLiteral("kernel_tuning.wbp")));
+        QVERIFY(writeFile(pipeline, original.toUtf8()));
+        const QString written = path(QStringLiteral("tuning.json"));
+        QProcess cli;
+        cli.setProcessEnvironment(engineEnvironment());
+        cli.start(QStringLiteral(WARPBENCH_CLI_PATH), {QStringLiteral("run"), pipeline, QStringLiteral("--repeat"),
+                                                       QStringLiteral("1"), QStringLiteral("--json"), written});
+        QVERIFY(cli.waitForFinished(kRunMs));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        QJsonObject record = QJsonDocument::fromJson(readFile(written).toUtf8()).object();
+        QJsonObject tuning = record.value(QStringLiteral("tuning")).toObject();
+        QVERIFY(tuning.value(QStringLiteral("note")).toString().contains(QLatin1String("not tuned")));
+        QJsonArray configurations = tuning.value(QStringLiteral("configurations")).toArray();
+        QCOMPARE(configurations.size(), 3);
+        const double medians[3] = {2.9, 1.4, 1.1};
+        for (int i = 0; i < 3; ++i) {
+            QJsonObject configuration = configurations[i].toObject();
+            configuration.insert(QStringLiteral("n"), 10);
+            configuration.insert(QStringLiteral("median_ms"), medians[i]);
+            configuration.insert(QStringLiteral("passed"), true);
+            configurations[i] = configuration;
+        }
+        tuning.insert(QStringLiteral("configurations"), configurations);
+        tuning.insert(QStringLiteral("backend"), QStringLiteral("cuda:0"));
+        tuning.insert(QStringLiteral("note"), QJsonValue());
+        tuning.insert(QStringLiteral("best"), 2);
+        record.insert(QStringLiteral("tuning"), tuning);
+        const QString gpuRecord = path(QStringLiteral("tuning-gpu.json"));
+        QVERIFY(writeFile(gpuRecord, QJsonDocument(record).toJson()));
+
+        auto window = makeWindow();
+        QString error;
+        Document* document = window->openFile(pipeline, &error);
+        QVERIFY2(document, qPrintable(error));
+        QVERIFY(!window->useBestButton()->isEnabled());
+        QVERIFY2(window->openRunRecord(gpuRecord, &error), qPrintable(error));
+        QCOMPARE(window->tuningPlot()->mode(), wb::widgets::TuningPlot::Mode::Bars);
+        QCOMPARE(window->tuningPlot()->bestBars()->data()->at(0)->key, 2.0);
+        QVERIFY(window->useBestButton()->isEnabled());
+        QCOMPARE(window->useBestButton()->text(), QStringLiteral("Use best: TILE=32"));
+
+        window->useBestButton()->click();
+        QString expected = original;
+        expected.replace(QStringLiteral("defines=(TILE=16)"), QStringLiteral("defines=(TILE=32)"));
+        QVERIFY(expected != original);
+        QCOMPARE(document->editor()->text(), expected);
+        // One undo step puts it back.
+        document->editor()->undo();
+        QCOMPARE(document->editor()->text(), original);
+
+        // A text without the tuned launch is refused with the reason, and left alone.
+        document->editor()->setText(QStringLiteral("x = zeros(4)\n"));
+        QVERIFY(!window->useBestTuning(&error));
+        QVERIFY2(error.contains(QLatin1String("TILE=32")), qPrintable(error));
+        QCOMPARE(document->editor()->text(), QStringLiteral("x = zeros(4)\n"));
+        document->editor()->setModified(false);
         QVERIFY(window->close());
     }
 };
