@@ -182,6 +182,13 @@ bool ScreenshotSession::run(QString* error)
         if (!grab(QStringLiteral("record-run.png"), &m_window, error)) {
             return false;
         }
+        // A record of a tuning run: the Tuning dock, with "Use best" offered.
+        if (recorded.record.value(QStringLiteral("tuning")).isObject()) {
+            m_window.dock(QStringLiteral("TuningDock"))->raise();
+            if (!grab(QStringLiteral("tuning.png"), &m_window, error)) {
+                return false;
+            }
+        }
     }
     return kernelEditor(error);
 }
