@@ -539,6 +539,29 @@ TEST(EngineSession, AFailedChecksDifferenceIsInTheRecordAndCanBeFetched)
     }
 }
 
+TEST(EngineSession, ATuningRunsRecordGivesEachConfigurationItsEditsOfTheSource)
+{
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const std::string launch = "y = launch(\"" WARPBENCH_KERNELS_DIR "/saxpy.cu:saxpy\", args=(1000, 2.0, x, y0))";
+    const json run = client.request(runRequest(1,
+                                               "@tune block 128, 512\nx = rand(1000, seed=1)\ny0 = zeros(1000)\n" +
+                                                   launch + "\ncheck(y, ref=2.0 * x + y0)\n",
+                                               {{"repeat", 1}, {"warmup", 0}}));
+    ASSERT_TRUE(run["ok"].get<bool>()) << run.dump();
+    const json& tuning = run["record"]["tuning"];
+    EXPECT_EQ(tuning["note"], "not tuned: launch() runs on the GPU, and this run has none");
+    ASSERT_EQ(tuning["configurations"].size(), 2u) << tuning.dump();
+    // No block= in the text: the edit adds one before the call's ')'.
+    const json edits = tuning["configurations"][1]["edits"];
+    ASSERT_EQ(edits.size(), 1u) << tuning.dump();
+    EXPECT_EQ(edits[0]["line"], 4);
+    EXPECT_EQ(edits[0]["column"], static_cast<int>(launch.size()));
+    EXPECT_EQ(edits[0]["length"], 0);
+    EXPECT_EQ(edits[0]["text"], ", block=512");
+}
+
 TEST(EngineSession, FetchRefusesWhatTheLastRunDoesNotHave)
 {
     InProcessEngine engine;
