@@ -33,6 +33,9 @@ bool RunResult::ok() const
     for (const CheckOutcome& check : checks)
         if (!check.passed)
             return false;
+    // A tuning run that ran and found no configuration that passed.
+    if (tuning && tuning->note.empty() && !tuning->best)
+        return false;
     return true;
 }
 

@@ -201,7 +201,8 @@ struct RunResult {
     // With @tune directives: the tuning run, after the ordinary run, when that succeeded.
     std::optional<TuningResult> tuning{};
 
-    // No error, not cancelled, and every check passed.
+    // No error, not cancelled, every check passed, and a tuning run (if any ran) found a
+    // configuration that passed.
     bool ok() const;
 };
 
