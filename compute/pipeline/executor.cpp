@@ -219,7 +219,8 @@ struct Row {
     std::vector<std::string> fused{};
     int startMark = 0; // on the backend's timeline
     int endMark = 0;
-    int value = -1; // transfers: the value moved
+    int value = -1;      // transfers: the value moved
+    bool upload = false; // transfers: host to device (a load's array), else device to host
     std::vector<double> samples{};
     std::uint64_t peakDeviceBytes = 0;
     std::uint64_t peakHostBytes = 0;
@@ -424,18 +425,19 @@ private:
     void layOutRows()
     {
         int marks = 0;
-        auto transferRow = [&](const std::string& name, const PlanStep& step, int value) {
+        auto transferRow = [&](const std::string& name, const PlanStep& step, int value, bool upload) {
             const PlanValue& planned = m_plan.values[static_cast<std::size_t>(value)];
             Row row{name, step.location.line, planned.step, true, Cost{0, static_cast<double>(bytesOf(planned))}, {}};
             row.startMark = marks++;
             row.endMark = marks++;
             row.value = value;
+            row.upload = upload;
             m_rows.push_back(std::move(row));
         };
         if (!m_onHost)
             for (const PlanStep& step : m_plan.steps)
                 if (std::holds_alternative<LoadStep>(step.op))
-                    transferRow("upload " + step.label, step, step.output);
+                    transferRow("upload " + step.label, step, step.output, true);
         m_firstComputeRow = m_rows.size();
         // On a GPU the steps share their boundaries (one event between neighbours, recorded
         // in the graph); on the CPU each step has its own marks, so that what the executor
@@ -461,7 +463,8 @@ private:
                     downloaded.push_back(index);
                     const PlanValue& value = m_plan.values[static_cast<std::size_t>(index)];
                     m_hostCopies[index] = Array::emptyHost(value.shape, value.dtype);
-                    transferRow("download " + value.label, m_plan.steps[static_cast<std::size_t>(value.step)], index);
+                    transferRow("download " + value.label, m_plan.steps[static_cast<std::size_t>(value.step)], index,
+                                false);
                 }
             }
         }
@@ -529,12 +532,13 @@ private:
         if (row.step >= 0 && !skipped(row.step).empty())
             return;
         if (row.transfer) {
+            // A loaded value that a sink also reads has both rows: its upload, then its download.
             Array& device = m_values[static_cast<std::size_t>(row.value)];
-            if (const auto host = m_hostCopies.find(row.value); host != m_hostCopies.end())
-                m_backend.copy(device, host->second);
-            else
+            if (row.upload)
                 m_backend.copy(std::get<LoadStep>(m_plan.steps[static_cast<std::size_t>(row.step)].op).hostValue,
                                device);
+            else
+                m_backend.copy(device, m_hostCopies.at(row.value));
             return;
         }
         const PlanStep& step = m_plan.steps[static_cast<std::size_t>(row.step)];

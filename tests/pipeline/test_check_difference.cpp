@@ -216,13 +216,16 @@ TEST(CheckDifference, BetweenTheBackendsTheGpusDifferenceIsKeptWithTheGpusValues
     const wb::Array kept = result.values[1].at("|a gpu - cpu|");
     ASSERT_TRUE(kept.place().isHost());
     ASSERT_EQ(kept.dtype(), wb::DType::F32);
-    float largest = -1;
+    // The array holds the f32 difference the device computed; the figures come from the
+    // host copies in double, as compareElements makes them.
+    double largest = -1;
     std::int64_t where = -1;
     for (std::int64_t i = 0; i < 35; ++i) {
-        const float expected = std::abs(gpuA.data<float>()[i] - cpuA.data<float>()[i]);
-        EXPECT_EQ(kept.data<float>()[i], expected) << "element " << i;
-        if (expected > largest) {
-            largest = expected;
+        const float gpuValue = gpuA.data<float>()[i], cpuValue = cpuA.data<float>()[i];
+        EXPECT_EQ(kept.data<float>()[i], std::abs(gpuValue - cpuValue)) << "element " << i;
+        const double exact = std::abs(static_cast<double>(gpuValue) - static_cast<double>(cpuValue));
+        if (exact > largest) {
+            largest = exact;
             where = i;
         }
     }
