@@ -247,6 +247,8 @@ private:
         bool compiles = false;  // the last answer compiled
         QJsonObject report;     // the last successful compile's reply (arch, compile_ms, kernels, ptx)
         QString log;            // the last failed compile's NVRTC log
+        qint64 sassRequest = 0; // the SASS of `report`'s text, asked for once it compiled; 0 for none
+        quint64 sassRevision = 0;
     };
     struct EngineSlot {
         EngineClient* client = nullptr;
@@ -316,6 +318,7 @@ private:
     static bool compilesAlone(const Document* document);
     void requestCompile(Document* document);
     void onCompileReply(EngineClient* client, Document* document, qint64 id, const QJsonObject& reply);
+    void onSassReply(CheckState& state, const QJsonObject& reply);
     void updateKernelPanel();
 
     // Engines

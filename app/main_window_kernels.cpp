@@ -3,7 +3,10 @@
 // editor and the Problems dock (main_window_checks.cpp) and the report of the active kernel
 // to the Kernel dock (KernelPanel). One compile per document is in flight at a time: edits
 // made meanwhile are compiled when it is answered, so a slow compile never queues up a
-// compile per keystroke.
+// compile per keystroke. The SASS comes after: disassembling takes the toolkit's nvdisasm
+// about half a second on the GPU machine, far beyond what a diagnostic may wait, so a text
+// that compiled is sent again with `sass` (a cache hit for its machine code) and the SASS tab
+// fills when that answer comes, if the text is still the one compiled.
 
 #include "main_window.h"
 
@@ -76,8 +79,8 @@ void MainWindow::requestCompile(Document* document)
     // The user's path, so that diagnostics and the log name the file as they know it, and its
     // folder for the headers beside it.
     state.compileFile = document->isUntitled() ? document->fileName() : document->path();
-    const qint64 id = client->compile(document->text(), state.compileFile, document->directory(),
-                                      {{QStringLiteral("ptx"), true}, {QStringLiteral("sass"), true}});
+    const qint64 id =
+        client->compile(document->text(), state.compileFile, document->directory(), {{QStringLiteral("ptx"), true}});
     slot->checks.insert(id, document);
     state.request = id;
     state.revision = document->revision();
@@ -88,6 +91,10 @@ void MainWindow::requestCompile(Document* document)
 void MainWindow::onCompileReply(EngineClient* client, Document* document, qint64 id, const QJsonObject& reply)
 {
     auto found = m_checks.find(document);
+    if (found != m_checks.end() && found->sassRequest == id && id != 0) {
+        onSassReply(*found, reply);
+        return;
+    }
     if (found == m_checks.end() || found->request != id) {
         return;
     }
@@ -124,7 +131,27 @@ void MainWindow::onCompileReply(EngineClient* client, Document* document, qint64
     emit compiled(document);
     if (state.recompile || client != engine()) {
         requestCompile(document); // typed meanwhile, or another engine was chosen
+    } else if (state.compiles && state.revision == document->revision()) {
+        state.sassRevision = state.revision;
+        state.sassRequest = client->compile(document->text(), state.compileFile, document->directory(),
+                                            {{QStringLiteral("sass"), true}});
+        slotOf(client)->checks.insert(state.sassRequest, document);
+        state.report.insert(QStringLiteral("sass_note"), tr("Disassembling the machine code…"));
+        updateKernelPanel();
     }
+}
+
+void MainWindow::onSassReply(CheckState& state, const QJsonObject& reply)
+{
+    state.sassRequest = 0;
+    // A later compile's report has no SASS yet; this one belongs to the text it was asked for.
+    if (!reply.value(QStringLiteral("ok")).toBool() || !reply.value(QStringLiteral("success")).toBool() ||
+        !state.compiles || state.answeredRevision != state.sassRevision) {
+        return;
+    }
+    state.report.insert(QStringLiteral("sass"), reply.value(QStringLiteral("sass")));
+    state.report.insert(QStringLiteral("sass_note"), reply.value(QStringLiteral("sass_note")));
+    updateKernelPanel();
 }
 
 void MainWindow::updateKernelPanel()

@@ -15,6 +15,7 @@ namespace wb::cuda {
 namespace {
 
 constexpr char kMagic[8] = {'W', 'B', 'K', 'E', 'R', 'N', 'E', 'L'};
+constexpr char kDerivedMagic[8] = {'W', 'B', 'D', 'E', 'R', 'I', 'V', 'E'};
 constexpr std::uint32_t kFormatVersion = 1;
 // Far beyond any real kernel; a larger file is not ours.
 constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{512} << 20;
@@ -118,6 +119,50 @@ std::string keyOf(const CompileRequest& request)
     return std::move(key.text());
 }
 
+// A file's bytes before its trailing checksum, when the checksum matches and they start
+// with `magic`; else nothing.
+std::optional<std::string_view> verifiedBody(std::string_view all, const char (&magic)[8])
+{
+    if (all.size() < sizeof(magic) + sizeof(std::uint64_t))
+        return std::nullopt;
+    const std::string_view body = all.substr(0, all.size() - sizeof(std::uint64_t));
+    std::uint64_t checksum = 0;
+    std::memcpy(&checksum, all.data() + body.size(), sizeof(checksum));
+    if (checksum != fnv1a(body) || body.substr(0, sizeof(magic)) != std::string_view(magic, sizeof(magic)))
+        return std::nullopt;
+    return body;
+}
+
+// Writes `bytes` to a name no other writer uses, in the same folder so that the rename
+// into `target` stays atomic: a reader sees a whole file or none.
+bool writeAtomically(const std::filesystem::path& directory, const std::filesystem::path& target,
+                     const std::string& bytes)
+{
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error)
+        return false;
+    static std::atomic<std::uint64_t> serial{0};
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    const std::filesystem::path temporary = target.string() + ".tmp." + std::to_string(::getpid()) + "." +
+                                            std::to_string(serial++) + "." + std::to_string(random() & 0xffffffu);
+    {
+        std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+        file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        file.close();
+        if (!file) {
+            std::filesystem::remove(temporary, error);
+            return false;
+        }
+    }
+    std::filesystem::rename(temporary, target, error);
+    if (error) {
+        std::filesystem::remove(temporary, error);
+        return false;
+    }
+    return true;
+}
+
 std::string hexName(std::uint64_t hash)
 {
     static constexpr char kDigits[] = "0123456789abcdef";
@@ -186,18 +231,12 @@ std::optional<CompileResult> KernelDiskCache::load(const CompileRequest& request
 {
     const std::string key = keyOf(request);
     const std::optional<std::string> bytes = readFile(m_directory / hexName(fnv1a(key)));
-    if (!bytes || bytes->size() < sizeof(kMagic) + sizeof(std::uint64_t))
+    const std::optional<std::string_view> body = bytes ? verifiedBody(*bytes, kMagic) : std::nullopt;
+    if (!body)
         return std::nullopt;
-    const std::string_view all(*bytes);
-    const std::string_view body = all.substr(0, all.size() - sizeof(std::uint64_t));
-    std::uint64_t checksum = 0;
-    std::memcpy(&checksum, all.data() + body.size(), sizeof(checksum));
-    if (checksum != fnv1a(body))
-        return std::nullopt;
-
-    Reader in(body);
-    if (in.take(sizeof(kMagic)) != std::string_view(kMagic, sizeof(kMagic)) ||
-        in.number<std::uint32_t>() != kFormatVersion || in.bytes() != key)
+    Reader in(*body);
+    in.take(sizeof(kMagic));
+    if (in.number<std::uint32_t>() != kFormatVersion || in.bytes() != key)
         return std::nullopt;
     CompileResult result;
     result.log = std::string(in.bytes());
@@ -210,7 +249,7 @@ std::optional<CompileResult> KernelDiskCache::load(const CompileRequest& request
         const std::string_view lowered = in.bytes();
         result.loweredNames.emplace_back(expression, lowered);
     }
-    if (!in.ok() || in.offset() != body.size() || (result.cubin.empty() && result.ptx.empty()))
+    if (!in.ok() || in.offset() != body->size() || (result.cubin.empty() && result.ptx.empty()))
         return std::nullopt;
     result.diagnostics = parseDiagnostics(result.log);
     result.success = true;
@@ -235,31 +274,43 @@ bool KernelDiskCache::store(const CompileRequest& request, const CompileResult& 
     }
     out.u64(fnv1a(out.text()));
 
-    std::error_code error;
-    std::filesystem::create_directories(m_directory, error);
-    if (error)
-        return false;
-    const std::filesystem::path target = fileFor(request);
-    // A name no other writer uses, in the same folder so that the rename stays atomic.
-    static std::atomic<std::uint64_t> serial{0};
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    const std::filesystem::path temporary = target.string() + ".tmp." + std::to_string(::getpid()) + "." +
-                                            std::to_string(serial++) + "." + std::to_string(random() & 0xffffffu);
-    {
-        std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-        file.write(out.text().data(), static_cast<std::streamsize>(out.text().size()));
-        file.close();
-        if (!file) {
-            std::filesystem::remove(temporary, error);
-            return false;
-        }
-    }
-    std::filesystem::rename(temporary, target, error);
-    if (error) {
-        std::filesystem::remove(temporary, error);
-        return false;
-    }
-    return true;
+    return writeAtomically(m_directory, fileFor(request), out.text());
+}
+
+std::optional<std::string> KernelDiskCache::loadDerived(const CompileRequest& request, std::string_view kind,
+                                                        std::string_view source) const
+{
+    const std::optional<std::string> bytes = readFile(derivedFile(request, kind));
+    const std::optional<std::string_view> body = bytes ? verifiedBody(*bytes, kDerivedMagic) : std::nullopt;
+    if (!body)
+        return std::nullopt;
+    Reader in(*body);
+    in.take(sizeof(kDerivedMagic));
+    if (in.number<std::uint32_t>() != kFormatVersion || in.bytes() != keyOf(request) ||
+        in.number<std::uint64_t>() != fnv1a(source))
+        return std::nullopt;
+    std::string text(in.bytes());
+    if (!in.ok() || in.offset() != body->size())
+        return std::nullopt;
+    return text;
+}
+
+bool KernelDiskCache::storeDerived(const CompileRequest& request, std::string_view kind, std::string_view source,
+                                   std::string_view text) const
+{
+    Writer out;
+    out.raw(std::string_view(kDerivedMagic, sizeof(kDerivedMagic)));
+    out.u32(kFormatVersion);
+    out.bytes(keyOf(request));
+    out.u64(fnv1a(source));
+    out.bytes(text);
+    out.u64(fnv1a(out.text()));
+    return writeAtomically(m_directory, derivedFile(request, kind), out.text());
+}
+
+std::filesystem::path KernelDiskCache::derivedFile(const CompileRequest& request, std::string_view kind) const
+{
+    return fileFor(request).string() + "." + std::string(kind);
 }
 
 CompileResult compileCached(const CompileRequest& request, CompileSource* source, bool refresh)

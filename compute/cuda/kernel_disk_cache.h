@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace wb::cuda {
 
@@ -45,7 +46,17 @@ public:
     // writable, the disk is full). Failed compiles are not stored.
     bool store(const CompileRequest& request, const CompileResult& result) const;
 
+    // Text made from a stored result (the SASS of its cubin: half a second of nvdisasm),
+    // kept in a file beside the result's under `kind` and tied to `source`, the bytes it was
+    // made from: a different source, or a file that is not whole, is a miss.
+    std::optional<std::string> loadDerived(const CompileRequest& request, std::string_view kind,
+                                           std::string_view source) const;
+    bool storeDerived(const CompileRequest& request, std::string_view kind, std::string_view source,
+                      std::string_view text) const;
+
 private:
+    std::filesystem::path derivedFile(const CompileRequest& request, std::string_view kind) const;
+
     std::filesystem::path m_directory;
 };
 

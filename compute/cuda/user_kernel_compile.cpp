@@ -116,6 +116,23 @@ std::string diskDependencies(const KernelCompileRequest& request)
     return dependencies;
 }
 
+// The disassembly of a cubin, from the disk cache beside its compile where this tool made
+// it before (nvdisasm takes about half a second even for a small kernel), else the tool's,
+// stored there when it made one.
+Disassembly cachedDisassembly(const CompileRequest& request, const std::vector<char>& cubin, const std::string& tool)
+{
+    const std::string machineCode = tool + '\n' + std::string(cubin.data(), cubin.size());
+    const std::optional<std::filesystem::path> directory = KernelDiskCache::directoryFromEnvironment();
+    if (directory) {
+        if (std::optional<std::string> text = KernelDiskCache(*directory).loadDerived(request, "sass", machineCode))
+            return {std::move(*text), "disassembled by " + tool + ", from the kernel cache"};
+    }
+    Disassembly disassembly = disassemble(cubin, tool);
+    if (directory && !disassembly.text.empty())
+        KernelDiskCache(*directory).storeDerived(request, "sass", machineCode, disassembly.text);
+    return disassembly;
+}
+
 } // namespace
 
 KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int deviceCc)
@@ -162,7 +179,7 @@ KernelCompileResult compileUserKernel(const KernelCompileRequest& request, int d
             result.sassNote = "no SASS: neither nvdisasm nor cuobjdump was found (PATH, CUDA_HOME/bin, "
                               "/usr/local/cuda/bin); the CUDA toolkit has both";
         } else {
-            Disassembly disassembly = disassemble(compiled.cubin, tool);
+            Disassembly disassembly = cachedDisassembly(compileRequest, compiled.cubin, tool);
             result.sass = std::move(disassembly.text);
             result.sassNote = std::move(disassembly.note);
         }

@@ -141,9 +141,10 @@ TEST(EngineCompile, SassIsTheDisassemblyOrSaysWhyThereIsNone)
 }
 
 // How the disassembler is run, with a stand-in for nvdisasm first on PATH (this machine may
-// have no toolkit tools): it is given the cubin (an ELF file), its output is the SASS, and a
-// failure is reported with its exit status and output.
-TEST(EngineCompile, TheDisassemblerGetsTheCubinAndItsFailuresAreReported)
+// have no toolkit tools): it is given the cubin (an ELF file), its output is the SASS, kept
+// in the kernel cache for the next compile of that text, and a failure is reported with its
+// exit status and output.
+TEST(EngineCompile, TheDisassemblerGetsTheCubinItsSassIsCachedAndItsFailuresAreReported)
 {
     const std::filesystem::path folder =
         std::filesystem::temp_directory_path() / ("wb-test-sass-tool-" + std::to_string(getpid()));
@@ -154,19 +155,30 @@ TEST(EngineCompile, TheDisassemblerGetsTheCubinAndItsFailuresAreReported)
         std::filesystem::permissions(tool, std::filesystem::perms::owner_all);
     };
     const std::string oldPath = std::getenv("PATH") ? std::getenv("PATH") : "";
+    const char* oldCache = std::getenv("XDG_CACHE_HOME");
+    const std::string keptCache = oldCache ? oldCache : "";
     setenv("PATH", (folder.string() + ":" + oldPath).c_str(), 1);
+    setenv("XDG_CACHE_HOME", (folder / "cache").c_str(), 1);
     writeTool(R"sh(printf 'option %s, file starts with %s\n' "$1" "$(head -c 4 "$2" | tail -c 3)")sh");
     InProcessEngine engine;
     EngineClient& client = engine.client();
     client.hello();
     const json reply = client.request(compileRequest(1, kScale, {{"sass", true}}));
     writeTool("echo 'cannot read it'; exit 3");
-    const json failed = client.request(compileRequest(2, kScale, {{"sass", true}}));
+    // The same text: its SASS from the cache, the failing tool not run.
+    const json again = client.request(compileRequest(2, kScale, {{"sass", true}}));
+    const json failed = client.request(compileRequest(3, std::string(kScale) + "// another text\n", {{"sass", true}}));
     setenv("PATH", oldPath.c_str(), 1);
+    if (oldCache)
+        setenv("XDG_CACHE_HOME", keptCache.c_str(), 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
     std::filesystem::remove_all(folder);
     REQUIRE_COMPILER(reply);
     EXPECT_EQ(reply["sass"], "option -c, file starts with ELF\n") << reply.dump();
     EXPECT_EQ(reply["sass_note"], "disassembled by " + tool.string());
+    EXPECT_EQ(again["sass"], reply["sass"]) << again.dump();
+    EXPECT_EQ(again["sass_note"], "disassembled by " + tool.string() + ", from the kernel cache");
     EXPECT_EQ(failed["sass"], "");
     EXPECT_EQ(failed["sass_note"], "nvdisasm failed (exit status 3): cannot read it\n") << failed.dump();
 }

@@ -226,6 +226,30 @@ TEST_F(KernelDiskCacheTest, AnUnwritableFolderIsNotAnError)
     EXPECT_FALSE(KernelDiskCache(folder()).store(kernelRequest(), result));
 }
 
+// Text made from an entry (the SASS of its cubin) beside it: found for the same request and
+// source only, and a file that is not whole is a miss. No compile is needed for that.
+TEST_F(KernelDiskCacheTest, DerivedTextIsTiedToItsRequestAndSource)
+{
+    const KernelDiskCache cache(folder());
+    const CompileRequest request = kernelRequest();
+    EXPECT_EQ(cache.loadDerived(request, "sass", "cubin bytes"), std::nullopt);
+    ASSERT_TRUE(cache.storeDerived(request, "sass", "cubin bytes", "        /*0000*/ EXIT ;\n"));
+    EXPECT_EQ(cache.loadDerived(request, "sass", "cubin bytes"), "        /*0000*/ EXIT ;\n");
+    EXPECT_EQ(cache.loadDerived(request, "sass", "other cubin"), std::nullopt);
+    EXPECT_EQ(cache.loadDerived(kernelRequest("p[0] = 2;"), "sass", "cubin bytes"), std::nullopt);
+    EXPECT_EQ(cache.loadDerived(request, "listing", "cubin bytes"), std::nullopt);
+    EXPECT_EQ(filesIn(folder()), 1); // and no temporary file left behind
+
+    const std::filesystem::path file = cache.fileFor(request).string() + ".sass";
+    const std::string whole = readAll(file);
+    writeAll(file, whole.substr(0, whole.size() - 3));
+    EXPECT_EQ(cache.loadDerived(request, "sass", "cubin bytes"), std::nullopt);
+    std::string flipped = whole;
+    flipped[flipped.size() / 2] ^= 0x20;
+    writeAll(file, flipped);
+    EXPECT_EQ(cache.loadDerived(request, "sass", "cubin bytes"), std::nullopt);
+}
+
 TEST_F(KernelDiskCacheTest, FailedCompilesAreNotStored)
 {
     const CompileRequest broken = kernelRequest("p[0] = nothing;");
