@@ -780,6 +780,10 @@ void EngineClient::handleEvent(const QJsonObject& event)
     } else if (name == QLatin1String("repetition")) {
         emit repetition(run, event.value(QStringLiteral("backend")).toString(),
                         event.value(QStringLiteral("index")).toInt(), event.value(QStringLiteral("warmup")).toBool());
+    } else if (name == QLatin1String("tuning")) {
+        emit tuningStarted(run, event.value(QStringLiteral("step")).toString(),
+                           event.value(QStringLiteral("index")).toInt(), event.value(QStringLiteral("count")).toInt(),
+                           event.value(QStringLiteral("configuration")).toString());
     } else if (name == QLatin1String("step_started")) {
         const QString backend = event.value(QStringLiteral("backend")).toString();
         const QString step = event.value(QStringLiteral("step")).toString();

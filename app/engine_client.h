@@ -144,6 +144,8 @@ signals:
     // of docs/run-record.md, empty when the engine died or sent none.
     void runStarted(qint64 run, const QStringList& backends);
     void repetition(qint64 run, const QString& backend, int index, bool warmup);
+    // A @tune run about to try configuration `index` (0-based) of `count`.
+    void tuningStarted(qint64 run, const QString& step, int index, int count, const QString& configuration);
     void stepStarted(qint64 run, const QString& backend, const QString& step, int line);
     // The event's fields but type and event: run, the run record's step fields, and
     // sent_us when the engine writes it.

@@ -277,6 +277,7 @@ private:
         int line = 0;
         QHash<QString, int> stepsPerRepetition; // learned per backend
         QString textKey;                        // m_knownSteps' key for the text that runs
+        QString tuning;                         // "Tuning C: TILE=16 (2 of 3)" once a @tune run tries configurations
     };
 
     // Construction and settings

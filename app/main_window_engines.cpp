@@ -86,6 +86,14 @@ void MainWindow::connectEngine(EngineClient* client)
             [this, client](qint64 run, const QString& backend, const QString& step, int line) {
                 onStepStarted(client, run, backend, step, line);
             });
+    connect(client, &EngineClient::tuningStarted, this,
+            [this, client](qint64 run, const QString& step, int index, int count, const QString& configuration) {
+                if (isLive(client, run)) {
+                    m_progress.tuning =
+                        tr("Tuning %1: %2 (%3 of %4)").arg(step, configuration).arg(index + 1).arg(count);
+                    updateStatus();
+                }
+            });
     connect(client, &EngineClient::stepFinished, this,
             [this, client](qint64 run, const QJsonObject& figures) { onStepFinished(client, run, figures); });
     connect(client, &EngineClient::memorySample, this,
@@ -312,6 +320,9 @@ QString MainWindow::engineStateText() const
     case EngineClient::State::Restarting: return tr("Engine restarting…");
     case EngineClient::State::Ready: return tr("Engine ready");
     case EngineClient::State::Running: {
+        if (!m_progress.tuning.isEmpty()) {
+            return m_progress.tuning;
+        }
         if (m_progress.stepInRepetition == 0) {
             return tr("Running…");
         }

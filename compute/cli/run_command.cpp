@@ -11,12 +11,39 @@
 #include <wb/pipeline_tune.h>
 
 #include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 namespace wb::cli {
 
 namespace {
+
+// "on cpu: 25349 of 307200 elements out of tolerance; the largest difference, 0.254, is at
+// (449, 326): 0.942 against 0.688", as the workbench's Problems entry says it.
+std::string differenceText(const pipeline::CheckDifference& difference)
+{
+    auto number = [](std::complex<double> value) {
+        std::ostringstream text;
+        text << value.real();
+        if (value.imag() != 0)
+            text << (value.imag() < 0 ? "-" : "+") << std::abs(value.imag()) << "j";
+        return text.str();
+    };
+    std::string text = "on " + difference.backend + ": " + std::to_string(difference.outOfTolerance) + " of " +
+                       std::to_string(difference.elements) + " elements out of tolerance; ";
+    if (difference.maxIndex.empty())
+        return text + "the difference is " + number(difference.maxAbsError) + ": " + number(difference.value) +
+               " against " + number(difference.reference);
+    std::string index;
+    for (const std::int64_t i : difference.maxIndex)
+        index += (index.empty() ? "" : ", ") + std::to_string(i);
+    return text + "the largest difference, " + number(difference.maxAbsError) + ", is at (" + index +
+           "): " + number(difference.value) + " against " + number(difference.reference);
+}
 
 std::string rate(const pipeline::StepFigures& row)
 {
@@ -169,6 +196,9 @@ void printResult(const pipeline::RunResult& result, const pipeline::RunOptions& 
         else
             std::cout << (check.passed ? "passed" : "FAILED") << ", max rel error " << formatError(check.maxRelError)
                       << " (rtol " << check.rtol << ", atol " << check.atol << ")\n";
+        for (const pipeline::CheckDifference& difference : check.differences)
+            if (difference.outOfTolerance > 0)
+                std::cout << "  " << differenceText(difference) << '\n';
     }
     if (result.tuning)
         printTuning(*result.tuning, options);

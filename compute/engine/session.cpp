@@ -515,6 +515,13 @@ struct Session::Impl {
             m_session.send(message);
         }
 
+        void tuningStarted(const std::string& step, int index, int count, const std::string& configuration) override
+        {
+            json message = event("tuning", m_run);
+            message.update({{"step", step}, {"index", index}, {"count", count}, {"configuration", configuration}});
+            m_session.send(message);
+        }
+
         void stepFinished(const pipeline::StepFigures& figures) override
         {
             json message = event("step_finished", m_run);

@@ -23,6 +23,7 @@ namespace wb::pipeline {
 void RunObserver::repetitionStarted(const std::string&, int, bool) {}
 void RunObserver::stepStarted(const std::string&, const std::string&, int) {}
 void RunObserver::stepFinished(const StepFigures&) {}
+void RunObserver::tuningStarted(const std::string&, int, int, const std::string&) {}
 void RunObserver::runFinished(const RunResult&) {}
 void RunObserver::error(const RunError&) {}
 
@@ -913,7 +914,7 @@ RunResult run(const Program& program, const RunOptions& options, RunObserver* ob
     if (!result.error) {
         // @tune: each configuration of the launch is a run of its own, after this one.
         std::optional<RunError> lost;
-        TuningResult tuning = runTuning(program, options, cancel, lost, result.cancelled);
+        TuningResult tuning = runTuning(program, options, cancel, lost, result.cancelled, &watcher);
         if (!tuning.parameters.empty())
             result.tuning = std::move(tuning);
         result.error = lost;

@@ -475,7 +475,7 @@ Program configuredProgram(const Program& program, const TuningSpec& spec, const 
 }
 
 TuningResult runTuning(const Program& program, const RunOptions& options, const std::atomic<bool>* cancel,
-                       std::optional<RunError>& lost, bool& cancelled)
+                       std::optional<RunError>& lost, bool& cancelled, RunObserver* observer)
 {
     const TuningSpec spec = tuningSpec(program);
     TuningResult result;
@@ -495,7 +495,11 @@ TuningResult runTuning(const Program& program, const RunOptions& options, const 
     RunOptions gpu = options;
     gpu.backends = {"gpu"};
     gpu.keepValues = false;
-    for (TuningConfiguration& configuration : result.configurations) {
+    for (std::size_t index = 0; index < result.configurations.size(); ++index) {
+        TuningConfiguration& configuration = result.configurations[index];
+        if (observer)
+            observer->tuningStarted(spec.step, static_cast<int>(index), static_cast<int>(result.configurations.size()),
+                                    configurationLabel(result, index));
         const Program configured = configuredProgram(program, spec, configuration.values);
         RunResult run;
         try {

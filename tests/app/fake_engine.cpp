@@ -16,6 +16,9 @@
 //                   event and the reply naming the launch at 2:5 (DeviceLost), then exit
 //                   kEngineExitDeviceLost; an engine started when the file exists runs
 //                   every pipeline with success (an empty record)
+//   tuning          a run gets run_started, then a `tuning` event for each of two
+//                   configurations of launch y (block=128, block=512), 400 ms apart, as a
+//                   @tune run on a GPU sends them, then succeeds
 //   close-stdin     a run makes it close its standard input and sleep: the client's next
 //                   write fails
 //   latency         a run gets one step_finished per assignment line of its pipeline, 100 us
@@ -122,6 +125,17 @@ QJsonObject errorObject(const char* code, const char* message)
 }
 
 } // namespace
+
+// The end of a run that succeeded: run_finished and the reply with an empty record.
+void succeed(const QJsonObject& request, qint64 run)
+{
+    sendJson(event(QStringLiteral("run_finished"), run,
+                   {{QStringLiteral("ok"), true}, {QStringLiteral("cancelled"), false}}));
+    sendJson(reply(request, {{QStringLiteral("run"), run},
+                             {QStringLiteral("ok"), true},
+                             {QStringLiteral("cancelled"), false},
+                             {QStringLiteral("record"), QJsonObject{{QStringLiteral("ok"), true}}}}));
+}
 
 int main(int argc, char** argv)
 {
@@ -250,12 +264,19 @@ int main(int argc, char** argv)
                                               {QStringLiteral("record"), QJsonObject{{QStringLiteral("ok"), false}}}}));
                     return wb::engine::kEngineExitDeviceLost;
                 }
-                sendJson(event(QStringLiteral("run_finished"), run,
-                               {{QStringLiteral("ok"), true}, {QStringLiteral("cancelled"), false}}));
-                sendJson(reply(*request, {{QStringLiteral("run"), run},
-                                          {QStringLiteral("ok"), true},
-                                          {QStringLiteral("cancelled"), false},
-                                          {QStringLiteral("record"), QJsonObject{{QStringLiteral("ok"), true}}}}));
+                succeed(*request, run);
+            } else if (scenario == QLatin1String("tuning")) {
+                sendJson(event(QStringLiteral("run_started"), run, {{QStringLiteral("backends"), QJsonArray{}}}));
+                const QString configurations[] = {QStringLiteral("block=128"), QStringLiteral("block=512")};
+                for (int i = 0; i < 2; ++i) {
+                    sendJson(event(QStringLiteral("tuning"), run,
+                                   {{QStringLiteral("step"), QStringLiteral("y")},
+                                    {QStringLiteral("index"), i},
+                                    {QStringLiteral("count"), 2},
+                                    {QStringLiteral("configuration"), configurations[i]}}));
+                    ::usleep(400000);
+                }
+                succeed(*request, run);
             } else if (scenario == QLatin1String("close-stdin")) {
                 sendJson(event(QStringLiteral("run_started"), run, {{QStringLiteral("backends"), QJsonArray{}}}));
                 ::close(STDIN_FILENO);

@@ -998,6 +998,24 @@ __global__ void blockSum(const float* in, float* out, int n)
 
     // The fake engine answers the first run as the real one does when a launch() faults
     // (error event naming the launch, DeviceLost, exit 4); the engine started after it runs.
+    // While a @tune run tries its configurations the status bar says which, then the run ends.
+    void aTuningRunShowsWhichConfigurationItTries()
+    {
+        MainWindowOptions o = options();
+        o.engines = {{QStringLiteral(WB_FAKE_ENGINE_PATH), QStringLiteral("tuning")}};
+        auto window = std::make_unique<MainWindow>(o);
+        QVERIFY(ready(*window));
+        window->setActiveDocument(documentWith(*window, QStringLiteral("x = rand(8)\n")));
+        QVERIFY(window->runActive() != 0);
+        QVERIFY2(
+            waitFor([&] { return window->engineStateText() == QLatin1String("Tuning y: block=128 (1 of 2)"); }, kRunMs),
+            qPrintable(window->engineStateText()));
+        QVERIFY2(
+            waitFor([&] { return window->engineStateText() == QLatin1String("Tuning y: block=512 (2 of 2)"); }, kRunMs),
+            qPrintable(window->engineStateText()));
+        QVERIFY(waitFor([&] { return window->engineStateText() == QLatin1String("Engine ready"); }, kRunMs));
+    }
+
     void aFaultingLaunchIsOneProblemAtItsLineAndTheNextRunWorks()
     {
         MainWindowOptions o = options();

@@ -475,6 +475,21 @@ TEST(Cli, RunPrintsAStepTableOnTheCpu)
     EXPECT_TRUE(record["ok"].get<bool>());
 }
 
+// A failed check says, under its line, how many elements are out and where the largest
+// difference is, as the workbench's Problems entry does.
+TEST(Cli, RunOfAFailedCheckSaysWhereItsArraysDiffer)
+{
+    TempDir dir;
+    const std::string path = dir.file("differ.wbp");
+    std::ofstream(path) << "x = arange(6)\nr = x + where(x == 4, 2.5, 0)\ncheck(x, ref=r, atol=0.5)\n";
+    const CliRun run = runCli(dir, "run '" + path + "' --repeat 1 --warmup 0", kNoGpu);
+    EXPECT_EQ(run.status, 1) << run.out << run.err;
+    EXPECT_TRUE(contains(run.out, "check x against r (line 3): FAILED")) << run.out;
+    EXPECT_TRUE(contains(run.out, "  on cpu: 1 of 6 elements out of tolerance; the largest difference, 2.5, is at (4): "
+                                  "4 against 6.5"))
+        << run.out;
+}
+
 TEST(Cli, RunOfATuningPipelineOnTheCpuSaysWhyItDidNotTune)
 {
     TempDir dir;

@@ -562,6 +562,44 @@ TEST(EngineSession, ATuningRunsRecordGivesEachConfigurationItsEditsOfTheSource)
     EXPECT_EQ(edits[0]["text"], ", block=512");
 }
 
+// A tuning run tells the window which configuration it tries: a `tuning` event before each,
+// after the ordinary run's steps. Needs a GPU: without one the engine drops "gpu" from the
+// run's backends and nothing is tuned (Tuning.WithoutTheGpu... in test_pipeline hears the
+// executor's calls that become these events).
+TEST(EngineSession, ATuningRunSendsAnEventBeforeEachConfiguration)
+{
+    if (const wb::CudaStatus& cuda = wb::Runtime::instance().cudaStatus(); !cuda.available)
+        GTEST_SKIP() << cuda.reason;
+    InProcessEngine engine;
+    EngineClient& client = engine.client();
+    client.hello();
+    const std::string launch = "y = launch(\"" WARPBENCH_KERNELS_DIR "/saxpy.cu:saxpy\", args=(1000, 2.0, x, y0))";
+    ASSERT_TRUE(client.send(runRequest(3,
+                                       "@tune block 128, 512\nx = rand(1000, seed=1)\ny0 = zeros(1000)\n" + launch +
+                                           "\ncheck(y, ref=2.0 * x + y0)\n",
+                                       {{"repeat", 1}, {"warmup", 0}, {"backends", {"cpu", "gpu"}}})));
+    const std::vector<json> frames = client.until(3);
+    std::vector<json> tuning;
+    for (const json& frame : frames)
+        if (frame.value("event", "") == "tuning")
+            tuning.push_back(frame);
+    ASSERT_EQ(tuning.size(), 2u);
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(tuning[i]["run"], 3);
+        EXPECT_EQ(tuning[i]["step"], "y");
+        EXPECT_EQ(tuning[i]["index"], i);
+        EXPECT_EQ(tuning[i]["count"], 2);
+    }
+    EXPECT_EQ(tuning[0]["configuration"], "block=128");
+    EXPECT_EQ(tuning[1]["configuration"], "block=512");
+    const std::vector<std::string> names = eventNames(frames);
+    const auto last = [&](const std::string& name) {
+        return std::find(names.rbegin(), names.rend(), name).base() - names.begin();
+    };
+    EXPECT_LT(last("step_finished"), last("tuning")); // after the ordinary run's steps
+    EXPECT_LT(last("tuning"), last("run_finished"));
+}
+
 TEST(EngineSession, FetchRefusesWhatTheLastRunDoesNotHave)
 {
     InProcessEngine engine;

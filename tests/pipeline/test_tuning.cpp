@@ -247,7 +247,16 @@ TEST(Tuning, WithoutTheGpuEveryConfigurationFailsWithTheReasonAndNoneIsBest)
     RunOptions options = wb::test::runOptions(2, 0, {"gpu"});
     std::optional<RunError> lost;
     bool cancelled = false;
-    const TuningResult tuning = runTuning(program, options, nullptr, lost, cancelled);
+    // What the engine turns into `tuning` events: one before each configuration, in order.
+    struct Heard final : RunObserver {
+        std::vector<std::string> calls;
+        void tuningStarted(const std::string& step, int index, int count, const std::string& configuration) override
+        {
+            calls.push_back(step + " " + std::to_string(index) + "/" + std::to_string(count) + " " + configuration);
+        }
+    } heard;
+    const TuningResult tuning = runTuning(program, options, nullptr, lost, cancelled, &heard);
+    EXPECT_EQ(heard.calls, (std::vector<std::string>{"y 0/2 block=64", "y 1/2 block=128"}));
     EXPECT_FALSE(lost);
     EXPECT_FALSE(cancelled);
     EXPECT_EQ(tuning.step, "y");

@@ -218,6 +218,10 @@ public:
     virtual void stepStarted(const std::string& backend, const std::string& step, int line);
     // Once per step and backend, after the last repetition.
     virtual void stepFinished(const StepFigures& figures);
+    // A @tune run (wb/pipeline_tune.h) about to try configuration `index` of `count` of the
+    // launch `step`, labelled as configurationLabel() does ("TILE=16"); after the ordinary
+    // run's steps, before runFinished.
+    virtual void tuningStarted(const std::string& step, int index, int count, const std::string& configuration);
     virtual void runFinished(const RunResult& result);
     virtual void error(const RunError& error);
 };

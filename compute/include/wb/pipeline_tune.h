@@ -66,9 +66,10 @@ Program configuredProgram(const Program& program, const TuningSpec& spec, const 
 // Tries every configuration on the GPU (options.backends must name "gpu"), each a run() of
 // configuredProgram() with `options` otherwise. Without a GPU the result says why in
 // `note`. A configuration's error fails that configuration only, except DeviceLost, which
-// ends the tuning and is returned in `lost`. `cancel` as for run().
+// ends the tuning and is returned in `lost`. `cancel` as for run(); `observer`, when given,
+// hears tuningStarted() before each configuration.
 TuningResult runTuning(const Program& program, const RunOptions& options, const std::atomic<bool>* cancel,
-                       std::optional<RunError>& lost, bool& cancelled);
+                       std::optional<RunError>& lost, bool& cancelled, RunObserver* observer = nullptr);
 
 // A replacement of source text: `length` bytes from `location` (on one line) become `text`.
 struct TextEdit {
