@@ -3,6 +3,9 @@
 
 #include "pipeline_file.h"
 
+#include <wb/pipeline_run.h>
+
+#include <filesystem>
 #include <iostream>
 
 namespace wb::cli {
@@ -26,6 +29,18 @@ int runCheck(const std::vector<std::string>& words)
         return kExitUsage;
     const pipeline::ParseResult& result = *read;
     if (!result.ok())
+        return kExitUsage;
+    // What the editor's check adds (the engine's `check`): shapes and dtypes through the
+    // whole pipeline, files that load() cannot read, and launch()'s arguments against the
+    // kernel's parameters, with paths relative to the file's folder. No GPU is needed.
+    pipeline::RunOptions options = pipeline::defaultRunOptions(result.program);
+    options.baseDirectory = std::filesystem::path(path).parent_path().string();
+    if (options.baseDirectory.empty())
+        options.baseDirectory = ".";
+    const pipeline::Inference inference = pipeline::infer(result.program, options);
+    for (const pipeline::Diagnostic& diagnostic : inference.diagnostics)
+        std::cerr << diagnostic.format(path) << '\n';
+    if (!inference.ok())
         return kExitUsage;
     std::cout << path << ": ok (" << count(result.program.statements.size(), "statement") << ", "
               << count(result.program.directives.size(), "directive") << ")\n";

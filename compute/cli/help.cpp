@@ -40,9 +40,11 @@ usage:
       one-line doc; --json adds parameter types, defaults, choices and ranges.
 
   warpbench-cli check FILE.wbp
-      Parses and checks a pipeline without running it: syntax, function and argument
-      names, argument types, dtype and choice names, names used before they are
-      assigned. Diagnostics go to stderr as FILE:line:col: error: message.
+      Parses and checks a pipeline without running it, as the editor does: syntax,
+      function and argument names, argument types, dtype and choice names, names used
+      before they are assigned, then shapes and dtypes through every step, files that
+      load() cannot read and launch()'s arguments against the kernel's parameters.
+      Diagnostics go to stderr as FILE:line:col: error: message.
 
   warpbench-cli run FILE.wbp [--backends cpu,gpu] [--repeat N] [--warmup N] [--seed N]
                     [--threads N] [--no-fuse] [--no-graph] [--json FILE]

@@ -398,7 +398,7 @@ TEST(Cli, CheckAcceptsACleanPipeline)
 {
     TempDir dir;
     const std::string path =
-        dir.write("good.wbp", "@repeat 3\nimg = load(\"a.png\", gray)\nb = gaussian(img, sigma=2)\nshow(b)\n");
+        dir.write("good.wbp", "@repeat 3\nimg = rand(64, 48)\nb = gaussian(img, sigma=2)\nshow(b)\n");
     const CliRun run = runCli(dir, "check " + path);
     EXPECT_EQ(run.status, 0) << run.err;
     EXPECT_TRUE(run.err.empty()) << run.err;
@@ -408,7 +408,7 @@ TEST(Cli, CheckAcceptsACleanPipeline)
 TEST(Cli, CheckWithOnlyWarningsSucceeds)
 {
     TempDir dir;
-    const std::string path = dir.write("warn.wbp", "A = rand(4)\nfft(A)\n");
+    const std::string path = dir.write("warn.wbp", "A = astype(rand(4), c64)\nfft(A)\n");
     const CliRun run = runCli(dir, "check " + path);
     EXPECT_EQ(run.status, 0) << run.err;
     EXPECT_EQ(run.err, path + ":2:1: warning: the result is not used; assign it to a name or pass it to show()\n");
@@ -429,6 +429,26 @@ TEST(Cli, CheckPrintsEveryErrorAsFileLineColumn)
                   ":3:19: error: unknown keyword argument 'sigm' for gaussian() (parameters: x, sigma, ksize, "
                   "border)\n" +
                   path + ":4:6: error: undefined name 'd' (did you mean 'b' or 'c'?)\n");
+}
+
+// Beyond names and types, what the editor's check finds too: a file load() cannot read, a
+// shape that does not fit, a launch() whose arguments are not its kernel's.
+TEST(Cli, CheckFindsShapesFilesAndLaunchArgumentsAsTheEditorDoes)
+{
+    TempDir dir;
+    std::ofstream(dir.file("saxpy.cu"))
+        << "extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y) { }\n";
+    const std::string path = dir.write("later.wbp", "a = rand(4, 5)\nb = a @ a\n"
+                                                    "c = load(\"missing.npy\")\n"
+                                                    "x = rand(100)\n"
+                                                    "y = launch(\"saxpy.cu:saxpy\", args=(100, x, 2.0, x))\n");
+    const CliRun run = runCli(dir, "check " + path, kNoGpu);
+    EXPECT_EQ(run.status, 2) << run.out << run.err;
+    EXPECT_TRUE(run.out.empty()) << run.out;
+    for (const char* where : {":2:", ":3:", ":5:"})
+        EXPECT_TRUE(contains(run.err, path + where)) << where << "\n" << run.err;
+    EXPECT_TRUE(contains(run.err, "missing.npy")) << run.err;
+    EXPECT_TRUE(contains(run.err, "parameter 'a' (float) of saxpy takes a number, found an array")) << run.err;
 }
 
 TEST(Cli, CheckReportsSyntaxErrors)
