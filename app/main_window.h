@@ -342,6 +342,8 @@ private:
     void onRunStarted(EngineClient* client, qint64 run, const QStringList& backends);
     void onRepetition(EngineClient* client, qint64 run, const QString& backend, int index, bool warmup);
     void onStepStarted(EngineClient* client, qint64 run, const QString& backend, const QString& step, int line);
+    void onTuningStarted(EngineClient* client, qint64 run, const QString& step, int index, int count,
+                         const QString& configuration);
     void onStepFinished(EngineClient* client, qint64 run, const QJsonObject& figures);
     void onMemory(EngineClient* client, qint64 run, const QJsonObject& sample);
     void onRunError(EngineClient* client, qint64 run, const QJsonObject& error);

@@ -88,11 +88,7 @@ void MainWindow::connectEngine(EngineClient* client)
             });
     connect(client, &EngineClient::tuningStarted, this,
             [this, client](qint64 run, const QString& step, int index, int count, const QString& configuration) {
-                if (isLive(client, run)) {
-                    m_progress.tuning =
-                        tr("Tuning %1: %2 (%3 of %4)").arg(step, configuration).arg(index + 1).arg(count);
-                    updateStatus();
-                }
+                onTuningStarted(client, run, step, index, count, configuration);
             });
     connect(client, &EngineClient::stepFinished, this,
             [this, client](qint64 run, const QJsonObject& figures) { onStepFinished(client, run, figures); });

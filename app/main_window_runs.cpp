@@ -323,6 +323,16 @@ void MainWindow::onStepStarted(EngineClient* client, qint64 run, const QString& 
     updateStatus();
 }
 
+void MainWindow::onTuningStarted(EngineClient* client, qint64 run, const QString& step, int index, int count,
+                                 const QString& configuration)
+{
+    if (!isLive(client, run)) {
+        return;
+    }
+    m_progress.tuning = tr("Tuning %1: %2 (%3 of %4)").arg(step, configuration).arg(index + 1).arg(count);
+    updateStatus();
+}
+
 void MainWindow::onStepFinished(EngineClient* client, qint64 run, const QJsonObject& figures)
 {
     if (!isLive(client, run)) {

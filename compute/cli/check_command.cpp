@@ -5,7 +5,6 @@
 
 #include <wb/pipeline_run.h>
 
-#include <filesystem>
 #include <iostream>
 
 namespace wb::cli {
@@ -34,12 +33,9 @@ int runCheck(const std::vector<std::string>& words)
     // whole pipeline, files that load() cannot read, and launch()'s arguments against the
     // kernel's parameters, with paths relative to the file's folder. No GPU is needed.
     pipeline::RunOptions options = pipeline::defaultRunOptions(result.program);
-    options.baseDirectory = std::filesystem::path(path).parent_path().string();
-    if (options.baseDirectory.empty())
-        options.baseDirectory = ".";
+    options.baseDirectory = baseDirectoryOf(path);
     const pipeline::Inference inference = pipeline::infer(result.program, options);
-    for (const pipeline::Diagnostic& diagnostic : inference.diagnostics)
-        std::cerr << diagnostic.format(path) << '\n';
+    printDiagnostics(path, inference.diagnostics);
     if (!inference.ok())
         return kExitUsage;
     std::cout << path << ": ok (" << count(result.program.statements.size(), "statement") << ", "

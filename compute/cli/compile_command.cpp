@@ -4,7 +4,6 @@
 
 #include <wb/kernel_compile.h>
 
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
@@ -47,8 +46,7 @@ int runCompile(const std::vector<std::string>& words)
     KernelCompileRequest request;
     request.source = *source;
     request.file = path;
-    const std::filesystem::path folder = std::filesystem::path(path).parent_path();
-    request.directory = folder.empty() ? "." : folder.string();
+    request.directory = baseDirectoryOf(path);
     request.arch = args.value("--arch").value_or("");
     if (const std::optional<std::string> option = args.value("--option"))
         request.options = {*option};

@@ -31,9 +31,20 @@ std::optional<pipeline::ParseResult> readPipeline(const std::string& path)
     if (!text)
         return std::nullopt;
     pipeline::ParseResult result = pipeline::parseAndCheck(*text);
-    for (const pipeline::Diagnostic& diagnostic : result.diagnostics)
-        std::cerr << diagnostic.format(path) << '\n';
+    printDiagnostics(path, result.diagnostics);
     return result;
+}
+
+std::string baseDirectoryOf(const std::string& path)
+{
+    const std::string folder = std::filesystem::path(path).parent_path().string();
+    return folder.empty() ? "." : folder;
+}
+
+void printDiagnostics(const std::string& path, const std::vector<pipeline::Diagnostic>& diagnostics)
+{
+    for (const pipeline::Diagnostic& diagnostic : diagnostics)
+        std::cerr << diagnostic.format(path) << '\n';
 }
 
 } // namespace wb::cli

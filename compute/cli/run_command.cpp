@@ -14,7 +14,6 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -235,9 +234,7 @@ int runPipeline(const std::vector<std::string>& words)
     options.threads = args.intValue("--threads", options.threads, 0, 4096);
     options.fuse = !args.has("--no-fuse");
     options.graph = !args.has("--no-graph");
-    options.baseDirectory = std::filesystem::path(path).parent_path().string();
-    if (options.baseDirectory.empty())
-        options.baseDirectory = ".";
+    options.baseDirectory = baseDirectoryOf(path);
     std::optional<std::string> backendNote;
     try {
         backendNote = pipeline::settleBackends(options);
@@ -246,8 +243,7 @@ int runPipeline(const std::vector<std::string>& words)
     }
 
     const pipeline::Inference inference = pipeline::infer(parsed.program, options);
-    for (const pipeline::Diagnostic& diagnostic : inference.diagnostics)
-        std::cerr << diagnostic.format(path) << '\n';
+    printDiagnostics(path, inference.diagnostics);
     if (!inference.ok())
         return kExitUsage;
 

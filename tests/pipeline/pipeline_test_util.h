@@ -37,6 +37,21 @@ inline std::vector<std::string> diagnosticLines(const std::vector<pipeline::Diag
     return lines;
 }
 
+// The checker's diagnostics of `source`, as diagnosticLines() gives them.
+inline std::vector<std::string> checkedLines(const std::string& source)
+{
+    return diagnosticLines(pipeline::parseAndCheck(source).diagnostics);
+}
+
+// Inference's diagnostics of `source` with its directives' options; a source that does not
+// check fails the calling test.
+inline std::vector<std::string> inferredLines(const std::string& source)
+{
+    const pipeline::ParseResult parsed = pipeline::parseAndCheck(source);
+    EXPECT_TRUE(parsed.ok()) << source;
+    return diagnosticLines(pipeline::infer(parsed.program, pipeline::defaultRunOptions(parsed.program)).diagnostics);
+}
+
 // Parses and checks; a pipeline with errors fails the calling test.
 inline pipeline::Program programOf(const std::string& source)
 {

@@ -21,17 +21,11 @@ namespace {
 using Lines = std::vector<std::string>;
 
 // `img` is defined on line 1; the line under test is line 2.
-Lines checkedLine(const std::string& line)
-{
-    return wb::test::diagnosticLines(parseAndCheck("img = rand(16, 12)\n" + line).diagnostics);
-}
+const std::string kImage = "img = rand(16, 12)\n";
 
-Lines inferredLine(const std::string& line)
-{
-    const ParseResult parsed = parseAndCheck("img = rand(16, 12)\n" + line);
-    EXPECT_TRUE(parsed.ok()) << line;
-    return wb::test::diagnosticLines(infer(parsed.program, defaultRunOptions(parsed.program)).diagnostics);
-}
+Lines checkedLine(const std::string& line) { return wb::test::checkedLines(kImage + line); }
+
+Lines inferredLine(const std::string& line) { return wb::test::inferredLines(kImage + line); }
 
 } // namespace
 

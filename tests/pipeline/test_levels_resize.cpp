@@ -23,17 +23,9 @@ using Lines = std::vector<std::string>;
 // `img` is defined on line 1; the line under test is line 2.
 const std::string kImage = "img = astype(rand(15, 21), u8, scale=255)\n";
 
-Lines checkedLine(const std::string& line)
-{
-    return wb::test::diagnosticLines(parseAndCheck(kImage + line).diagnostics);
-}
+Lines checkedLine(const std::string& line) { return wb::test::checkedLines(kImage + line); }
 
-Lines inferredLine(const std::string& line)
-{
-    const ParseResult parsed = parseAndCheck(kImage + line);
-    EXPECT_TRUE(parsed.ok()) << line;
-    return wb::test::diagnosticLines(infer(parsed.program, defaultRunOptions(parsed.program)).diagnostics);
-}
+Lines inferredLine(const std::string& line) { return wb::test::inferredLines(kImage + line); }
 
 } // namespace
 
