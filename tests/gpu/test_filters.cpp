@@ -27,10 +27,11 @@ std::string filterName(const ::testing::TestParamInfo<FilterParam>& param)
 }
 
 // Besides odd sizes and one-pixel images: widths divisible by four as cameras make them
-// (260, 196 x 3, 200 x 4), large enough for tiles with no border at all.
+// (260, 196 x 3, 200 x 4, 1100), large enough for tiles with no border at all; 1100 x 260
+// is many tiles across and down, the last ones partial.
 const auto kShapes =
     ::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{1021, 767}, Shape{1, 1, 3}, Shape{3, 7, 4}, Shape{1021, 767, 3},
-                      Shape{33, 47, 2}, Shape{130, 200, 4}, Shape{300, 260}, Shape{150, 196, 3});
+                      Shape{33, 47, 2}, Shape{130, 200, 4}, Shape{300, 260}, Shape{150, 196, 3}, Shape{260, 1100});
 const auto kDTypes = ::testing::Values(DType::U8, DType::U16, DType::F32);
 const auto kBorders = ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant);
 
@@ -65,13 +66,16 @@ using FilterTest = GpuTest;
 
 TEST_F(FilterTest, BoxRunsInPlace)
 {
-    const BoxDesc desc{Shape{64, 48, 3}, DType::F32, 9, 5};
-    const Array image = random(desc.shape, DType::F32, 0, 1);
-    const Array expected = runUnary(cpu(), cpu().prepareBox(desc), desc.shape, desc.dtype, image);
-    Array device = upload(image);
-    auto op = gpu().prepareBox(desc);
-    op->run(device, device);
-    EXPECT_LE(worstElementError(download(device), expected), 1e-5);
+    for (const Shape& shape : {Shape{64, 48, 3}, Shape{64, 48}}) {
+        SCOPED_TRACE(shapeName(shape));
+        const BoxDesc desc{shape, DType::F32, 9, 5};
+        const Array image = random(desc.shape, DType::F32, 0, 1);
+        const Array expected = runUnary(cpu(), cpu().prepareBox(desc), desc.shape, desc.dtype, image);
+        Array device = upload(image);
+        auto op = gpu().prepareBox(desc);
+        op->run(device, device);
+        EXPECT_LE(worstElementError(download(device), expected), 1e-5);
+    }
 }
 
 TEST_F(FilterTest, BoxOfAConstantImageIsTheConstant)

@@ -84,7 +84,7 @@ std::string gaussianName(const ::testing::TestParamInfo<GaussianTest::ParamType>
 INSTANTIATE_TEST_SUITE_P(
     Images, GaussianTest,
     ::testing::Combine(::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{1021, 767}, Shape{1, 1, 3}, Shape{3, 7, 3},
-                                         Shape{1021, 767, 3}),
+                                         Shape{1021, 767, 3}, Shape{260, 1100}),
                        ::testing::Values(DType::F32, DType::U8),
                        ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant),
                        ::testing::Values(Blur{1.5, 0, 0}, Blur{3, 0, 0}, Blur{0, 0, 5}, Blur{2, 0.8, 0})),
@@ -104,13 +104,16 @@ using ImageTest = GpuTest;
 
 TEST_F(ImageTest, GaussianRunsInPlace)
 {
-    const GaussianDesc desc{Shape{64, 48, 3}, DType::F32, 2.0};
-    const Array image = random(desc.shape, DType::F32);
-    const Array expected = runGaussian(cpu(), desc, image);
-    Array device = upload(image);
-    auto op = gpu().prepareGaussian(desc);
-    op->run(device, device);
-    expectClose(download(device), expected);
+    for (const Shape& shape : {Shape{64, 48, 3}, Shape{64, 48}}) {
+        SCOPED_TRACE(shapeName(shape));
+        const GaussianDesc desc{shape, DType::F32, 2.0};
+        const Array image = random(desc.shape, DType::F32);
+        const Array expected = runGaussian(cpu(), desc, image);
+        Array device = upload(image);
+        auto op = gpu().prepareGaussian(desc);
+        op->run(device, device);
+        expectClose(download(device), expected);
+    }
 }
 
 TEST_F(ImageTest, GaussianRefusesOtherImages)
