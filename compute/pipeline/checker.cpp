@@ -1,3 +1,5 @@
+#include "expression_extent.h"
+
 #include <wb/dtype.h>
 #include <wb/op_registry.h>
 #include <wb/pipeline_check.h>
@@ -81,17 +83,6 @@ std::string describe(const Expression& expression)
     return "an expression";
 }
 
-// Bytes to underline: exact for names and calls (the function name), one otherwise, since
-// the AST keeps where a node starts, not where it ends.
-int extent(const Expression& expression)
-{
-    if (const auto* name = std::get_if<Name>(&expression.node))
-        return static_cast<int>(name->name.size());
-    if (const auto* call = std::get_if<Call>(&expression.node))
-        return static_cast<int>(call->function.size());
-    return 1;
-}
-
 std::vector<std::string> dtypeNames()
 {
     std::vector<std::string> names;
@@ -167,7 +158,7 @@ private:
             [&](const auto& node) {
                 using Node = std::decay_t<decltype(node)>;
                 if constexpr (std::is_same_v<Node, String> || std::is_same_v<Node, Tuple>) {
-                    error(expression.location, extent(expression),
+                    error(expression.location, extentOf(expression),
                           "expected an array or a number, found " + describe(expression));
                 } else if constexpr (std::is_same_v<Node, Name>) {
                     checkNameUse(expression, node.name);
@@ -191,7 +182,7 @@ private:
     void checkMatMulOperand(const Expression& operand)
     {
         if (numberLiteral(operand))
-            error(operand.location, extent(operand), "'@' needs arrays on both sides, found " + describe(operand));
+            error(operand.location, extentOf(operand), "'@' needs arrays on both sides, found " + describe(operand));
         else
             checkValue(operand);
     }
@@ -200,7 +191,7 @@ private:
     {
         if (m_defined.count(name))
             return;
-        const int length = extent(expression);
+        const int length = extentOf(expression);
         const auto later = m_firstAssignment.find(name);
         // `a = fft(a)` as the first assignment of `a` reads best as plain undefined.
         if (later != m_firstAssignment.end() && later->second != m_currentTarget) {
@@ -257,14 +248,14 @@ private:
                 bound[0].push_back(positional[next++]->value.get());
             param = 1;
             if (sizes && bound[0].size() > 4) {
-                error(bound[0][4]->location, extent(*bound[0][4]),
+                error(bound[0][4]->location, extentOf(*bound[0][4]),
                       "too many sizes for " + op.name + "(): arrays have at most 4 axes");
             }
         }
         for (; next < positional.size(); ++next, ++param) {
             const Expression& value = *positional[next]->value;
             if (param >= op.params.size()) {
-                error(value.location, extent(value),
+                error(value.location, extentOf(value),
                       "too many positional arguments to " + op.name + "() (parameters: " + paramNames(op) + ")");
                 for (; next < positional.size(); ++next)
                     checkLoose(*positional[next]->value);
@@ -307,7 +298,7 @@ private:
 
     void wrongType(const OpInfo& op, const ParamInfo& param, const Expression& value, const std::string& expected)
     {
-        error(value.location, extent(value),
+        error(value.location, extentOf(value),
               "argument '" + param.name + "' of " + op.name + "() must be " + expected + ", found " + describe(value));
     }
 
@@ -360,7 +351,7 @@ private:
     void checkKernelArgument(const OpInfo& op, const ParamInfo& param, const Expression& value)
     {
         if (std::holds_alternative<String>(value.node) || std::holds_alternative<Tuple>(value.node))
-            error(value.location, extent(value),
+            error(value.location, extentOf(value),
                   "an element of '" + param.name + "' of " + op.name + "() must be an array or a number, found " +
                       describe(value));
         else if (!numberLiteral(value))
@@ -376,7 +367,7 @@ private:
                 return;
             const Number* number = numberLiteral(element);
             if (!number || !number->isInteger || std::holds_alternative<Negation>(element.node) || number->value < 1)
-                error(element.location, extent(element),
+                error(element.location, extentOf(element),
                       "'" + param.name + "' of " + op.name + "() takes integers >= 1 or define names, found " +
                           (number ? toString(element) : describe(element)));
         };
@@ -406,11 +397,11 @@ private:
         for (const Argument& element : tuple->elements) {
             const Number* number = numberLiteral(*element.value);
             if (element.keyword.empty())
-                error(element.value->location, extent(*element.value),
+                error(element.value->location, extentOf(*element.value),
                       "each of '" + param.name + "' of " + op.name + "() is NAME=integer, found " +
                           describe(*element.value) + " without a name");
             else if (!number || !number->isInteger)
-                error(element.value->location, extent(*element.value),
+                error(element.value->location, extentOf(*element.value),
                       "define '" + element.keyword + "' of " + op.name + "() must be an integer, found " +
                           describe(*element.value));
         }
@@ -438,7 +429,7 @@ private:
         const auto count = [&](std::size_t n, const std::string& of, const Expression& at) {
             if ((param.minimum && static_cast<double>(n) < *param.minimum) ||
                 (param.maximum && static_cast<double>(n) > *param.maximum)) {
-                error(at.location, extent(at),
+                error(at.location, extentOf(at),
                       what + " has " + std::to_string(n) + " " + of + "; the limits are " +
                           std::to_string(static_cast<long long>(param.minimum.value_or(1))) + " to " +
                           std::to_string(static_cast<long long>(param.maximum.value_or(1e9))));
@@ -452,7 +443,7 @@ private:
         for (std::size_t r = 0; r < rows.size(); ++r) {
             const auto* row = std::get_if<Tuple>(&rows[r]->node);
             if (!row || row->elements.empty() || std::any_of(row->elements.begin(), row->elements.end(), named)) {
-                error(rows[r]->location, extent(*rows[r]),
+                error(rows[r]->location, extentOf(*rows[r]),
                       what + ": row " + std::to_string(r + 1) + " must be a tuple of numbers, found " +
                           describe(*rows[r]));
                 return;
@@ -462,14 +453,14 @@ private:
                 if (!count(columns, "columns", *rows[r]))
                     return;
             } else if (row->elements.size() != columns) {
-                error(rows[r]->location, extent(*rows[r]),
+                error(rows[r]->location, extentOf(*rows[r]),
                       what + ": row " + std::to_string(r + 1) + " has " + std::to_string(row->elements.size()) +
                           " entries, row 1 has " + std::to_string(columns) + " (the matrix must be rectangular)");
                 return;
             }
             for (const Argument& entry : row->elements) {
                 if (!numberLiteral(*entry.value)) {
-                    error(entry.value->location, extent(*entry.value),
+                    error(entry.value->location, extentOf(*entry.value),
                           what + ": matrix entries must be numbers, found " + describe(*entry.value));
                     return;
                 }
@@ -510,11 +501,11 @@ private:
                                               : toString(Expression{{}, Number{limit}});
         };
         if (param.minimum && x < *param.minimum) {
-            error(value.location, extent(value),
+            error(value.location, extentOf(value),
                   "argument '" + param.name + "' of " + op.name + "() must be >= " + bound(*param.minimum) +
                       ", found " + toString(value));
         } else if (param.maximum && x > *param.maximum) {
-            error(value.location, extent(value),
+            error(value.location, extentOf(value),
                   "argument '" + param.name + "' of " + op.name + "() must be <= " + bound(*param.maximum) +
                       ", found " + toString(value));
         }
@@ -532,7 +523,7 @@ private:
         const bool valid =
             dtype ? parseDType(*text).has_value() : std::find(known.begin(), known.end(), *text) != known.end();
         if (!valid) {
-            error(value.location, extent(value),
+            error(value.location, extentOf(value),
                   "unknown " + param.name + " '" + *text + "' for " + op.name + "() (known: " + joined(known) + ")");
         }
     }

@@ -1,5 +1,6 @@
 #include "launch_plan.h"
 
+#include "expression_extent.h"
 #include "io/file_access.h"
 
 #include <wb/error.h>
@@ -38,15 +39,6 @@ const Expression* argumentOf(const Call& call, const std::string& name)
             return argument.value.get();
     }
     return nullptr;
-}
-
-int extentOf(const Expression& expression)
-{
-    if (const auto* name = std::get_if<Name>(&expression.node))
-        return static_cast<int>(name->name.size());
-    if (const auto* call = std::get_if<Call>(&expression.node))
-        return static_cast<int>(call->function.size());
-    return 1;
 }
 
 const Number* numberLiteral(const Expression& expression, bool* negative)
