@@ -3,7 +3,8 @@
 //
 // Radii up to kMaxBoxTileRadius each way run as the fused tile kernel instead
 // (kernels/separable_tile.cuh): a shared-memory tile with its halo, window sums of rows and
-// then columns; the image read from DRAM once, the halo again from L2.
+// then columns; the image read from DRAM once, the halo again from L2. One-channel images
+// take the columns-first tile kernel (kernels/column_tile.cuh) for those radii.
 //
 // prepare() decides everything a run needs: the sum type, the rounding (OpenCV's, see
 // BoxDesc), the pixels per thread and the rows per block. run() is one kernel launch on
@@ -23,8 +24,10 @@
 // read to start each strip of rowsPerBlock rows (from L2, mostly).
 
 #include "border.h"
+#include "box_scale.h"
 #include "channel_dispatch.h"
 #include "check.h"
+#include "column_tile.h"
 #include "cuda_backend.h"
 #include "in_place.h"
 #include "ops.h"
@@ -45,40 +48,6 @@ namespace {
 
 using kernels::BoxRounding;
 using kernels::BoxScale;
-
-// cv::boxFilter's sum type (createBoxFilter) decides its rounding.
-BoxScale boxScale(const BoxDesc& desc)
-{
-    BoxScale scale;
-    const std::int64_t area = std::int64_t{desc.ksizeX} * desc.ksizeY;
-    if (!desc.normalize || area == 1)
-        return scale; // OpenCV's column filter skips the scale when it is 1
-    scale.scaleD = 1.0 / static_cast<double>(area);
-    scale.scaleF = static_cast<float>(scale.scaleD);
-    if (desc.dtype == DType::F32) {
-        scale.rounding = BoxRounding::Double;
-    } else if (desc.dtype == DType::U8 && area <= 256) {
-        // ColumnSum<ushort, uchar>: division by d as a multiply and a 23-bit shift, with
-        // (s + divDelta)·divScale < 2^31 for every sum s <= 255·d.
-        scale.rounding = BoxRounding::FixedPoint;
-        const auto d = static_cast<std::int64_t>(std::lrint(1.0 / scale.scaleD));
-        double scalef = static_cast<double>(1 << 23) / static_cast<double>(d);
-        auto divScale = static_cast<std::int64_t>(std::floor(scalef));
-        scalef -= static_cast<double>(divScale);
-        std::int64_t divDelta = d / 2;
-        if (scalef < 0.5)
-            ++divDelta;
-        else
-            ++divScale;
-        scale.divScale = static_cast<std::uint32_t>(divScale);
-        scale.divDelta = static_cast<std::uint32_t>(divDelta);
-    } else if (desc.dtype == DType::U8 || area <= (1 << 15)) {
-        scale.rounding = BoxRounding::Float; // int sums scaled in float (the vector path)
-    } else {
-        scale.rounding = BoxRounding::Double; // u16 over 32768 pixels: double sums
-    }
-    return scale;
-}
 
 int itemsFor(int rx, int channels)
 {
@@ -172,6 +141,13 @@ public:
         m_backend.makeCurrent();
         const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         auto launch = [&]<int C>() {
+            if constexpr (C == 1)
+                if (m_columnTile) {
+                    launchColumnTile<kernels::BoxColumns<T>, T>(source, out.data(), m_desc.shape[0], m_desc.shape[1],
+                                                                kernels::BoxColumns<T>{m_rx, m_ry, m_scale}, m_border,
+                                                                m_backend.stream());
+                    return;
+                }
             if (m_tiled)
                 launchSeparableTile<kernels::BoxTile<T>, T, C>(source, out.data(), m_desc.shape[0], m_desc.shape[1],
                                                                kernels::BoxTile<T>{m_rx, m_ry, m_scale}, m_border,
@@ -196,6 +172,8 @@ private:
     bool m_tiled =
         m_rx <= kernels::kMaxBoxTileRadius && m_ry <= kernels::kMaxBoxTileRadius &&
         (!std::is_same_v<T, std::uint16_t> || std::is_same_v<Acc, std::uint32_t>)&&tileGridFits<4>(m_desc.shape[0]);
+    // One channel: the columns-first kernel, for the same radii and sums as the tile kernel.
+    bool m_columnTile = m_tiled && m_channels == 1 && columnTileFits(m_desc.shape[0], m_rx, m_ry);
     Array m_copy{}; // the input's copy for runs in place
 };
 

@@ -3,7 +3,9 @@
 //
 // Kernels up to 33 taps each way (radius kMaxTileRadius) run as one fused kernel
 // (kernels/gaussian_tile.cuh): a shared-memory tile per block, the image read from DRAM
-// once and written once, both passes register-blocked. Wider kernels run as two passes
+// once and written once, both passes register-blocked; one-channel images with the same
+// radius both ways, up to kMaxColumnTileRadius, take the columns-first tile kernel
+// (kernels/column_tile.cuh) with the radius compiled in. Wider kernels run as two passes
 // through an intermediate image (kernels/gaussian.cuh), whose shared-memory tiles hold a
 // halo of up to 64 pixels: each tap is one shared-memory load per output there.
 //
@@ -15,7 +17,9 @@
 #include "border.h"
 #include "channel_dispatch.h"
 #include "check.h"
+#include "column_tile.h"
 #include "cuda_backend.h"
+#include "gaussian_taps.h"
 #include "in_place.h"
 #include "ops.h"
 #include "separable_tile.h"
@@ -26,6 +30,8 @@
 #include "core/operand_check.h"
 
 #include <cmath>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace wb::cuda {
@@ -33,55 +39,6 @@ namespace wb::cuda {
 namespace {
 
 using kernels::Taps;
-
-Taps<float> floatTaps(const std::vector<double>& weights)
-{
-    Taps<float> taps{};
-    taps.radius = static_cast<int>(weights.size() / 2);
-    for (std::size_t i = 0; i < weights.size(); ++i)
-        taps.w[i] = static_cast<float>(weights[i]);
-    return taps;
-}
-
-// OpenCV's fixed-point weights for 8-bit images (getGaussianKernelFixedPoint_ED): units of
-// 2^-8, rounded from the outside in with the rounding error carried to the next tap, the
-// kernel kept symmetric, and the centre tap taking what makes the sum exactly 256.
-Taps<std::uint32_t> fixedPointTaps(const std::vector<double>& weights)
-{
-    Taps<std::uint32_t> taps{};
-    const int n = static_cast<int>(weights.size());
-    taps.radius = n / 2;
-    double carried = 0;
-    std::int64_t sum = 0;
-    for (int i = 0; i < n / 2; ++i) {
-        const double adjusted = weights[i] * 256.0 + carried;
-        const std::int64_t rounded = std::llrint(adjusted); // half to even, as cvRound
-        carried = adjusted - static_cast<double>(rounded);
-        taps.w[i] = taps.w[n - 1 - i] = static_cast<std::uint32_t>(rounded);
-        sum += rounded;
-    }
-    taps.w[n / 2] = static_cast<std::uint32_t>(256 - 2 * sum);
-    return taps;
-}
-
-template <typename T> auto tapsFor(const std::vector<double>& weights)
-{
-    if constexpr (std::is_same_v<T, float>)
-        return floatTaps(weights);
-    else
-        return fixedPointTaps(weights);
-}
-
-// The weights of the fused kernel, padded with zeros to whole chunks; for u8 the
-// fixed-point integers, which float holds exactly.
-template <typename Weight> kernels::TileTaps tileTaps(const Taps<Weight>& taps)
-{
-    kernels::TileTaps tile{};
-    tile.chunks = (2 * taps.radius + kernels::kTileRun) / kernels::kTileRun;
-    for (int i = 0; i <= 2 * taps.radius; ++i)
-        tile.w[i] = static_cast<float>(taps.w[i]);
-    return tile;
-}
 
 template <typename T, int C> void launchGaussian(const void* in, void* mid, void* out, std::int64_t height,
                                                  std::int64_t width,
@@ -112,6 +69,35 @@ template <typename T, int C> void launchGaussian(const void* in, void* mid, void
     kernels::gaussianColumns<T><<<columnGrid, columnBlock, columnShared, stream>>>(
         static_cast<const Mid*>(mid), static_cast<T*>(out), height, rowElements, tapsY, border);
     WB_CUDA_CHECK_LAUNCH("gaussianColumns");
+}
+
+// The columns-first kernel for one channel and the same radius R both ways, R a template
+// argument (0 .. kMaxColumnTileRadius).
+template <typename T, int R> void launchGaussianColumns(const void* in, void* out, std::int64_t height,
+                                                        std::int64_t width, const kernels::TileTaps& tapsX,
+                                                        const kernels::TileTaps& tapsY, kernels::Border border,
+                                                        cudaStream_t stream)
+{
+    launchColumnTile<kernels::GaussianColumns<T, R>, T>(in, out, height, width, columnPolicy<T, R>(tapsX, tapsY),
+                                                        border, stream);
+}
+
+template <typename T> void dispatchGaussianColumns(int radius, const void* in, void* out, std::int64_t height,
+                                                   std::int64_t width, const kernels::TileTaps& tapsX,
+                                                   const kernels::TileTaps& tapsY, kernels::Border border,
+                                                   cudaStream_t stream)
+{
+    const bool launched = [&]<int... Rs>(std::integer_sequence<int, Rs...>)
+    {
+        return ((radius == Rs
+                     ? (launchGaussianColumns<T, Rs>(in, out, height, width, tapsX, tapsY, border, stream), true)
+                     : false) ||
+                ...);
+    }
+    (std::make_integer_sequence<int, kernels::kMaxColumnTileRadius + 1>{});
+    if (!launched)
+        fail(ErrorCode::Internal, "gaussian: no columns-first kernel for radius " + std::to_string(radius),
+             {.op = "gaussian"});
 }
 
 template <typename T> class GaussianOp final : public UnaryOp {
@@ -147,6 +133,12 @@ public:
         m_backend.makeCurrent();
         const void* source = m_tiled ? inputBesideOutput(m_backend, in, out, m_intermediate) : in.data();
         auto launch = [&]<int C>() {
+            if constexpr (C == 1)
+                if (m_columnTile) {
+                    dispatchGaussianColumns<T>(m_tapsX.radius, source, out.data(), m_height, m_width, m_tile.tapsX,
+                                               m_tile.tapsY, m_border, m_backend.stream());
+                    return;
+                }
             if (m_tiled)
                 launchSeparableTile<kernels::GaussianTile<T>, T, C>(source, out.data(), m_height, m_width, m_tile,
                                                                     m_border, m_backend.stream());
@@ -172,6 +164,9 @@ private:
     kernels::GaussianTile<T> m_tile =
         m_tiled ? kernels::GaussianTile<T>{tileTaps(m_tapsX), tileTaps(m_tapsY), m_tapsX.radius, m_tapsY.radius}
                 : kernels::GaussianTile<T>{};
+    bool m_columnTile = m_tiled && m_channels == 1 && m_tapsX.radius == m_tapsY.radius &&
+                        m_tapsX.radius <= kernels::kMaxColumnTileRadius &&
+                        columnTileFits(m_height, m_tapsX.radius, m_tapsY.radius);
     Array m_intermediate; // the two-pass path's intermediate image, or the input's copy for the fused one in place
 };
 

@@ -12,7 +12,8 @@
 //   - cross: the row pass (in -> mid), then the column pass of the same input combined
 //     with it (in, mid -> out).
 // A rectangle of radii 1 to kMaxMorphTileRadius each way runs as one fused kernel instead
-// (kernels/separable_tile.cuh): the image read and written once per stage.
+// (kernels/separable_tile.cuh): the image read and written once per stage; one-channel
+// images take the columns-first tile kernel (kernels/column_tile.cuh) for those radii.
 // Stages in sequence alternate between two scratch images, the last writes the output.
 // Runs in place copy the input to scratch first (a pass reads pixels other threads write).
 //
@@ -22,6 +23,7 @@
 
 #include "channel_dispatch.h"
 #include "check.h"
+#include "column_tile.h"
 #include "cuda_backend.h"
 #include "ops.h"
 #include "separable_tile.h"
@@ -161,6 +163,11 @@ private:
         const std::int64_t rowElements = width * m_channels;
         const bool tiled = !stage.cross && rx > 0 && ry > 0 && rx <= kernels::kMaxMorphTileRadius &&
                            ry <= kernels::kMaxMorphTileRadius && tileGridFits<4>(height);
+        if (tiled && m_channels == 1 && columnTileFits(height, rx, ry)) {
+            launchColumnTile<kernels::MorphColumns<T, Op>, T>(
+                src, dst, height, width, kernels::MorphColumns<T, Op>{rx, ry}, kernels::Border::Constant, stream);
+            return;
+        }
         if (tiled) {
             const kernels::MorphTile<T, Op> policy{rx, ry};
             auto tile = [&]<int C>() {

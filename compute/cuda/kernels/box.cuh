@@ -25,6 +25,7 @@
 // The host guarantees 4·rx <= S, so a block always has tw >= S/2 outputs.
 
 #include "border.cuh"
+#include "column_tile.cuh"
 #include "separable_tile.cuh"
 
 #include <cstdint>
@@ -211,6 +212,16 @@ template <typename T, int C, typename Acc, int ITEMS> __global__ void __launch_b
 // float for f32 (a few dozen additions of values of one sign).
 inline constexpr int kMaxBoxTileRadius = 32;
 
+// f32 sums are float in the fused kernels, so the scale is applied in float too: no
+// conversions to double and back (a quarter-rate pipe) for every output.
+template <typename T, typename Acc> __device__ __forceinline__ T boxTileFinish(Acc sum, const BoxScale& scale)
+{
+    if constexpr (std::is_same_v<T, float>)
+        return scale.rounding == BoxRounding::None ? sum : sum * scale.scaleF;
+    else
+        return boxFinish<T, Acc>(sum, scale);
+}
+
 template <typename T> struct BoxTile {
     static constexpr int kMaxRadius = kMaxBoxTileRadius;
     using Acc = std::conditional_t<std::is_same_v<T, float>, float, std::uint32_t>;
@@ -242,15 +253,44 @@ template <typename T> struct BoxTile {
     {
         run(radiusY, src, step, dst, dstStep);
     }
-    // f32 sums are float here, so the scale is applied in float too: no conversions to
-    // double and back (a quarter-rate pipe) for every output.
-    __device__ T finish(Acc sum) const
+    __device__ T finish(Acc sum) const { return boxTileFinish<T>(sum, scale); }
+};
+
+// ---- Columns first (column_tile.cuh) ------------------------------------------------
+// One-channel images, radii up to kColumnTileMaxRadius: running window sums, each column's
+// 32 rows in one go (2r + 1 additions, then one value entering and one leaving per row:
+// the leaving one read again, from L1) and each row's span of 32 alike, from shared
+// memory. Sums and scaling as BoxTile's.
+template <typename T> struct BoxColumns {
+    using Acc = typename BoxTile<T>::Acc;
+    int radiusX, radiusY;
+    BoxScale scale;
+
+    __device__ Acc pad() const { return Acc(0); }
+    __device__ bool readsBorder() const { return true; }
+
+    template <int kOutputs, typename Load> static __device__ __forceinline__ void run(int r, Load load, Acc* dst)
     {
-        if constexpr (std::is_same_v<T, float>)
-            return scale.rounding == BoxRounding::None ? sum : sum * scale.scaleF;
-        else
-            return boxFinish<T, Acc>(sum, scale);
+        Acc sum = Acc(0);
+#pragma unroll 4
+        for (int i = 0; i <= 2 * r; ++i)
+            sum += load(i);
+        dst[0] = sum;
+#pragma unroll
+        for (int k = 1; k < kOutputs; ++k) {
+            sum += load(2 * r + k) - load(k - 1);
+            dst[k] = sum;
+        }
     }
+    template <typename Load> __device__ void column(Load load, Acc (&out)[kColumnTileRows]) const
+    {
+        run<kColumnTileRows>(radiusY, load, out);
+    }
+    template <typename Load> __device__ void row(Load load, Acc (&out)[kColumnTileSpan]) const
+    {
+        run<kColumnTileSpan>(radiusX, load, out);
+    }
+    __device__ T finish(Acc sum) const { return boxTileFinish<T>(sum, scale); }
 };
 
 } // namespace wb::cuda::kernels

@@ -15,6 +15,7 @@
 // each prepared op keeps its own weights without a per-run upload.
 
 #include "border.cuh"
+#include "column_tile.cuh"
 #include "separable_tile.cuh"
 
 #include <cstdint>
@@ -157,6 +158,15 @@ template <typename T> __global__ void __launch_bounds__(kColWidth* kColLines)
 inline constexpr int kMaxTileRadius = 16;
 inline constexpr int kMaxTileChunks = (2 * kMaxTileRadius + kTileRun) / kTileRun;
 
+// The output pixel of a fused kernel's float sum: for u8 OpenCV's rounding of its 2^-16 units.
+template <typename T> __device__ __forceinline__ T gaussianTileFinish(float acc)
+{
+    if constexpr (std::is_same_v<T, float>)
+        return acc;
+    else
+        return static_cast<T>(min((static_cast<std::uint32_t>(acc) + (1u << 15)) >> 16, 255u));
+}
+
 struct TileTaps {
     float w[kMaxTileChunks * kTileRun];
     int chunks; // ceil((2·radius + 1) / kTileRun)
@@ -202,13 +212,53 @@ template <typename T> struct GaussianTile {
     {
         run(tapsY, src, step, dst, dstStep);
     }
-    __device__ T finish(float acc) const
+    __device__ T finish(float acc) const { return gaussianTileFinish<T>(acc); }
+};
+
+// ---- Columns first (column_tile.cuh) ------------------------------------------------
+// One-channel images with the same radius R both ways, R <= kMaxColumnTileRadius, a
+// template argument: a column's 32 + 2R window values, or a row span's, are loaded once
+// into registers and every output is its 2R + 1 multiply-adds, taps in order as
+// GaussianTile's. Arithmetic as GaussianTile's (exact integers in float for u8, so the
+// order of the passes does not matter).
+inline constexpr int kMaxColumnTileRadius = 12;
+
+template <typename T, int R> struct GaussianColumns {
+    static_assert(R <= kMaxColumnTileRadius && R <= kColumnTileMaxRadius);
+    using Acc = float;
+    static constexpr int radiusX = R;
+    static constexpr int radiusY = R;
+    float wx[2 * R + 1];
+    float wy[2 * R + 1];
+
+    __device__ float pad() const { return 0.0f; }
+    __device__ bool readsBorder() const { return true; }
+
+    template <int kOutputs, typename Load>
+    static __device__ __forceinline__ void run(const float (&w)[2 * R + 1], Load load, float* dst)
     {
-        if constexpr (std::is_same_v<T, float>)
-            return acc;
-        else
-            return static_cast<T>(min((static_cast<std::uint32_t>(acc) + (1u << 15)) >> 16, 255u));
+        float window[kOutputs + 2 * R];
+#pragma unroll
+        for (int i = 0; i < kOutputs + 2 * R; ++i)
+            window[i] = load(i);
+#pragma unroll
+        for (int k = 0; k < kOutputs; ++k) {
+            float acc = 0.0f;
+#pragma unroll
+            for (int t = 0; t <= 2 * R; ++t)
+                acc = fmaf(w[t], window[k + t], acc);
+            dst[k] = acc;
+        }
     }
+    template <typename Load> __device__ void column(Load load, float (&out)[kColumnTileRows]) const
+    {
+        run<kColumnTileRows>(wy, load, out);
+    }
+    template <typename Load> __device__ void row(Load load, float (&out)[kColumnTileSpan]) const
+    {
+        run<kColumnTileSpan>(wx, load, out);
+    }
+    __device__ T finish(float acc) const { return gaussianTileFinish<T>(acc); }
 };
 
 } // namespace wb::cuda::kernels

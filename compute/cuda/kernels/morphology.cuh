@@ -13,6 +13,7 @@
 // Both passes use one thread per block of k window starts (and channel), each walking 2k
 // pixels; the threads of a warp walk neighbouring blocks (rows) or neighbouring columns.
 
+#include "column_tile.cuh"
 #include "separable_tile.cuh"
 
 #include <cstdint>
@@ -210,6 +211,60 @@ template <typename T, typename Op> struct MorphTile {
     __device__ void column(const Acc* src, int step, Acc* dst, int dstStep) const
     {
         run(radiusY, src, step, dst, dstStep);
+    }
+    __device__ T finish(Acc value) const { return static_cast<T>(value); }
+};
+
+// ---- Columns first (column_tile.cuh) ------------------------------------------------
+// One-channel rectangles, radii up to kColumnTileMaxRadius: van Herk / Gil-Werman over a
+// column's 32 outputs (and a row span's), window starts in blocks of k = 2r + 1 counted
+// from the first output. A walk backwards makes h(s), the extreme from s to its block's
+// end (the last block's tail read first, at most k − 1 values past the outputs); a walk
+// forwards makes g(s), the extreme from the next block's start to s + 2r, and the output
+// op(h(s), g(s)), or h(s) at a block's start. So 2 values read and 2 comparisons an output
+// whatever k is; the output index is a constant of the unrolled walks, the block phase a
+// counter.
+template <typename T, typename Op> struct MorphColumns {
+    using Acc = typename MorphTile<T, Op>::Acc;
+    using AccOp = typename MorphTile<T, Op>::AccOp;
+    int radiusX, radiusY;
+
+    __device__ Acc pad() const { return static_cast<Acc>(Op::identity()); }
+    __device__ bool readsBorder() const { return false; }
+
+    template <int n, typename Load> static __device__ __forceinline__ void run(int r, Load load, Acc* out)
+    {
+        const int k = 2 * r + 1;
+        int phase = (n - 1) % k; // of the last output in its block
+        Acc h = load(n - 1);
+        for (int i = n; i < n + k - 1 - phase; ++i)
+            h = AccOp::apply(h, load(i));
+        out[n - 1] = h;
+#pragma unroll
+        for (int s = n - 2; s >= 0; --s) {
+            phase = phase == 0 ? k - 1 : phase - 1;
+            const Acc value = load(s);
+            h = phase == k - 1 ? value : AccOp::apply(value, h);
+            out[s] = h;
+        }
+        Acc g = Acc(0);
+        phase = 0;
+#pragma unroll
+        for (int s = 1; s < n; ++s) {
+            phase = phase == k - 1 ? 0 : phase + 1;
+            const Acc entering = load(s + 2 * r);
+            g = phase == 1 ? entering : AccOp::apply(g, entering);
+            if (phase != 0)
+                out[s] = AccOp::apply(out[s], g);
+        }
+    }
+    template <typename Load> __device__ void column(Load load, Acc (&out)[kColumnTileRows]) const
+    {
+        run<kColumnTileRows>(radiusY, load, out);
+    }
+    template <typename Load> __device__ void row(Load load, Acc (&out)[kColumnTileSpan]) const
+    {
+        run<kColumnTileSpan>(radiusX, load, out);
     }
     __device__ T finish(Acc value) const { return static_cast<T>(value); }
 };

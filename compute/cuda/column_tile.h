@@ -1,0 +1,31 @@
+#pragma once
+// Launching the columns-first tile kernel of kernels/column_tile.cuh with a filter's policy.
+
+#include "check.h"
+
+#include "kernels/column_tile.cuh"
+
+#include <cstdint>
+
+namespace wb::cuda {
+
+// Whether the kernel takes an image of this height (grid y <= 65535) and these radii.
+inline bool columnTileFits(std::int64_t height, int rx, int ry)
+{
+    return height <= std::int64_t{65535} * kernels::kColumnTileRows && rx <= kernels::kColumnTileMaxRadius &&
+           ry <= kernels::kColumnTileMaxRadius;
+}
+
+template <typename P, typename T> void launchColumnTile(const void* in, void* out, std::int64_t height,
+                                                        std::int64_t width, const P& policy, kernels::Border border,
+                                                        cudaStream_t stream)
+{
+    constexpr std::size_t shared = kernels::columnTileSharedBytes<typename P::Acc>();
+    static_assert(shared <= 48 * 1024, "within the shared memory a kernel has without opting in");
+    const dim3 grid = kernels::columnTileGrid(height, width, policy.radiusX);
+    kernels::columnTile<P, T><<<grid, kernels::kColumnTileThreads, shared, stream>>>(
+        static_cast<const T*>(in), static_cast<T*>(out), height, width, policy, border);
+    WB_CUDA_CHECK_LAUNCH("columnTile");
+}
+
+} // namespace wb::cuda

@@ -1,0 +1,117 @@
+#pragma once
+// Separable filters of one-channel images, columns first, in one kernel. A block owns a
+// tile of kColumnTileRows output rows by tw = kColumnTileMid − 2·rx output columns:
+//  1. columns: each thread takes one of the tile's kColumnTileMid columns (the outputs'
+//     and the horizontal halo) and filters all its rows straight from global memory
+//     (a warp reads 32 consecutive pixels per row; the vertical halo of neighbouring
+//     tiles comes again, mostly from L2) into a shared line per row;
+//  2. rows: lane r of warp s filters row r's span of kColumnTileSpan outputs, 32s ..
+//     32s + 31, from that line, and keeps the results in registers;
+//  3. after a barrier the results replace the lines and the block writes them out, each
+//     row in consecutive addresses (coalesced).
+// So no input pixel is staged twice and no thread indexes by a division: one item per
+// thread in each phase. Lines have an odd pitch, so that lanes of different rows reading
+// the same column hit distinct banks, and lanes of one row writing consecutive columns do.
+//
+// A policy P provides:
+//   using Acc                        the type of the lines (float, or u32 sums);
+//   int radiusX, radiusY             at most kColumnTileMaxRadius;
+//   Acc pad()                        pixels beyond the edge with a constant border;
+//   bool readsBorder()               whether those read the border mode (else pad());
+//   column(load, out)                kColumnTileRows outputs out[k] of the windows
+//                                    load(k .. k + 2·radiusY);
+//   row(load, out)                   kColumnTileSpan outputs out[k] of the windows
+//                                    load(k .. k + 2·radiusX) (reads past the line's
+//                                    end only make outputs beyond tw, which are dropped);
+//   T finish(Acc)                    the output pixel.
+//
+// Launch: kColumnTileThreads threads; grid (ceil(W / tw), ceil(H / kColumnTileRows)).
+// Shared (dynamic): columnTileSharedBytes(), 33 KiB for 4-byte sums.
+
+#include "border.cuh"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace wb::cuda::kernels {
+
+inline constexpr int kColumnTileThreads = 256;
+inline constexpr int kColumnTileMid = kColumnTileThreads; // columns per tile, halo included
+inline constexpr int kColumnTileRows = 32;                // = lanes of a warp: one row each in phase 2
+inline constexpr int kColumnTileSpan = kColumnTileMid / (kColumnTileThreads / 32);
+inline constexpr int kColumnTilePitch = kColumnTileMid + 1;
+inline constexpr int kColumnTileMaxRadius = 32;
+
+template <typename Acc> constexpr std::size_t columnTileSharedBytes()
+{
+    // The last row's spans may read 2·kColumnTileMaxRadius past its end.
+    return sizeof(Acc) * (std::size_t{kColumnTileRows} * kColumnTilePitch + 2 * kColumnTileMaxRadius);
+}
+
+// The grid for an image, rx the policy's radiusX.
+inline dim3 columnTileGrid(std::int64_t height, std::int64_t width, int rx)
+{
+    const std::int64_t tw = kColumnTileMid - 2 * rx;
+    return dim3(static_cast<unsigned>((width + tw - 1) / tw),
+                static_cast<unsigned>((height + kColumnTileRows - 1) / kColumnTileRows));
+}
+
+template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileThreads)
+    columnTile(const T* __restrict__ in, T* __restrict__ out, std::int64_t height, std::int64_t width, P policy,
+               Border border)
+{
+    using Acc = typename P::Acc;
+    extern __shared__ __align__(16) unsigned char columnTileShared[];
+    Acc* lines = reinterpret_cast<Acc*>(columnTileShared);
+    const int rx = policy.radiusX, ry = policy.radiusY;
+    const int tw = kColumnTileMid - 2 * rx;
+    const std::int64_t px0 = static_cast<std::int64_t>(blockIdx.x) * tw;
+    const std::int64_t py0 = static_cast<std::int64_t>(blockIdx.y) * kColumnTileRows;
+    const Border mode = policy.readsBorder() ? border : Border::Constant;
+
+    // 1. Column threadIdx.x of the tile: image column px0 − rx + threadIdx.x.
+    {
+        const std::int64_t x = borderIndex(px0 - rx + threadIdx.x, width, mode);
+        const std::int64_t top = py0 - ry;
+        const bool rowsInside = top >= 0 && py0 + kColumnTileRows + ry <= height;
+        const Acc pad = policy.pad();
+        const T* column = in + (x < 0 ? 0 : x);
+        const T* first = column + (rowsInside ? top * width : 0);
+        auto load = [&](int i) -> Acc {
+            if (x < 0)
+                return pad;
+            if (rowsInside)
+                return static_cast<Acc>(__ldg(first + i * width));
+            const std::int64_t y = borderIndex(top + i, height, mode);
+            return y < 0 ? pad : static_cast<Acc>(__ldg(column + y * width));
+        };
+        Acc sums[kColumnTileRows];
+        policy.column(load, sums);
+#pragma unroll
+        for (int k = 0; k < kColumnTileRows; ++k)
+            lines[k * kColumnTilePitch + threadIdx.x] = sums[k];
+    }
+    __syncthreads();
+
+    // 2. Row lane of this warp's span.
+    const int lane = threadIdx.x % 32, span = threadIdx.x / 32;
+    Acc* line = lines + lane * kColumnTilePitch + span * kColumnTileSpan;
+    Acc result[kColumnTileSpan];
+    policy.row([line](int i) { return line[i]; }, result);
+    __syncthreads();
+#pragma unroll
+    for (int k = 0; k < kColumnTileSpan; ++k)
+        line[k] = result[k];
+    __syncthreads();
+
+    // 3. Out, thread threadIdx.x taking output column threadIdx.x of every row.
+    const std::int64_t columns = min(static_cast<std::int64_t>(tw), width - px0);
+    const int rows = static_cast<int>(min(static_cast<std::int64_t>(kColumnTileRows), height - py0));
+    if (threadIdx.x >= columns)
+        return;
+    T* dst = out + py0 * width + px0 + threadIdx.x;
+    for (int r = 0; r < rows; ++r)
+        dst[r * width] = policy.finish(lines[r * kColumnTilePitch + threadIdx.x]);
+}
+
+} // namespace wb::cuda::kernels

@@ -1,0 +1,86 @@
+#pragma once
+// Runs the kernels of compute/cuda/kernels/*.cuh on the host, for machines without a GPU:
+// each block's threads are real threads and __syncthreads() a barrier among them, so the
+// indexing, the border handling, the arithmetic and the phases between barriers of a
+// kernel run as written. What it cannot show is anything about the GPU itself (speed,
+// registers, the memory model beyond the barriers); the GPU tests (tests/gpu) run the same
+// kernels on the device.
+//
+// Include this before the kernel headers. A kernel's dynamic shared memory, the extern
+// array it declares, is defined by the test in the kernel's namespace (one block runs at
+// a time, so one array serves all blocks).
+
+#include <algorithm>
+#include <barrier>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+#define __shared__
+#define __align__(n) __attribute__((aligned(n)))
+
+struct dim3 {
+    unsigned x, y, z;
+    constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1)
+        : x(x_)
+        , y(y_)
+        , z(z_)
+    {
+    }
+};
+
+inline thread_local dim3 threadIdx;
+inline thread_local dim3 blockIdx;
+inline dim3 gridDim;
+inline dim3 blockDim;
+
+namespace wb::emulation {
+inline thread_local std::barrier<>* blockBarrier = nullptr;
+}
+
+inline void __syncthreads() { wb::emulation::blockBarrier->arrive_and_wait(); }
+
+template <typename T> T __ldg(const T* p) { return *p; }
+inline float __int_as_float(int bits) { return std::bit_cast<float>(bits); }
+
+using std::max;
+using std::min;
+
+namespace wb::emulation {
+
+// kernel() as `grid` blocks of `threads` threads, one block after another. Each block has
+// a barrier of its own, which a thread leaves when it returns (as an exited thread stops
+// counting for __syncthreads), and the next block starts when all threads are done.
+inline void launch(dim3 grid, unsigned threads, const std::function<void()>& kernel)
+{
+    gridDim = grid;
+    blockDim = dim3{threads, 1, 1};
+    std::vector<std::unique_ptr<std::barrier<>>> blocks;
+    for (unsigned b = 0; b < grid.x * grid.y; ++b)
+        blocks.push_back(std::make_unique<std::barrier<>>(threads));
+    std::barrier<> between(threads);
+    std::vector<std::jthread> pool;
+    pool.reserve(threads);
+    for (unsigned t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            threadIdx = dim3{t, 0, 0};
+            for (unsigned b = 0; b < grid.x * grid.y; ++b) {
+                blockIdx = dim3{b % grid.x, b / grid.x, 0};
+                blockBarrier = blocks[b].get();
+                kernel();
+                blockBarrier->arrive_and_drop();
+                between.arrive_and_wait();
+            }
+        });
+}
+
+} // namespace wb::emulation

@@ -1,0 +1,194 @@
+// The columns-first tile kernel (compute/cuda/kernels/column_tile.cuh) with its box,
+// Gaussian and erode/dilate policies, run on the host by cuda_emulation.h, against OpenCV on the CPU
+// backend with the GPU tests' tolerances: box and Gaussian u8 and u16 within 1 unit, f32
+// within 1e-5 of max(|expected|, 1); erode and dilate exactly. Images of one pixel, fewer rows than the halo, and
+// several tiles across and down with partial last ones; every border mode; radii from 0 to the kernel's largest. The
+// same kernels run on the GPU in tests/gpu (test_filters.cpp, test_image.cpp); this test runs everywhere, so the
+// kernels' indexing is checked in CI.
+
+#include "emulation/cuda_emulation.h"
+
+#include "cuda/border.h"
+#include "cuda/box_scale.h"
+#include "cuda/gaussian_taps.h"
+#include "cuda/kernels/column_tile.cuh"
+#include "cuda/kernels/morphology.cuh"
+#include "gpu/compare.h"
+
+#include <wb/eager.h>
+#include <wb/ops.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace wb::cuda::kernels {
+alignas(16) unsigned char columnTileShared[columnTileSharedBytes<float>()];
+}
+
+namespace wb::test {
+namespace {
+
+namespace kernels = cuda::kernels;
+using cuda::boxScale;
+using cuda::columnPolicy;
+using cuda::tapsFor;
+using cuda::tileTaps;
+using cuda::toKernelBorder;
+
+using Param = std::tuple<Shape, DType, BorderMode>;
+
+std::string paramName(const ::testing::TestParamInfo<Param>& param)
+{
+    const auto& [shape, dtype, border] = param.param;
+    return shapeName(shape) + "_" + std::string(name(dtype)) + "_" + std::string(name(border));
+}
+
+Backend& cpu() { return Runtime::instance().cpu(); }
+
+Array randomImage(const Shape& shape, DType dtype, std::uint64_t seed)
+{
+    Array image = Array::emptyHost(shape, dtype);
+    std::mt19937_64 generator(seed);
+    std::uniform_real_distribution<double> uniform(0.0, highest(dtype));
+    for (std::int64_t i = 0; i < image.numel(); ++i) {
+        const double value = uniform(generator);
+        switch (dtype) {
+        case DType::U8: image.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(value); break;
+        case DType::U16: image.data<std::uint16_t>()[i] = static_cast<std::uint16_t>(value); break;
+        default: image.data<float>()[i] = static_cast<float>(value); break;
+        }
+    }
+    return image;
+}
+
+template <typename P, typename T> Array emulate(const P& policy, const Array& image, BorderMode border)
+{
+    Array out = Array::emptyHost(image.shape(), image.dtype());
+    const std::int64_t height = image.shape()[0], width = image.shape()[1];
+    emulation::launch(kernels::columnTileGrid(height, width, policy.radiusX), kernels::kColumnTileThreads, [&] {
+        kernels::columnTile<P, T>(image.data<T>(), out.data<T>(), height, width, policy,
+                                  toKernelBorder(border, "emulation"));
+    });
+    return out;
+}
+
+Array runCpu(std::unique_ptr<UnaryOp> op, const Array& image)
+{
+    Array out = Array::emptyHost(image.shape(), image.dtype());
+    op->run(image, out);
+    return out;
+}
+
+template <typename T> Array emulateBox(const BoxDesc& desc, const Array& image)
+{
+    const kernels::BoxColumns<T> policy{desc.ksizeX / 2, desc.ksizeY / 2, boxScale(desc)};
+    return emulate<kernels::BoxColumns<T>, T>(policy, image, desc.border);
+}
+
+template <typename T, int R> Array emulateGaussian(const GaussianDesc& desc, const Array& image)
+{
+    const auto taps = tileTaps(tapsFor<T>(gaussianKernel(2 * R + 1, desc.sigmaX)));
+    return emulate<kernels::GaussianColumns<T, R>, T>(columnPolicy<T, R>(taps, taps), image, desc.border);
+}
+
+// Wide enough for three tiles of a radius-1 kernel and two of the largest; 70 rows are
+// three tiles down, the last partial; 9 rows are fewer than most halos.
+const auto kShapes = ::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{9, 300}, Shape{70, 601});
+const auto kBorders = ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant);
+
+class ColumnTileBox : public ::testing::TestWithParam<Param> {};
+
+TEST_P(ColumnTileBox, MatchesOpenCv)
+{
+    const auto& [shape, dtype, border] = GetParam();
+    const Array image = randomImage(shape, dtype, 7);
+    const std::pair<int, int> sizes[] = {{1, 1}, {3, 3}, {5, 5}, {1, 7}, {15, 15}, {17, 15}, {31, 5}, {65, 65}};
+    for (const bool normalize : {true, false})
+        for (const auto& [kx, ky] : sizes) {
+            SCOPED_TRACE("ksize " + std::to_string(kx) + "x" + std::to_string(ky) + (normalize ? "" : ", sums"));
+            const BoxDesc desc{shape, dtype, kx, ky, normalize, border};
+            const Array expected = runCpu(cpu().prepareBox(desc), image);
+            const Array actual = dtype == DType::U8    ? emulateBox<std::uint8_t>(desc, image)
+                                 : dtype == DType::U16 ? emulateBox<std::uint16_t>(desc, image)
+                                                       : emulateBox<float>(desc, image);
+            EXPECT_LE(worstElementError(actual, expected), dtype == DType::F32 ? 1e-5 : 1.0);
+        }
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, ColumnTileBox,
+                         ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::U16, DType::F32), kBorders),
+                         paramName);
+
+class ColumnTileGaussian : public ::testing::TestWithParam<Param> {};
+
+template <typename T, int R> void expectGaussianMatches(const Shape& shape, DType dtype, BorderMode border)
+{
+    SCOPED_TRACE("radius " + std::to_string(R));
+    const Array image = randomImage(shape, dtype, 11);
+    GaussianDesc desc{shape, dtype, 0.4 + R / 3.0};
+    desc.ksizeX = desc.ksizeY = 2 * R + 1;
+    desc.border = border;
+    const Array expected = runCpu(cpu().prepareGaussian(desc), image);
+    EXPECT_LE(worstElementError(emulateGaussian<T, R>(desc, image), expected), dtype == DType::F32 ? 1e-5 : 1.0);
+}
+
+template <typename T> void expectGaussianMatches(const Shape& shape, DType dtype, BorderMode border)
+{
+    expectGaussianMatches<T, 0>(shape, dtype, border);
+    expectGaussianMatches<T, 1>(shape, dtype, border);
+    expectGaussianMatches<T, 4>(shape, dtype, border);
+    expectGaussianMatches<T, 9>(shape, dtype, border);
+    expectGaussianMatches<T, kernels::kMaxColumnTileRadius>(shape, dtype, border);
+}
+
+TEST_P(ColumnTileGaussian, MatchesOpenCv)
+{
+    const auto& [shape, dtype, border] = GetParam();
+    if (dtype == DType::U8)
+        expectGaussianMatches<std::uint8_t>(shape, dtype, border);
+    else
+        expectGaussianMatches<float>(shape, dtype, border);
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, ColumnTileGaussian,
+                         ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::F32), kBorders), paramName);
+
+class ColumnTileMorphology : public ::testing::TestWithParam<Param> {};
+
+template <typename T> Array emulateMorphology(const MorphDesc& desc, const Array& image)
+{
+    const int rx = desc.ksizeX / 2, ry = desc.ksizeY / 2;
+    if (desc.op == MorphOp::Erode)
+        return emulate<kernels::MorphColumns<T, kernels::MinOp<T>>, T>({rx, ry}, image, desc.border);
+    return emulate<kernels::MorphColumns<T, kernels::MaxOp<T>>, T>({rx, ry}, image, desc.border);
+}
+
+TEST_P(ColumnTileMorphology, MatchesOpenCv)
+{
+    const auto& [shape, dtype, border] = GetParam();
+    const Array image = randomImage(shape, dtype, 13);
+    // Windows shorter than the 32 outputs of a column or span, as long, and longer.
+    const std::pair<int, int> sizes[] = {{1, 1}, {3, 3}, {5, 3}, {1, 9}, {15, 15}, {31, 33}, {65, 65}, {63, 5}};
+    for (const MorphOp op : {MorphOp::Erode, MorphOp::Dilate})
+        for (const auto& [kx, ky] : sizes) {
+            SCOPED_TRACE(std::string(op == MorphOp::Erode ? "erode " : "dilate ") + std::to_string(kx) + "x" +
+                         std::to_string(ky));
+            const MorphDesc desc{shape, dtype, op, MorphShape::Rect, kx, ky, 1, border};
+            const Array expected = runCpu(cpu().prepareMorphology(desc), image);
+            const Array actual = dtype == DType::U8    ? emulateMorphology<std::uint8_t>(desc, image)
+                                 : dtype == DType::U16 ? emulateMorphology<std::uint16_t>(desc, image)
+                                                       : emulateMorphology<float>(desc, image);
+            EXPECT_EQ(maxAbsDifference(actual, expected), 0.0);
+        }
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, ColumnTileMorphology,
+                         ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::U16, DType::F32), kBorders),
+                         paramName);
+
+} // namespace
+} // namespace wb::test
