@@ -5,6 +5,7 @@
 
 #include "kernels/column_tile.cuh"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace wb::cuda {
@@ -21,10 +22,15 @@ template <typename P, typename T> void launchColumnTile(const void* in, void* ou
                                                         cudaStream_t stream)
 {
     constexpr std::size_t shared = kernels::columnTileSharedBytes<typename P::Acc>();
-    static_assert(shared <= 48 * 1024, "within the shared memory a kernel has without opting in");
-    const dim3 grid = kernels::columnTileGrid(height, width, policy.radiusX);
-    kernels::columnTile<P, T><<<grid, kernels::kColumnTileThreads, shared, stream>>>(
-        static_cast<const T*>(in), static_cast<T*>(out), height, width, policy, border);
+    const auto kernel = kernels::columnTile<P, T>;
+    // Above 48 KiB (lines of pairs) a kernel must opt in to its dynamic shared memory, once.
+    if constexpr (shared > 48 * 1024) {
+        static const cudaError_t optedIn =
+            cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
+        WB_CUDA_CHECK(optedIn);
+    }
+    kernel<<<kernels::columnTileGrid(height, width, policy.radiusX), kernels::kColumnTileThreads, shared, stream>>>(
+        static_cast<const T*>(in), static_cast<typename P::Out*>(out), height, width, policy, border);
     WB_CUDA_CHECK_LAUNCH("columnTile");
 }
 

@@ -14,10 +14,15 @@
 // Launch geometry, shared memory and the memory traffic are described in the kernel's
 // header: one read of the input from DRAM and one f32 write; the halo of each 128 x 16
 // tile (1 to 3 rows and columns around it) comes mostly from L2.
+// One-channel images take the columns-first tile kernel instead (kernels/column_tile.cuh,
+// policy DerivColumns): each column's window loaded once into registers, straight from
+// global memory, no staged tile.
 
 #include "border.h"
 #include "check.h"
+#include "column_tile.h"
 #include "cuda_backend.h"
+#include "derivative_taps.h"
 #include "in_place.h"
 #include "ops.h"
 
@@ -38,19 +43,6 @@ namespace {
 using kernels::DerivShape;
 using kernels::DerivTaps;
 
-DerivTaps tapsOf(const DerivativeFilters& filters)
-{
-    DerivTaps taps{};
-    for (int i = 0; i < filters.count; ++i) {
-        for (std::size_t k = 0; k < filters.row[i].size(); ++k) {
-            taps.row[i][k] = static_cast<float>(filters.row[i][k]);
-            taps.column[i][k] = static_cast<float>(filters.column[i][k]);
-        }
-    }
-    taps.delta = static_cast<float>(filters.delta);
-    return taps;
-}
-
 struct Launch {
     const void* in;
     float* out;
@@ -59,6 +51,7 @@ struct Launch {
     kernels::Border border;
     dim3 grid;
     cudaStream_t stream;
+    bool twoFilters;
 };
 
 template <typename T, int C, int R, bool TWO> void launchFilter(const Launch& launch)
@@ -84,8 +77,39 @@ template <typename T, int C> void dispatchRadius(int radius, bool two, const Lau
     }
 }
 
+// One channel: the columns-first tile kernel, radius and combination compiled in.
+template <typename T> void launchColumns(int radius, const Launch& launch)
+{
+    using Combine = kernels::DerivCombine;
+    const Combine combine = !launch.twoFilters       ? Combine::One
+                            : launch.shape.magnitude ? Combine::Magnitude
+                                                     : Combine::Sum;
+    auto withRadius = [&]<int R>() {
+        auto go = [&]<Combine kCombine>() {
+            launchColumnTile<kernels::DerivColumns<T, R, kCombine>, T>(
+                launch.in, launch.out, launch.shape.height, launch.shape.width,
+                kernels::DerivColumns<T, R, kCombine>{launch.taps}, launch.border, launch.stream);
+        };
+        switch (combine) {
+        case Combine::One: go.template operator()<Combine::One>(); return;
+        case Combine::Sum: go.template operator()<Combine::Sum>(); return;
+        case Combine::Magnitude: go.template operator()<Combine::Magnitude>(); return;
+        }
+    };
+    switch (radius) {
+    case 1: withRadius.template operator()<1>(); return;
+    case 2: withRadius.template operator()<2>(); return;
+    case 3: withRadius.template operator()<3>(); return;
+    default: fail(ErrorCode::Internal, "derivative filters: no kernel of radius " + std::to_string(radius));
+    }
+}
+
 template <typename T> void dispatchChannels(int channels, int radius, bool two, const Launch& launch)
 {
+    if (channels == 1 && columnTileFits(launch.shape.height, radius, radius)) {
+        launchColumns<T>(radius, launch);
+        return;
+    }
     switch (channels) {
     case 1: dispatchRadius<T, 1>(radius, two, launch); return;
     case 2: dispatchRadius<T, 2>(radius, two, launch); return;
@@ -106,7 +130,7 @@ public:
         , m_channels(detail::imageChannels(shape))
         , m_radius(filters.radius)
         , m_two(filters.count == 2)
-        , m_taps(tapsOf(filters))
+        , m_taps(derivativeTaps(filters))
         , m_border(toKernelBorder(border, m_name.c_str()))
     {
         const std::int64_t height = shape[0], width = shape[1];
@@ -133,7 +157,8 @@ public:
         m_backend.makeCurrent();
         const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         Launch launch{
-            source, static_cast<float*>(out.data()), m_kernelShape, m_taps, m_border, m_grid, m_backend.stream()};
+            source, static_cast<float*>(out.data()), m_kernelShape, m_taps, m_border, m_grid, m_backend.stream(),
+            m_two};
         const std::size_t pitch = static_cast<std::size_t>(m_kernelShape.rowElements) * sizeOf(m_dtype);
         launch.shape.vector = reinterpret_cast<std::uintptr_t>(source) % kernels::kDerivVectorBytes == 0 &&
                               pitch % kernels::kDerivVectorBytes == 0;

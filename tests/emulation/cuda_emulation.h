@@ -38,6 +38,10 @@ struct dim3 {
     }
 };
 
+struct alignas(16) uint4 {
+    unsigned x, y, z, w;
+};
+
 inline thread_local dim3 threadIdx;
 inline thread_local dim3 blockIdx;
 inline dim3 gridDim;

@@ -1,7 +1,8 @@
 // The columns-first tile kernel (compute/cuda/kernels/column_tile.cuh) with its box,
-// Gaussian and erode/dilate policies, run on the host by cuda_emulation.h, against OpenCV on the CPU
+// Gaussian, erode/dilate and derivative policies, run on the host by cuda_emulation.h, against OpenCV on the CPU
 // backend with the GPU tests' tolerances: box and Gaussian u8 and u16 within 1 unit, f32
-// within 1e-5 of max(|expected|, 1); erode and dilate exactly. Images of one pixel, fewer rows than the halo, and
+// within 1e-5 of max(|expected|, 1); erode and dilate exactly; the derivatives within
+// test_derivatives.cpp's tolerance, and exactly for u8 sums. Images of one pixel, fewer rows than the halo, and
 // several tiles across and down with partial last ones; every border mode; radii from 0 to the kernel's largest. The
 // same kernels run on the GPU in tests/gpu (test_filters.cpp, test_image.cpp); this test runs everywhere, so the
 // kernels' indexing is checked in CI.
@@ -10,10 +11,12 @@
 
 #include "cuda/border.h"
 #include "cuda/box_scale.h"
+#include "cuda/derivative_taps.h"
 #include "cuda/gaussian_taps.h"
 #include "cuda/kernels/column_tile.cuh"
 #include "cuda/kernels/morphology.cuh"
 #include "gpu/compare.h"
+#include "gpu/derivative_cases.h"
 
 #include <wb/eager.h>
 #include <wb/ops.h>
@@ -26,7 +29,7 @@
 #include <utility>
 
 namespace wb::cuda::kernels {
-alignas(16) unsigned char columnTileShared[columnTileSharedBytes<float>()];
+alignas(16) unsigned char columnTileShared[columnTileSharedBytes<FloatPair>()]; // the largest lines
 }
 
 namespace wb::test {
@@ -65,20 +68,20 @@ Array randomImage(const Shape& shape, DType dtype, std::uint64_t seed)
     return image;
 }
 
-template <typename P, typename T> Array emulate(const P& policy, const Array& image, BorderMode border)
+template <typename P, typename T> Array emulate(const P& policy, const Array& image, BorderMode border, DType outDType)
 {
-    Array out = Array::emptyHost(image.shape(), image.dtype());
+    Array out = Array::emptyHost(image.shape(), outDType);
     const std::int64_t height = image.shape()[0], width = image.shape()[1];
     emulation::launch(kernels::columnTileGrid(height, width, policy.radiusX), kernels::kColumnTileThreads, [&] {
-        kernels::columnTile<P, T>(image.data<T>(), out.data<T>(), height, width, policy,
+        kernels::columnTile<P, T>(image.data<T>(), out.data<typename P::Out>(), height, width, policy,
                                   toKernelBorder(border, "emulation"));
     });
     return out;
 }
 
-Array runCpu(std::unique_ptr<UnaryOp> op, const Array& image)
+Array runCpu(std::unique_ptr<UnaryOp> op, const Array& image, DType outDType)
 {
-    Array out = Array::emptyHost(image.shape(), image.dtype());
+    Array out = Array::emptyHost(image.shape(), outDType);
     op->run(image, out);
     return out;
 }
@@ -86,13 +89,13 @@ Array runCpu(std::unique_ptr<UnaryOp> op, const Array& image)
 template <typename T> Array emulateBox(const BoxDesc& desc, const Array& image)
 {
     const kernels::BoxColumns<T> policy{desc.ksizeX / 2, desc.ksizeY / 2, boxScale(desc)};
-    return emulate<kernels::BoxColumns<T>, T>(policy, image, desc.border);
+    return emulate<kernels::BoxColumns<T>, T>(policy, image, desc.border, desc.dtype);
 }
 
 template <typename T, int R> Array emulateGaussian(const GaussianDesc& desc, const Array& image)
 {
     const auto taps = tileTaps(tapsFor<T>(gaussianKernel(2 * R + 1, desc.sigmaX)));
-    return emulate<kernels::GaussianColumns<T, R>, T>(columnPolicy<T, R>(taps, taps), image, desc.border);
+    return emulate<kernels::GaussianColumns<T, R>, T>(columnPolicy<T, R>(taps, taps), image, desc.border, desc.dtype);
 }
 
 // Wide enough for three tiles of a radius-1 kernel and two of the largest; 70 rows are
@@ -111,7 +114,7 @@ TEST_P(ColumnTileBox, MatchesOpenCv)
         for (const auto& [kx, ky] : sizes) {
             SCOPED_TRACE("ksize " + std::to_string(kx) + "x" + std::to_string(ky) + (normalize ? "" : ", sums"));
             const BoxDesc desc{shape, dtype, kx, ky, normalize, border};
-            const Array expected = runCpu(cpu().prepareBox(desc), image);
+            const Array expected = runCpu(cpu().prepareBox(desc), image, dtype);
             const Array actual = dtype == DType::U8    ? emulateBox<std::uint8_t>(desc, image)
                                  : dtype == DType::U16 ? emulateBox<std::uint16_t>(desc, image)
                                                        : emulateBox<float>(desc, image);
@@ -132,7 +135,7 @@ template <typename T, int R> void expectGaussianMatches(const Shape& shape, DTyp
     GaussianDesc desc{shape, dtype, 0.4 + R / 3.0};
     desc.ksizeX = desc.ksizeY = 2 * R + 1;
     desc.border = border;
-    const Array expected = runCpu(cpu().prepareGaussian(desc), image);
+    const Array expected = runCpu(cpu().prepareGaussian(desc), image, dtype);
     EXPECT_LE(worstElementError(emulateGaussian<T, R>(desc, image), expected), dtype == DType::F32 ? 1e-5 : 1.0);
 }
 
@@ -163,8 +166,8 @@ template <typename T> Array emulateMorphology(const MorphDesc& desc, const Array
 {
     const int rx = desc.ksizeX / 2, ry = desc.ksizeY / 2;
     if (desc.op == MorphOp::Erode)
-        return emulate<kernels::MorphColumns<T, kernels::MinOp<T>>, T>({rx, ry}, image, desc.border);
-    return emulate<kernels::MorphColumns<T, kernels::MaxOp<T>>, T>({rx, ry}, image, desc.border);
+        return emulate<kernels::MorphColumns<T, kernels::MinOp<T>>, T>({rx, ry}, image, desc.border, desc.dtype);
+    return emulate<kernels::MorphColumns<T, kernels::MaxOp<T>>, T>({rx, ry}, image, desc.border, desc.dtype);
 }
 
 TEST_P(ColumnTileMorphology, MatchesOpenCv)
@@ -178,7 +181,7 @@ TEST_P(ColumnTileMorphology, MatchesOpenCv)
             SCOPED_TRACE(std::string(op == MorphOp::Erode ? "erode " : "dilate ") + std::to_string(kx) + "x" +
                          std::to_string(ky));
             const MorphDesc desc{shape, dtype, op, MorphShape::Rect, kx, ky, 1, border};
-            const Array expected = runCpu(cpu().prepareMorphology(desc), image);
+            const Array expected = runCpu(cpu().prepareMorphology(desc), image, dtype);
             const Array actual = dtype == DType::U8    ? emulateMorphology<std::uint8_t>(desc, image)
                                  : dtype == DType::U16 ? emulateMorphology<std::uint16_t>(desc, image)
                                                        : emulateMorphology<float>(desc, image);
@@ -187,6 +190,64 @@ TEST_P(ColumnTileMorphology, MatchesOpenCv)
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, ColumnTileMorphology,
+                         ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::U16, DType::F32), kBorders),
+                         paramName);
+
+class ColumnTileDerivatives : public ::testing::TestWithParam<Param> {};
+
+template <typename T> Array emulateDerivative(const DerivativeFilters& filters, const Array& image, BorderMode border)
+{
+    using Combine = kernels::DerivCombine;
+    const kernels::DerivTaps taps = cuda::derivativeTaps(filters);
+    auto withRadius = [&]<int R>() {
+        auto go = [&]<Combine kCombine>() {
+            return emulate<kernels::DerivColumns<T, R, kCombine>, T>({taps}, image, border, DType::F32);
+        };
+        if (filters.count == 1)
+            return go.template operator()<Combine::One>();
+        if (filters.combine == DerivativeFilters::Combine::Sum)
+            return go.template operator()<Combine::Sum>();
+        return go.template operator()<Combine::Magnitude>();
+    };
+    switch (filters.radius) {
+    case 1: return withRadius.template operator()<1>();
+    case 2: return withRadius.template operator()<2>();
+    default: return withRadius.template operator()<3>();
+    }
+}
+
+Array emulateDerivative(const DerivativeFilters& filters, const Array& image, BorderMode border)
+{
+    switch (image.dtype()) {
+    case DType::U8: return emulateDerivative<std::uint8_t>(filters, image, border);
+    case DType::U16: return emulateDerivative<std::uint16_t>(filters, image, border);
+    default: return emulateDerivative<float>(filters, image, border);
+    }
+}
+
+TEST_P(ColumnTileDerivatives, MatchesOpenCv)
+{
+    const auto& [shape, dtype, border] = GetParam();
+    const Array image = randomImage(shape, dtype, 17);
+    for (const DerivativeDesc& desc : derivativeCases(shape, dtype, border)) {
+        SCOPED_TRACE(caseText(desc));
+        const Array expected = runCpu(cpu().prepareDerivative(desc), image, DType::F32);
+        const Array actual = emulateDerivative(derivativeFilters(desc), image, border);
+        EXPECT_LE(errorInTolerances(actual, expected, derivativeFilters(desc), highest(dtype)), 1.0);
+        if (dtype == DType::U8 && desc.scale == 1 && !desc.magnitude) {
+            EXPECT_EQ(maxAbsDifference(actual, expected), 0.0) << "u8 sums are exact in float";
+        }
+    }
+    for (const int ksize : {1, 3, 7}) {
+        SCOPED_TRACE("laplacian ksize " + std::to_string(ksize));
+        const LaplacianDesc desc{shape, dtype, ksize, 1.0, 0.0, border};
+        const Array expected = runCpu(cpu().prepareLaplacian(desc), image, DType::F32);
+        const Array actual = emulateDerivative(derivativeFilters(desc), image, border);
+        EXPECT_LE(errorInTolerances(actual, expected, derivativeFilters(desc), highest(dtype)), 1.0);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, ColumnTileDerivatives,
                          ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::U16, DType::F32), kBorders),
                          paramName);
 

@@ -263,6 +263,9 @@ template <typename T> struct BoxTile {
 // memory. Sums and scaling as BoxTile's.
 template <typename T> struct BoxColumns {
     using Acc = typename BoxTile<T>::Acc;
+    using Value = Acc;
+    using Span = Acc;
+    using Out = T;
     int radiusX, radiusY;
     BoxScale scale;
 

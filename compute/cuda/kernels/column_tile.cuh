@@ -14,19 +14,24 @@
 // the same column hit distinct banks, and lanes of one row writing consecutive columns do.
 //
 // A policy P provides:
-//   using Acc                        the type of the lines (float, or u32 sums);
+//   using Value                      what phase 1 reads pixels as (float, or u32);
+//   using Acc                        the type of the lines (Value, or a pair of them for
+//                                    two filters at once);
+//   using Span                       what row() makes (Acc, or the two filters combined:
+//                                    what a lane keeps across the barrier);
+//   using Out                        the output pixel's type;
 //   int radiusX, radiusY             at most kColumnTileMaxRadius;
-//   Acc pad()                        pixels beyond the edge with a constant border;
+//   Value pad()                      pixels beyond the edge with a constant border;
 //   bool readsBorder()               whether those read the border mode (else pad());
 //   column(load, out)                kColumnTileRows outputs out[k] of the windows
 //                                    load(k .. k + 2·radiusY);
-//   row(load, out)                   kColumnTileSpan outputs out[k] of the windows
+//   row(load, out)                   kColumnTileSpan Spans out[k] of the windows
 //                                    load(k .. k + 2·radiusX) (reads past the line's
 //                                    end only make outputs beyond tw, which are dropped);
-//   T finish(Acc)                    the output pixel.
+//   Out finish(Span)                 the output pixel.
 //
 // Launch: kColumnTileThreads threads; grid (ceil(W / tw), ceil(H / kColumnTileRows)).
-// Shared (dynamic): columnTileSharedBytes(), 33 KiB for 4-byte sums.
+// Shared (dynamic): columnTileSharedBytes<Acc>(), 33 KiB for 4-byte lines, 66 KiB for pairs.
 
 #include "border.cuh"
 
@@ -48,6 +53,15 @@ template <typename Acc> constexpr std::size_t columnTileSharedBytes()
     return sizeof(Acc) * (std::size_t{kColumnTileRows} * kColumnTilePitch + 2 * kColumnTileMaxRadius);
 }
 
+// For policies that keep a window in registers: window[i] = load(i), unrolled.
+template <typename V, int kCount, typename Load>
+__device__ __forceinline__ void loadWindow(Load load, V (&window)[kCount])
+{
+#pragma unroll
+    for (int i = 0; i < kCount; ++i)
+        window[i] = load(i);
+}
+
 // The grid for an image, rx the policy's radiusX.
 inline dim3 columnTileGrid(std::int64_t height, std::int64_t width, int rx)
 {
@@ -57,9 +71,10 @@ inline dim3 columnTileGrid(std::int64_t height, std::int64_t width, int rx)
 }
 
 template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileThreads)
-    columnTile(const T* __restrict__ in, T* __restrict__ out, std::int64_t height, std::int64_t width, P policy,
-               Border border)
+    columnTile(const T* __restrict__ in, typename P::Out* __restrict__ out, std::int64_t height, std::int64_t width,
+               P policy, Border border)
 {
+    using Value = typename P::Value;
     using Acc = typename P::Acc;
     extern __shared__ __align__(16) unsigned char columnTileShared[];
     Acc* lines = reinterpret_cast<Acc*>(columnTileShared);
@@ -74,16 +89,16 @@ template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileT
         const std::int64_t x = borderIndex(px0 - rx + threadIdx.x, width, mode);
         const std::int64_t top = py0 - ry;
         const bool rowsInside = top >= 0 && py0 + kColumnTileRows + ry <= height;
-        const Acc pad = policy.pad();
+        const Value pad = policy.pad();
         const T* column = in + (x < 0 ? 0 : x);
         const T* first = column + (rowsInside ? top * width : 0);
-        auto load = [&](int i) -> Acc {
+        auto load = [&](int i) -> Value {
             if (x < 0)
                 return pad;
             if (rowsInside)
-                return static_cast<Acc>(__ldg(first + i * width));
+                return static_cast<Value>(__ldg(first + i * width));
             const std::int64_t y = borderIndex(top + i, height, mode);
-            return y < 0 ? pad : static_cast<Acc>(__ldg(column + y * width));
+            return y < 0 ? pad : static_cast<Value>(__ldg(column + y * width));
         };
         Acc sums[kColumnTileRows];
         policy.column(load, sums);
@@ -96,12 +111,13 @@ template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileT
     // 2. Row lane of this warp's span.
     const int lane = threadIdx.x % 32, span = threadIdx.x / 32;
     Acc* line = lines + lane * kColumnTilePitch + span * kColumnTileSpan;
-    Acc result[kColumnTileSpan];
+    typename P::Span result[kColumnTileSpan];
     policy.row([line](int i) { return line[i]; }, result);
     __syncthreads();
+    auto* spans = reinterpret_cast<typename P::Span*>(lines); // same pitch, no larger than Acc
 #pragma unroll
     for (int k = 0; k < kColumnTileSpan; ++k)
-        line[k] = result[k];
+        spans[lane * kColumnTilePitch + span * kColumnTileSpan + k] = result[k];
     __syncthreads();
 
     // 3. Out, thread threadIdx.x taking output column threadIdx.x of every row.
@@ -109,9 +125,9 @@ template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileT
     const int rows = static_cast<int>(min(static_cast<std::int64_t>(kColumnTileRows), height - py0));
     if (threadIdx.x >= columns)
         return;
-    T* dst = out + py0 * width + px0 + threadIdx.x;
+    typename P::Out* dst = out + py0 * width + px0 + threadIdx.x;
     for (int r = 0; r < rows; ++r)
-        dst[r * width] = policy.finish(lines[r * kColumnTilePitch + threadIdx.x]);
+        dst[r * width] = policy.finish(spans[r * kColumnTilePitch + threadIdx.x]);
 }
 
 } // namespace wb::cuda::kernels

@@ -35,8 +35,10 @@
 // one f32 per thread and row, 512 B contiguous per block row.
 
 #include "border.cuh"
+#include "column_tile.cuh"
 
 #include <cstdint>
+#include <type_traits>
 
 namespace wb::cuda::kernels {
 
@@ -188,5 +190,73 @@ template <typename T, int C, int R, bool TWO> __global__ void __launch_bounds__(
         __syncthreads(); // the next band overwrites the tile
     }
 }
+
+// ---- Columns first (column_tile.cuh) ------------------------------------------------
+// One-channel images: each column's 32 + 2R values are loaded once into registers and the
+// filters' column kernels make its lines (a pair of lines for two filters), then the row
+// kernels run along the lines and the two results are combined there (so a lane keeps one
+// float per output across the barrier), + delta at the end. Taps are applied in
+// order as applyTaps does; the passes run in the other order than OpenCV's, which changes
+// f32 results by float rounding only (integer inputs give exact integers in float either
+// way for these small kernels).
+struct FloatPair {
+    float a, b;
+};
+
+enum class DerivCombine : int { One, Sum, Magnitude };
+
+template <typename T, int R, DerivCombine kCombine> struct DerivColumns {
+    static_assert(R <= kDerivMaxRadius && R <= kColumnTileMaxRadius);
+    static constexpr bool kTwo = kCombine != DerivCombine::One;
+    using Value = float;
+    using Acc = std::conditional_t<kTwo, FloatPair, float>;
+    using Span = float;
+    using Out = float;
+    static constexpr int radiusX = R;
+    static constexpr int radiusY = R;
+    DerivTaps taps;
+
+    __device__ float pad() const { return 0.0f; }
+    __device__ bool readsBorder() const { return true; }
+
+    template <typename Load> __device__ void column(Load load, Acc (&out)[kColumnTileRows]) const
+    {
+        float window[kColumnTileRows + 2 * R];
+        loadWindow(load, window);
+#pragma unroll
+        for (int k = 0; k < kColumnTileRows; ++k) {
+            const float a = applyTaps<R>(taps.column[0], window + k);
+            if constexpr (kTwo)
+                out[k] = FloatPair{a, applyTaps<R>(taps.column[1], window + k)};
+            else
+                out[k] = a;
+        }
+    }
+    template <typename Load> __device__ void row(Load load, float (&out)[kColumnTileSpan]) const
+    {
+        float first[kColumnTileSpan + 2 * R], second[kTwo ? kColumnTileSpan + 2 * R : 1];
+#pragma unroll
+        for (int i = 0; i < kColumnTileSpan + 2 * R; ++i) {
+            const Acc value = load(i);
+            if constexpr (kTwo) {
+                first[i] = value.a;
+                second[i] = value.b;
+            } else {
+                first[i] = value;
+            }
+        }
+#pragma unroll
+        for (int k = 0; k < kColumnTileSpan; ++k) {
+            const float a = applyTaps<R>(taps.row[0], first + k);
+            if constexpr (kCombine == DerivCombine::One) {
+                out[k] = a;
+            } else {
+                const float b = applyTaps<R>(taps.row[1], second + k);
+                out[k] = kCombine == DerivCombine::Sum ? a + b : sqrtf(a * a + b * b);
+            }
+        }
+    }
+    __device__ float finish(float value) const { return value + taps.delta; }
+};
 
 } // namespace wb::cuda::kernels

@@ -225,7 +225,10 @@ inline constexpr int kMaxColumnTileRadius = 12;
 
 template <typename T, int R> struct GaussianColumns {
     static_assert(R <= kMaxColumnTileRadius && R <= kColumnTileMaxRadius);
+    using Value = float;
     using Acc = float;
+    using Span = Acc;
+    using Out = T;
     static constexpr int radiusX = R;
     static constexpr int radiusY = R;
     float wx[2 * R + 1];
@@ -238,9 +241,7 @@ template <typename T, int R> struct GaussianColumns {
     static __device__ __forceinline__ void run(const float (&w)[2 * R + 1], Load load, float* dst)
     {
         float window[kOutputs + 2 * R];
-#pragma unroll
-        for (int i = 0; i < kOutputs + 2 * R; ++i)
-            window[i] = load(i);
+        loadWindow(load, window);
 #pragma unroll
         for (int k = 0; k < kOutputs; ++k) {
             float acc = 0.0f;

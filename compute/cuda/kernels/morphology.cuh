@@ -226,6 +226,9 @@ template <typename T, typename Op> struct MorphTile {
 // counter.
 template <typename T, typename Op> struct MorphColumns {
     using Acc = typename MorphTile<T, Op>::Acc;
+    using Value = Acc;
+    using Span = Acc;
+    using Out = T;
     using AccOp = typename MorphTile<T, Op>::AccOp;
     int radiusX, radiusY;
 
