@@ -8,8 +8,9 @@
 # The machine has CUDA, CMake, g++, OpenBLAS, FFTW and GoogleTest but no OpenCV C++ and no
 # nlohmann-json: carry .devdeps, made here by scripts/pack-device-deps.sh.
 #
-#   scripts/device-check.sh [all|tests|images|others|bench|filters|pipeline|engine|demo]...
-#   (default: all; images + others = tests)
+#   scripts/device-check.sh [all|tests|images|others|bench|filters|ncu|pipeline|engine|demo]...
+#   (default: all; images + others = tests; ncu, Nsight Compute on the filter cases, only
+#   when named, NCU_OPS=gaussian,box,... picks the cases)
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -109,6 +110,23 @@ if want filters; then
   python3 bench/filters_cupy.py --warpbench "$logs/bench-filters.json" --json "$logs/filters-cupy.json" \
     >"$logs/filters-cupy.txt" 2>&1 || status=1
   cat "$logs/filters-cupy.txt" | tee -a "$summary"
+fi
+
+if [[ " ${steps[*]} " == *" ncu "* ]]; then
+  # What limits each filter target: Nsight Compute per launch, L2 cold (ncu flushes the
+  # caches before each profiled launch), the metrics of docs/benchmarks.md's table ("What
+  # limits each target"). Not part of `all`: it needs ncu and a few minutes.
+  note "== ncu filters (${NCU_OPS:=gaussian,box,erode,sobel,median})"
+  metrics=gpu__time_duration.sum,smsp__inst_executed.sum,dram__bytes_read.sum,dram__bytes_write.sum,lts__t_bytes.sum
+  metrics+=,smsp__issue_active.avg.pct_of_peak_sustained_active,sm__warps_active.avg.pct_of_peak_sustained_active
+  metrics+=,launch__registers_per_thread,launch__occupancy_limit_registers,launch__occupancy_limit_shared_mem
+  for stall in long_scoreboard barrier short_scoreboard wait mio_throttle lg_throttle not_selected; do
+    metrics+=,smsp__average_warps_issue_stalled_${stall}_per_issue_active.ratio
+  done
+  ncu --clock-control none --csv --page raw --metrics "$metrics" --launch-count 200 \
+    "$cli" bench-filters --ops "$NCU_OPS" --per-launch --warmup 0 --repeat 1 --cpu-repeat 1 \
+    >"$logs/ncu-filters.csv" 2>"$logs/ncu-filters.err" || status=1
+  note "$(grep -c '^"[0-9]' "$logs/ncu-filters.csv") kernels profiled: $logs/ncu-filters.csv"
 fi
 
 if want pipeline; then
