@@ -2,7 +2,8 @@
 // channels, every border mode; the same values as the CPU backend (a median is one of the
 // window's values, so there is nothing to round).
 //
-// prepare() picks the kernel: medianSmall for ksize 3 and 5 (every dtype), medianHistogram
+// prepare() picks the kernel: the columns-first tile (kernels/median_columns.cuh) for 3x3 on
+// one-channel u8, medianSmall for ksize 3 and 5 (every dtype), medianHistogram
 // for u8 from 7, medianSelect for u16 and f32 from 7; ksize 1 is a copy. run() is one
 // launch on the backend's stream. Each block reads pixels around its own outputs, so a run
 // in place first copies the input to a scratch image made on first need.
@@ -15,11 +16,13 @@
 #include "border.h"
 #include "channel_dispatch.h"
 #include "check.h"
+#include "column_tile.h"
 #include "cuda_backend.h"
 #include "in_place.h"
 #include "ops.h"
 
 #include "kernels/median.cuh"
+#include "kernels/median_columns.cuh"
 
 #include "core/image_checks.h"
 #include "core/operand_check.h"
@@ -79,6 +82,12 @@ void launchMedian(const void* in, void* out, const MedianDesc& desc, Border bord
     const auto* source = static_cast<const T*>(in);
     auto* target = static_cast<T*>(out);
     const std::int64_t height = desc.shape[0], width = desc.shape[1];
+    if constexpr (C == 1 && std::is_same_v<T, std::uint8_t>)
+        if (desc.ksize == 3 && columnTileFits(height, 1, 1)) {
+            launchColumnTile<kernels::MedianColumns3, T>(in, out, height, width, kernels::MedianColumns3{}, border,
+                                                         stream);
+            return;
+        }
     if (desc.ksize == 3)
         launchSmall<T, C, 1, 8>(source, target, height, width, border, stream);
     else if (desc.ksize == 5)

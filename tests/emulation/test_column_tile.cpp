@@ -1,11 +1,10 @@
 // The columns-first tile kernel (compute/cuda/kernels/column_tile.cuh) with its box,
-// Gaussian, erode/dilate and derivative policies, run on the host by cuda_emulation.h, against OpenCV on the CPU
-// backend with the GPU tests' tolerances: box and Gaussian u8 and u16 within 1 unit, f32
-// within 1e-5 of max(|expected|, 1); erode and dilate exactly; the derivatives within
-// test_derivatives.cpp's tolerance, and exactly for u8 sums. Images of one pixel, fewer rows than the halo, and
-// several tiles across and down with partial last ones; every border mode; radii from 0 to the kernel's largest. The
-// same kernels run on the GPU in tests/gpu (test_filters.cpp, test_image.cpp); this test runs everywhere, so the
-// kernels' indexing is checked in CI.
+// Gaussian, erode/dilate, derivative and 3x3 median policies, run on the host by cuda_emulation.h, against OpenCV on
+// the CPU backend with the GPU tests' tolerances: box and Gaussian u8 and u16 within 1 unit, f32 within 1e-5 of
+// max(|expected|, 1); erode and dilate exactly; the derivatives within test_derivatives.cpp's tolerance, and exactly
+// for u8 sums; the median exactly. Images of one pixel, fewer rows than the halo, and several tiles across and down
+// with partial last ones; every border mode; radii from 0 to the kernel's largest. The same kernels run on the GPU in
+// tests/gpu (test_filters.cpp, test_image.cpp); this test runs everywhere, so the kernels' indexing is checked in CI.
 
 #include "emulation/cuda_emulation.h"
 
@@ -14,6 +13,7 @@
 #include "cuda/derivative_taps.h"
 #include "cuda/gaussian_taps.h"
 #include "cuda/kernels/column_tile.cuh"
+#include "cuda/kernels/median_columns.cuh"
 #include "cuda/kernels/morphology.cuh"
 #include "gpu/compare.h"
 #include "gpu/derivative_cases.h"
@@ -250,6 +250,25 @@ TEST_P(ColumnTileDerivatives, MatchesOpenCv)
 INSTANTIATE_TEST_SUITE_P(Images, ColumnTileDerivatives,
                          ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::U16, DType::F32), kBorders),
                          paramName);
+
+class ColumnTileMedian : public ::testing::TestWithParam<std::tuple<Shape, BorderMode>> {};
+
+TEST_P(ColumnTileMedian, MatchesOpenCv)
+{
+    const auto& [shape, border] = GetParam();
+    const Array image = randomImage(shape, DType::U8, 19);
+    const MedianDesc desc{shape, DType::U8, 3, border};
+    const Array expected = runCpu(cpu().prepareMedian(desc), image, DType::U8);
+    const Array actual = emulate<kernels::MedianColumns3, std::uint8_t>({}, image, border, DType::U8);
+    EXPECT_EQ(maxAbsDifference(actual, expected), 0.0);
+}
+
+std::string medianName(const ::testing::TestParamInfo<std::tuple<Shape, BorderMode>>& param)
+{
+    return shapeName(std::get<0>(param.param)) + "_" + std::string(name(std::get<1>(param.param)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, ColumnTileMedian, ::testing::Combine(kShapes, kBorders), medianName);
 
 } // namespace
 } // namespace wb::test
