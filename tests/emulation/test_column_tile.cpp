@@ -7,6 +7,7 @@
 // tests/gpu (test_filters.cpp, test_image.cpp); this test runs everywhere, so the kernels' indexing is checked in CI.
 
 #include "emulation/cuda_emulation.h"
+#include "emulation/emulated_filters.h"
 
 #include "cuda/border.h"
 #include "cuda/box_scale.h"
@@ -42,32 +43,6 @@ using cuda::tapsFor;
 using cuda::tileTaps;
 using cuda::toKernelBorder;
 
-using Param = std::tuple<Shape, DType, BorderMode>;
-
-std::string paramName(const ::testing::TestParamInfo<Param>& param)
-{
-    const auto& [shape, dtype, border] = param.param;
-    return shapeName(shape) + "_" + std::string(name(dtype)) + "_" + std::string(name(border));
-}
-
-Backend& cpu() { return Runtime::instance().cpu(); }
-
-Array randomImage(const Shape& shape, DType dtype, std::uint64_t seed)
-{
-    Array image = Array::emptyHost(shape, dtype);
-    std::mt19937_64 generator(seed);
-    std::uniform_real_distribution<double> uniform(0.0, highest(dtype));
-    for (std::int64_t i = 0; i < image.numel(); ++i) {
-        const double value = uniform(generator);
-        switch (dtype) {
-        case DType::U8: image.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(value); break;
-        case DType::U16: image.data<std::uint16_t>()[i] = static_cast<std::uint16_t>(value); break;
-        default: image.data<float>()[i] = static_cast<float>(value); break;
-        }
-    }
-    return image;
-}
-
 template <typename P, typename T> Array emulate(const P& policy, const Array& image, BorderMode border, DType outDType)
 {
     Array out = Array::emptyHost(image.shape(), outDType);
@@ -76,13 +51,6 @@ template <typename P, typename T> Array emulate(const P& policy, const Array& im
         kernels::columnTile<P, T>(image.data<T>(), out.data<typename P::Out>(), height, width, policy,
                                   toKernelBorder(border, "emulation"));
     });
-    return out;
-}
-
-Array runCpu(std::unique_ptr<UnaryOp> op, const Array& image, DType outDType)
-{
-    Array out = Array::emptyHost(image.shape(), outDType);
-    op->run(image, out);
     return out;
 }
 
@@ -103,7 +71,7 @@ template <typename T, int R> Array emulateGaussian(const GaussianDesc& desc, con
 const auto kShapes = ::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{9, 300}, Shape{70, 601});
 const auto kBorders = ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant);
 
-class ColumnTileBox : public ::testing::TestWithParam<Param> {};
+class ColumnTileBox : public ::testing::TestWithParam<ImageParam> {};
 
 TEST_P(ColumnTileBox, MatchesOpenCv)
 {
@@ -126,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(Images, ColumnTileBox,
                          ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::U16, DType::F32), kBorders),
                          paramName);
 
-class ColumnTileGaussian : public ::testing::TestWithParam<Param> {};
+class ColumnTileGaussian : public ::testing::TestWithParam<ImageParam> {};
 
 template <typename T, int R> void expectGaussianMatches(const Shape& shape, DType dtype, BorderMode border)
 {
@@ -160,7 +128,7 @@ TEST_P(ColumnTileGaussian, MatchesOpenCv)
 INSTANTIATE_TEST_SUITE_P(Images, ColumnTileGaussian,
                          ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::F32), kBorders), paramName);
 
-class ColumnTileMorphology : public ::testing::TestWithParam<Param> {};
+class ColumnTileMorphology : public ::testing::TestWithParam<ImageParam> {};
 
 template <typename T> Array emulateMorphology(const MorphDesc& desc, const Array& image)
 {
@@ -193,7 +161,7 @@ INSTANTIATE_TEST_SUITE_P(Images, ColumnTileMorphology,
                          ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::U16, DType::F32), kBorders),
                          paramName);
 
-class ColumnTileDerivatives : public ::testing::TestWithParam<Param> {};
+class ColumnTileDerivatives : public ::testing::TestWithParam<ImageParam> {};
 
 template <typename T> Array emulateDerivative(const DerivativeFilters& filters, const Array& image, BorderMode border)
 {
