@@ -21,6 +21,8 @@
 //                                    what a lane keeps across the barrier);
 //   using Out                        the output pixel's type;
 //   int radiusX, radiusY             at most kColumnTileMaxRadius;
+//   static int kMinBlocks            blocks an SM must be able to hold (the registers
+//                                    a thread may use follow: 64 for 4, 48 for 5);
 //   Value pad()                      pixels beyond the edge with a constant border;
 //   bool readsBorder()               whether those read the border mode (else pad());
 //   column(load, out)                kColumnTileRows outputs out[k] of the windows
@@ -70,7 +72,7 @@ inline dim3 columnTileGrid(std::int64_t height, std::int64_t width, int rx)
                 static_cast<unsigned>((height + kColumnTileRows - 1) / kColumnTileRows));
 }
 
-template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileThreads)
+template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileThreads, P::kMinBlocks)
     columnTile(const T* __restrict__ in, typename P::Out* __restrict__ out, std::int64_t height, std::int64_t width,
                P policy, Border border)
 {

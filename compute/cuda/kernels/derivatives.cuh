@@ -207,6 +207,7 @@ enum class DerivCombine : int { One, Sum, Magnitude };
 
 template <typename T, int R, DerivCombine kCombine> struct DerivColumns {
     static_assert(R <= kDerivMaxRadius && R <= kColumnTileMaxRadius);
+    static constexpr int kMinBlocks = 1;
     static constexpr bool kTwo = kCombine != DerivCombine::One;
     using Value = float;
     using Acc = std::conditional_t<kTwo, FloatPair, float>;

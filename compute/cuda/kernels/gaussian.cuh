@@ -225,6 +225,7 @@ inline constexpr int kMaxColumnTileRadius = 12;
 
 template <typename T, int R> struct GaussianColumns {
     static_assert(R <= kMaxColumnTileRadius && R <= kColumnTileMaxRadius);
+    static constexpr int kMinBlocks = 1;
     using Value = float;
     using Acc = float;
     using Span = Acc;

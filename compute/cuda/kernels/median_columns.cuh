@@ -15,6 +15,7 @@
 namespace wb::cuda::kernels {
 
 struct MedianColumns3 {
+    static constexpr int kMinBlocks = 1;
     using Value = std::uint32_t;
     using Acc = std::uint32_t;
     using Span = std::uint32_t;

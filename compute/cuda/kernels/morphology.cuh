@@ -225,6 +225,8 @@ template <typename T, typename Op> struct MorphTile {
 // whatever k is; the output index is a constant of the unrolled walks, the block phase a
 // counter.
 template <typename T, typename Op> struct MorphColumns {
+    // 48 registers without spills: 5 blocks an SM, 1 to 5% faster on the H200 than 4.
+    static constexpr int kMinBlocks = 5;
     using Acc = typename MorphTile<T, Op>::Acc;
     using Value = Acc;
     using Span = Acc;
