@@ -2,7 +2,7 @@
 // OpenCV's kernel sizes, weights and border modes.
 //
 // Kernels up to 33 taps each way (radius kMaxTileRadius) run as one fused kernel
-// (kernels/gaussian_tile.cuh): a shared-memory tile per block, the image read from DRAM
+// (kernels/separable_tile.cuh): a shared-memory tile per block, the image read from DRAM
 // once and written once, both passes register-blocked; one-channel images with the same
 // radius both ways, up to kMaxColumnTileRadius, take the columns-first tile kernel
 // (kernels/column_tile.cuh) with the radius compiled in. Wider kernels run as two passes
