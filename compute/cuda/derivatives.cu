@@ -51,7 +51,6 @@ struct Launch {
     kernels::Border border;
     dim3 grid;
     cudaStream_t stream;
-    bool twoFilters;
 };
 
 template <typename T, int C, int R, bool TWO> void launchFilter(const Launch& launch)
@@ -61,30 +60,33 @@ template <typename T, int C, int R, bool TWO> void launchFilter(const Launch& la
     WB_CUDA_CHECK_LAUNCH("derivativeFilter");
 }
 
-template <typename T, int C> void dispatchRadius(int radius, bool two, const Launch& launch)
+// Calls f.template operator()<R>() with the radius as a template argument (1 to 3).
+template <typename F> void visitRadius(int radius, F&& f)
 {
-    auto withRadius = [&]<int R>() {
-        if (two)
-            launchFilter<T, C, R, true>(launch);
-        else
-            launchFilter<T, C, R, false>(launch);
-    };
     switch (radius) {
-    case 1: withRadius.template operator()<1>(); return;
-    case 2: withRadius.template operator()<2>(); return;
-    case 3: withRadius.template operator()<3>(); return;
+    case 1: f.template operator()<1>(); return;
+    case 2: f.template operator()<2>(); return;
+    case 3: f.template operator()<3>(); return;
     default: fail(ErrorCode::Internal, "derivative filters: no kernel of radius " + std::to_string(radius));
     }
 }
 
+template <typename T, int C> void dispatchRadius(int radius, bool two, const Launch& launch)
+{
+    visitRadius(radius, [&]<int R>() {
+        if (two)
+            launchFilter<T, C, R, true>(launch);
+        else
+            launchFilter<T, C, R, false>(launch);
+    });
+}
+
 // One channel: the columns-first tile kernel, radius and combination compiled in.
-template <typename T> void launchColumns(int radius, const Launch& launch)
+template <typename T> void launchColumns(int radius, bool two, const Launch& launch)
 {
     using Combine = kernels::DerivCombine;
-    const Combine combine = !launch.twoFilters       ? Combine::One
-                            : launch.shape.magnitude ? Combine::Magnitude
-                                                     : Combine::Sum;
-    auto withRadius = [&]<int R>() {
+    const Combine combine = !two ? Combine::One : launch.shape.magnitude ? Combine::Magnitude : Combine::Sum;
+    visitRadius(radius, [&]<int R>() {
         auto go = [&]<Combine kCombine>() {
             launchColumnTile<kernels::DerivColumns<T, R, kCombine>, T>(
                 launch.in, launch.out, launch.shape.height, launch.shape.width,
@@ -95,19 +97,13 @@ template <typename T> void launchColumns(int radius, const Launch& launch)
         case Combine::Sum: go.template operator()<Combine::Sum>(); return;
         case Combine::Magnitude: go.template operator()<Combine::Magnitude>(); return;
         }
-    };
-    switch (radius) {
-    case 1: withRadius.template operator()<1>(); return;
-    case 2: withRadius.template operator()<2>(); return;
-    case 3: withRadius.template operator()<3>(); return;
-    default: fail(ErrorCode::Internal, "derivative filters: no kernel of radius " + std::to_string(radius));
-    }
+    });
 }
 
 template <typename T> void dispatchChannels(int channels, int radius, bool two, const Launch& launch)
 {
     if (channels == 1 && columnTileFits(launch.shape.height, radius, radius)) {
-        launchColumns<T>(radius, launch);
+        launchColumns<T>(radius, two, launch);
         return;
     }
     switch (channels) {
@@ -157,8 +153,7 @@ public:
         m_backend.makeCurrent();
         const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         Launch launch{
-            source, static_cast<float*>(out.data()), m_kernelShape, m_taps, m_border, m_grid, m_backend.stream(),
-            m_two};
+            source, static_cast<float*>(out.data()), m_kernelShape, m_taps, m_border, m_grid, m_backend.stream()};
         const std::size_t pitch = static_cast<std::size_t>(m_kernelShape.rowElements) * sizeOf(m_dtype);
         launch.shape.vector = reinterpret_cast<std::uintptr_t>(source) % kernels::kDerivVectorBytes == 0 &&
                               pitch % kernels::kDerivVectorBytes == 0;

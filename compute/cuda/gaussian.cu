@@ -71,17 +71,8 @@ template <typename T, int C> void launchGaussian(const void* in, void* mid, void
     WB_CUDA_CHECK_LAUNCH("gaussianColumns");
 }
 
-// The columns-first kernel for one channel and the same radius R both ways, R a template
-// argument (0 .. kMaxColumnTileRadius).
-template <typename T, int R> void launchGaussianColumns(const void* in, void* out, std::int64_t height,
-                                                        std::int64_t width, const kernels::TileTaps& tapsX,
-                                                        const kernels::TileTaps& tapsY, kernels::Border border,
-                                                        cudaStream_t stream)
-{
-    launchColumnTile<kernels::GaussianColumns<T, R>, T>(in, out, height, width, columnPolicy<T, R>(tapsX, tapsY),
-                                                        border, stream);
-}
-
+// The columns-first kernel for one channel and the same radius both ways, the radius a
+// template argument (0 .. kMaxColumnTileRadius).
 template <typename T> void dispatchGaussianColumns(int radius, const void* in, void* out, std::int64_t height,
                                                    std::int64_t width, const kernels::TileTaps& tapsX,
                                                    const kernels::TileTaps& tapsY, kernels::Border border,
@@ -89,10 +80,12 @@ template <typename T> void dispatchGaussianColumns(int radius, const void* in, v
 {
     const bool launched = [&]<int... Rs>(std::integer_sequence<int, Rs...>)
     {
-        return ((radius == Rs
-                     ? (launchGaussianColumns<T, Rs>(in, out, height, width, tapsX, tapsY, border, stream), true)
-                     : false) ||
-                ...);
+        auto launch = [&]<int R>() {
+            launchColumnTile<kernels::GaussianColumns<T, R>, T>(in, out, height, width,
+                                                                columnPolicy<T, R>(tapsX, tapsY), border, stream);
+            return true;
+        };
+        return ((radius == Rs && launch.template operator()<Rs>()) || ...);
     }
     (std::make_integer_sequence<int, kernels::kMaxColumnTileRadius + 1>{});
     if (!launched)

@@ -1,7 +1,9 @@
 #pragma once
 // Shared by the emulated kernels' tests: their parameters and names, random images over
-// the dtype's range, and the CPU backend's result to compare with.
+// the dtype's range (cpu_test_util's randomArray), and the CPU backend's result to compare
+// with.
 
+#include "cpu/cpu_test_util.h"
 #include "gpu/compare.h"
 
 #include <wb/eager.h>
@@ -10,7 +12,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <tuple>
 
@@ -24,22 +25,10 @@ inline std::string paramName(const ::testing::TestParamInfo<ImageParam>& param)
     return shapeName(shape) + "_" + std::string(name(dtype)) + "_" + std::string(name(border));
 }
 
-inline Backend& cpu() { return Runtime::instance().cpu(); }
-
+// A random image over the dtype's range, as the GPU filter tests draw them.
 inline Array randomImage(const Shape& shape, DType dtype, std::uint64_t seed)
 {
-    Array image = Array::emptyHost(shape, dtype);
-    std::mt19937_64 generator(seed);
-    std::uniform_real_distribution<double> uniform(0.0, highest(dtype));
-    for (std::int64_t i = 0; i < image.numel(); ++i) {
-        const double value = uniform(generator);
-        switch (dtype) {
-        case DType::U8: image.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(value); break;
-        case DType::U16: image.data<std::uint16_t>()[i] = static_cast<std::uint16_t>(value); break;
-        default: image.data<float>()[i] = static_cast<float>(value); break;
-        }
-    }
-    return image;
+    return randomArray(shape, dtype, seed, 0.0, highest(dtype));
 }
 
 inline Array runCpu(std::unique_ptr<UnaryOp> op, const Array& image, DType outDType)

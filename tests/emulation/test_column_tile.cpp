@@ -82,7 +82,7 @@ TEST_P(ColumnTileBox, MatchesOpenCv)
         for (const auto& [kx, ky] : sizes) {
             SCOPED_TRACE("ksize " + std::to_string(kx) + "x" + std::to_string(ky) + (normalize ? "" : ", sums"));
             const BoxDesc desc{shape, dtype, kx, ky, normalize, border};
-            const Array expected = runCpu(cpu().prepareBox(desc), image, dtype);
+            const Array expected = runCpu(cpuBackend().prepareBox(desc), image, dtype);
             const Array actual = dtype == DType::U8    ? emulateBox<std::uint8_t>(desc, image)
                                  : dtype == DType::U16 ? emulateBox<std::uint16_t>(desc, image)
                                                        : emulateBox<float>(desc, image);
@@ -103,7 +103,7 @@ template <typename T, int R> void expectGaussianMatches(const Shape& shape, DTyp
     GaussianDesc desc{shape, dtype, 0.4 + R / 3.0};
     desc.ksizeX = desc.ksizeY = 2 * R + 1;
     desc.border = border;
-    const Array expected = runCpu(cpu().prepareGaussian(desc), image, dtype);
+    const Array expected = runCpu(cpuBackend().prepareGaussian(desc), image, dtype);
     EXPECT_LE(worstElementError(emulateGaussian<T, R>(desc, image), expected), dtype == DType::F32 ? 1e-5 : 1.0);
 }
 
@@ -149,7 +149,7 @@ TEST_P(ColumnTileMorphology, MatchesOpenCv)
             SCOPED_TRACE(std::string(op == MorphOp::Erode ? "erode " : "dilate ") + std::to_string(kx) + "x" +
                          std::to_string(ky));
             const MorphDesc desc{shape, dtype, op, MorphShape::Rect, kx, ky, 1, border};
-            const Array expected = runCpu(cpu().prepareMorphology(desc), image, dtype);
+            const Array expected = runCpu(cpuBackend().prepareMorphology(desc), image, dtype);
             const Array actual = dtype == DType::U8    ? emulateMorphology<std::uint8_t>(desc, image)
                                  : dtype == DType::U16 ? emulateMorphology<std::uint16_t>(desc, image)
                                                        : emulateMorphology<float>(desc, image);
@@ -199,7 +199,7 @@ TEST_P(ColumnTileDerivatives, MatchesOpenCv)
     const Array image = randomImage(shape, dtype, 17);
     for (const DerivativeDesc& desc : derivativeCases(shape, dtype, border)) {
         SCOPED_TRACE(caseText(desc));
-        const Array expected = runCpu(cpu().prepareDerivative(desc), image, DType::F32);
+        const Array expected = runCpu(cpuBackend().prepareDerivative(desc), image, DType::F32);
         const Array actual = emulateDerivative(derivativeFilters(desc), image, border);
         EXPECT_LE(errorInTolerances(actual, expected, derivativeFilters(desc), highest(dtype)), 1.0);
         if (dtype == DType::U8 && desc.scale == 1 && !desc.magnitude) {
@@ -209,7 +209,7 @@ TEST_P(ColumnTileDerivatives, MatchesOpenCv)
     for (const int ksize : {1, 3, 7}) {
         SCOPED_TRACE("laplacian ksize " + std::to_string(ksize));
         const LaplacianDesc desc{shape, dtype, ksize, 1.0, 0.0, border};
-        const Array expected = runCpu(cpu().prepareLaplacian(desc), image, DType::F32);
+        const Array expected = runCpu(cpuBackend().prepareLaplacian(desc), image, DType::F32);
         const Array actual = emulateDerivative(derivativeFilters(desc), image, border);
         EXPECT_LE(errorInTolerances(actual, expected, derivativeFilters(desc), highest(dtype)), 1.0);
     }
@@ -226,7 +226,7 @@ TEST_P(ColumnTileMedian, MatchesOpenCv)
     const auto& [shape, border] = GetParam();
     const Array image = randomImage(shape, DType::U8, 19);
     const MedianDesc desc{shape, DType::U8, 3, border};
-    const Array expected = runCpu(cpu().prepareMedian(desc), image, DType::U8);
+    const Array expected = runCpu(cpuBackend().prepareMedian(desc), image, DType::U8);
     const Array actual = emulate<kernels::MedianColumns3, std::uint8_t>({}, image, border, DType::U8);
     EXPECT_EQ(maxAbsDifference(actual, expected), 0.0);
 }

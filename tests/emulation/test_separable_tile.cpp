@@ -75,7 +75,7 @@ TEST_P(SeparableTile, BoxMatchesOpenCv)
     for (const auto& [kx, ky] : std::vector<std::pair<int, int>>{{3, 3}, {1, 7}, {17, 15}, {65, 65}}) {
         SCOPED_TRACE("box " + std::to_string(kx) + "x" + std::to_string(ky));
         const BoxDesc desc{shape, dtype, kx, ky, true, border};
-        const Array expected = runCpu(cpu().prepareBox(desc), image, dtype);
+        const Array expected = runCpu(cpuBackend().prepareBox(desc), image, dtype);
         const Array actual = withDType(image, [&]<typename T, int C>() {
             const kernels::BoxTile<T> policy{kx / 2, ky / 2, cuda::boxScale(desc)};
             return emulateTile<kernels::BoxTile<T>, T, C>(policy, image, border);
@@ -96,7 +96,7 @@ TEST_P(SeparableTile, GaussianMatchesOpenCv)
         desc.ksizeX = kx;
         desc.ksizeY = ky;
         desc.border = border;
-        const Array expected = runCpu(cpu().prepareGaussian(desc), image, dtype);
+        const Array expected = runCpu(cpuBackend().prepareGaussian(desc), image, dtype);
         const Array actual = withDType(image, [&]<typename T, int C>() {
             const auto tapsX = cuda::tapsFor<T>(gaussianKernel(kx, desc.sigmaX));
             const auto tapsY = cuda::tapsFor<T>(gaussianKernel(ky, desc.resolvedSigmaY()));
@@ -116,7 +116,7 @@ TEST_P(SeparableTile, MorphologyMatchesOpenCv)
             SCOPED_TRACE(std::string(op == MorphOp::Erode ? "erode " : "dilate ") + std::to_string(kx) + "x" +
                          std::to_string(ky));
             const MorphDesc desc{shape, dtype, op, MorphShape::Rect, kx, ky, 1, border};
-            const Array expected = runCpu(cpu().prepareMorphology(desc), image, dtype);
+            const Array expected = runCpu(cpuBackend().prepareMorphology(desc), image, dtype);
             const Array actual = withDType(image, [&]<typename T, int C>() {
                 if (op == MorphOp::Erode)
                     return emulateTile<kernels::MorphTile<T, kernels::MinOp<T>>, T, C>({kx / 2, ky / 2}, image,
