@@ -13,7 +13,8 @@
 //     with it (in, mid -> out).
 // A rectangle of radii 1 to kMaxMorphTileRadius each way runs as one fused kernel instead
 // (kernels/separable_tile.cuh): the image read and written once per stage; one-channel
-// images take the columns-first tile kernel (kernels/column_tile.cuh) for those radii.
+// images take the columns-first tile kernel (kernels/column_tile.cuh) for those radii,
+// u8 ones of whole words four pixels to a word.
 // Stages in sequence alternate between two scratch images, the last writes the output.
 // Runs in place copy the input to scratch first (a pass reads pixels other threads write).
 //
@@ -34,6 +35,7 @@
 #include "core/operand_check.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 namespace wb::cuda {
@@ -105,6 +107,25 @@ template <typename T, typename Op> void launchColumns(const T* in, T* out, const
     WB_CUDA_CHECK_LAUNCH("morphColumns");
 }
 
+// One-channel u8 rectangles four pixels to a word, the instance by the word halo.
+template <typename Op> void launchPacked(const std::uint8_t* in, std::uint8_t* out, std::int64_t height,
+                                         std::int64_t width, int rx, int ry, cudaStream_t stream)
+{
+    using WordOp = std::conditional_t<std::is_same_v<Op, MinOp<std::uint8_t>>, kernels::MinBytes, kernels::MaxBytes>;
+    const int halo = (rx + 3) / 4;
+    auto launch = [&]<int H>() {
+        using Policy = kernels::PackedMorphColumns<WordOp, H>;
+        launchColumnTile<Policy, std::uint32_t>(in, out, height, width / 4, Policy{halo, ry, rx},
+                                                kernels::Border::Constant, stream);
+    };
+    if (halo <= 2)
+        launch.template operator()<2>();
+    else if (halo <= 4)
+        launch.template operator()<4>();
+    else
+        launch.template operator()<8>();
+}
+
 template <typename T> class MorphologyOp final : public UnaryOp {
 public:
     MorphologyOp(CudaBackend& backend, const MorphDesc& desc)
@@ -164,6 +185,11 @@ private:
         const bool tiled = !stage.cross && rx > 0 && ry > 0 && rx <= kernels::kMaxMorphTileRadius &&
                            ry <= kernels::kMaxMorphTileRadius && tileGridFits<4>(height);
         if (tiled && m_channels == 1 && columnTileFits(height, rx, ry)) {
+            if constexpr (std::is_same_v<T, std::uint8_t>)
+                if (columnTilePacks(src, dst, width)) {
+                    launchPacked<Op>(src, dst, height, width, rx, ry, stream);
+                    return;
+                }
             launchColumnTile<kernels::MorphColumns<T, Op>, T>(
                 src, dst, height, width, kernels::MorphColumns<T, Op>{rx, ry}, kernels::Border::Constant, stream);
             return;

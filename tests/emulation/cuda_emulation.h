@@ -56,6 +56,45 @@ inline void __syncthreads() { wb::emulation::blockBarrier->arrive_and_wait(); }
 template <typename T> T __ldg(const T* p) { return *p; }
 inline float __int_as_float(int bits) { return std::bit_cast<float>(bits); }
 
+// The SIMD-in-a-word intrinsics the packed u8 kernels use, byte by byte and half by half.
+template <typename Pick> unsigned bytewise(unsigned a, unsigned b, Pick pick)
+{
+    unsigned result = 0;
+    for (int shift = 0; shift < 32; shift += 8)
+        result |= pick((a >> shift) & 0xffu, (b >> shift) & 0xffu) << shift;
+    return result;
+}
+inline unsigned __vminu4(unsigned a, unsigned b)
+{
+    return bytewise(a, b, [](unsigned x, unsigned y) { return std::min(x, y); });
+}
+inline unsigned __vmaxu4(unsigned a, unsigned b)
+{
+    return bytewise(a, b, [](unsigned x, unsigned y) { return std::max(x, y); });
+}
+template <typename Pick> unsigned halfwise(unsigned a, unsigned b, Pick pick)
+{
+    return pick(a & 0xffffu, b & 0xffffu) | pick(a >> 16, b >> 16) << 16;
+}
+inline unsigned __vminu2(unsigned a, unsigned b)
+{
+    return halfwise(a, b, [](unsigned x, unsigned y) { return std::min(x, y); });
+}
+inline unsigned __vmaxu2(unsigned a, unsigned b)
+{
+    return halfwise(a, b, [](unsigned x, unsigned y) { return std::max(x, y); });
+}
+// Byte i of the result is byte (selector digit i) of the eight bytes a, b (the kernels use
+// no sign replication).
+inline unsigned __byte_perm(unsigned a, unsigned b, unsigned selector)
+{
+    const std::uint64_t bytes = a | static_cast<std::uint64_t>(b) << 32;
+    unsigned result = 0;
+    for (int i = 0; i < 4; ++i)
+        result |= static_cast<unsigned>(bytes >> (8 * ((selector >> (4 * i)) & 7u)) & 0xffu) << (8 * i);
+    return result;
+}
+
 using std::max;
 using std::min;
 

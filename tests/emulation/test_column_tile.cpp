@@ -1,10 +1,11 @@
-// The columns-first tile kernel (compute/cuda/kernels/column_tile.cuh) with its box,
-// Gaussian, erode/dilate, derivative and 3x3 median policies, run on the host by cuda_emulation.h, against OpenCV on
-// the CPU backend with the GPU tests' tolerances: box and Gaussian u8 and u16 within 1 unit, f32 within 1e-5 of
-// max(|expected|, 1); erode and dilate exactly; the derivatives within test_derivatives.cpp's tolerance, and exactly
-// for u8 sums; the median exactly. Images of one pixel, fewer rows than the halo, and several tiles across and down
-// with partial last ones; every border mode; radii from 0 to the kernel's largest. The same kernels run on the GPU in
-// tests/gpu (test_filters.cpp, test_image.cpp); this test runs everywhere, so the kernels' indexing is checked in CI.
+// The columns-first tile kernel (compute/cuda/kernels/column_tile.cuh) with its box, Gaussian, erode/dilate,
+// derivative and 3x3 median policies, and the packed u8 erode/dilate (four pixels to a word), run on
+// the host by cuda_emulation.h, against OpenCV on the CPU backend with the GPU tests' tolerances: box and Gaussian u8
+// and u16 within 1 unit, f32 within 1e-5 of max(|expected|, 1); erode and dilate exactly; the derivatives within
+// test_derivatives.cpp's tolerance, and exactly for u8 sums; the median exactly. Images of one pixel (one word),
+// fewer rows than the halo, and several tiles across and down with partial last ones; every border mode; radii from
+// 0 to the kernel's largest. The same kernels run on the GPU in tests/gpu (test_filters.cpp, test_image.cpp,
+// test_median.cpp); this test runs everywhere, so the kernels' indexing is checked in CI.
 
 #include "emulation/cuda_emulation.h"
 #include "emulation/emulated_filters.h"
@@ -30,8 +31,9 @@
 #include <utility>
 
 namespace wb::cuda::kernels {
-alignas(16) unsigned char columnTileShared[columnTileSharedBytes<FloatPair>()]; // the largest lines
-}
+// The largest lines: pairs of floats, 256 columns.
+alignas(16) unsigned char columnTileShared[columnTileSharedBytes<DerivColumns<float, 1, DerivCombine::Sum>>()];
+} // namespace wb::cuda::kernels
 
 namespace wb::test {
 namespace {
@@ -43,13 +45,15 @@ using cuda::tapsFor;
 using cuda::tileTaps;
 using cuda::toKernelBorder;
 
+// Packed policies take the u8 image as words, its width in words.
 template <typename P, typename T> Array emulate(const P& policy, const Array& image, BorderMode border, DType outDType)
 {
     Array out = Array::emptyHost(image.shape(), outDType);
-    const std::int64_t height = image.shape()[0], width = image.shape()[1];
-    emulation::launch(kernels::columnTileGrid(height, width, policy.radiusX), kernels::kColumnTileThreads, [&] {
-        kernels::columnTile<P, T>(image.data<T>(), out.data<typename P::Out>(), height, width, policy,
-                                  toKernelBorder(border, "emulation"));
+    const std::int64_t height = image.shape()[0];
+    const std::int64_t width = image.shape()[1] / (kernels::columnTilePacked<P>() ? 4 : 1);
+    emulation::launch(kernels::columnTileGrid<P>(height, width, policy.radiusX), kernels::columnTileThreads<P>(), [&] {
+        kernels::columnTile<P, T>(static_cast<const T*>(image.data()), static_cast<typename P::Out*>(out.data()),
+                                  height, width, policy, toKernelBorder(border, "emulation"));
     });
     return out;
 }
@@ -231,12 +235,56 @@ TEST_P(ColumnTileMedian, MatchesOpenCv)
     EXPECT_EQ(maxAbsDifference(actual, expected), 0.0);
 }
 
-std::string medianName(const ::testing::TestParamInfo<std::tuple<Shape, BorderMode>>& param)
+std::string shapeBorderName(const ::testing::TestParamInfo<std::tuple<Shape, BorderMode>>& param)
 {
     return shapeName(std::get<0>(param.param)) + "_" + std::string(name(std::get<1>(param.param)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Images, ColumnTileMedian, ::testing::Combine(kShapes, kBorders), medianName);
+INSTANTIATE_TEST_SUITE_P(Images, ColumnTileMedian, ::testing::Combine(kShapes, kBorders), shapeBorderName);
+
+// ---- u8 four pixels to a word (the packed policies) -----------------------------------
+// Widths of whole words: one word; two; 75 words (two tiles of 64 less the halo); 300
+// words, five tiles across.
+const auto kPackedShapes = ::testing::Values(Shape{1, 4}, Shape{3, 8}, Shape{9, 300}, Shape{70, 1200});
+
+class PackedMorphology : public ::testing::TestWithParam<std::tuple<Shape, BorderMode>> {};
+
+// The instance morphology.cu launches: the smallest word halo H of 2, 4 and 8 that fits.
+template <typename WordOp> Array emulatePackedMorphology(const MorphDesc& desc, const Array& image)
+{
+    const int rx = desc.ksizeX / 2, ry = desc.ksizeY / 2, halo = (rx + 3) / 4;
+    auto run = [&]<int H>() {
+        using Policy = kernels::PackedMorphColumns<WordOp, H>;
+        return emulate<Policy, std::uint32_t>(Policy{halo, ry, rx}, image, desc.border, DType::U8);
+    };
+    if (halo <= 2)
+        return run.template operator()<2>();
+    if (halo <= 4)
+        return run.template operator()<4>();
+    return run.template operator()<8>();
+}
+
+TEST_P(PackedMorphology, MatchesOpenCv)
+{
+    const auto& [shape, border] = GetParam();
+    const Array image = randomImage(shape, DType::U8, 23);
+    // Row windows k of every doubling count, each with a rest of one pixel and the largest
+    // (k = 2^n + 1, 2^(n+1) − 1), and outputs starting at every byte of a word (r mod 4).
+    const std::pair<int, int> sizes[] = {{3, 3},  {5, 5},   {7, 3},   {9, 9},  {15, 15},
+                                         {17, 3}, {31, 33}, {33, 31}, {63, 5}, {65, 65}};
+    for (const MorphOp op : {MorphOp::Erode, MorphOp::Dilate})
+        for (const auto& [kx, ky] : sizes) {
+            SCOPED_TRACE(std::string(op == MorphOp::Erode ? "erode " : "dilate ") + std::to_string(kx) + "x" +
+                         std::to_string(ky));
+            const MorphDesc desc{shape, DType::U8, op, MorphShape::Rect, kx, ky, 1, border};
+            const Array expected = runCpu(cpuBackend().prepareMorphology(desc), image, DType::U8);
+            const Array actual = op == MorphOp::Erode ? emulatePackedMorphology<kernels::MinBytes>(desc, image)
+                                                      : emulatePackedMorphology<kernels::MaxBytes>(desc, image);
+            EXPECT_EQ(maxAbsDifference(actual, expected), 0.0);
+        }
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, PackedMorphology, ::testing::Combine(kPackedShapes, kBorders), shapeBorderName);
 
 } // namespace
 } // namespace wb::test

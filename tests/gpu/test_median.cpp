@@ -1,7 +1,8 @@
 // Median on the GPU against the CPU backend (OpenCV's medianBlur on padded bands, or our loop
 // where medianBlur cannot): u8, u16 and f32, 1 to 4 channels, every border mode, images of
 // 1x1, 3x7, 1021x767 and others, sizes from 1 to larger than the image, each kernel of
-// kernels/median.cuh (3x3 and 5x5 tiles, the u8 histograms, the u16/f32 selection). A median
+// kernels/median.cuh (3x3 and 5x5 tiles, the u8 histograms, the u16/f32 selection) and of
+// kernels/median_columns.cuh, on widths odd and of whole words (8, 1100). A median
 // is one of the window's values, so the results must be equal, element for element.
 
 #include "compare.h"
@@ -54,7 +55,7 @@ INSTANTIATE_TEST_SUITE_P(
     Images, MedianTest,
     ::testing::Combine(::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{1021, 767}, Shape{1, 1, 3}, Shape{3, 7, 4},
                                          Shape{1021, 767, 3}, Shape{33, 47, 2}, Shape{130, 200, 4}, Shape{2, 301},
-                                         Shape{301, 2, 3}),
+                                         Shape{301, 2, 3}, Shape{3, 8}, Shape{260, 1100}),
                        ::testing::Values(DType::U8, DType::U16, DType::F32),
                        ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant)),
     medianName);

@@ -1,10 +1,11 @@
 #pragma once
-// Separable filters of one-channel images, columns first, in one kernel. A block owns a
-// tile of kColumnTileRows output rows by tw = kColumnTileMid − 2·rx output columns:
-//  1. columns: each thread takes one of the tile's kColumnTileMid columns (the outputs'
-//     and the horizontal halo) and filters all its rows straight from global memory
-//     (a warp reads 32 consecutive pixels per row; the vertical halo of neighbouring
-//     tiles comes again, mostly from L2) into a shared line per row;
+// Separable filters of one-channel images, columns first, in one kernel. A block of n
+// threads (256, or the policy's kThreads) owns a tile of kColumnTileRows output rows by
+// tw = n − 2·rx output columns:
+//  1. columns: each thread takes one of the tile's n columns (the outputs' and the
+//     horizontal halo) and filters all its rows straight from global memory (a warp reads
+//     32 consecutive pixels per row; the vertical halo of neighbouring tiles comes again,
+//     mostly from L2) into a shared line per row;
 //  2. rows: lane r of warp s filters row r's span of kColumnTileSpan outputs, 32s ..
 //     32s + 31, from that line, and keeps the results in registers;
 //  3. after a barrier the results replace the lines and the block writes them out, each
@@ -12,6 +13,13 @@
 // So no input pixel is staged twice and no thread indexes by a division: one item per
 // thread in each phase. Lines have an odd pitch, so that lanes of different rows reading
 // the same column hit distinct banks, and lanes of one row writing consecutive columns do.
+//
+// Packed policies (kPacked) filter u8 images four pixels to a 32-bit word: a "column" is
+// then a column of words (pixels 4i .. 4i + 3 in bytes 0 .. 3), T and Out are the word,
+// the width and radiusX count words, and the image's width must be a multiple of 4 (so a
+// word is wholly inside the image or wholly beyond its edge, where it is pad(): packed
+// policies take the constant border). The policy's row() works out the pixels' window
+// within its words.
 //
 // A policy P provides:
 //   using Value                      what phase 1 reads pixels as (float, or u32);
@@ -23,6 +31,8 @@
 //   int radiusX, radiusY             at most kColumnTileMaxRadius;
 //   static int kMinBlocks            blocks an SM must be able to hold (the registers
 //                                    a thread may use follow: 64 for 4, 48 for 5);
+//   static int kThreads (optional)   threads per block, a multiple of 32 (default 256);
+//   static bool kPacked (optional)   four u8 pixels to a word, as above;
 //   Value pad()                      pixels beyond the edge with a constant border;
 //   bool readsBorder()               whether those read the border mode (else pad());
 //   column(load, out)                kColumnTileRows outputs out[k] of the windows
@@ -32,8 +42,8 @@
 //                                    end only make outputs beyond tw, which are dropped);
 //   Out finish(Span)                 the output pixel.
 //
-// Launch: kColumnTileThreads threads; grid (ceil(W / tw), ceil(H / kColumnTileRows)).
-// Shared (dynamic): columnTileSharedBytes<Acc>(), 33 KiB for 4-byte lines, 66 KiB for pairs.
+// Launch: columnTileThreads<P>() threads; grid columnTileGrid<P>(H, W, rx).
+// Shared (dynamic): columnTileSharedBytes<P>(), 33 KiB for 4-byte lines of 256 columns.
 
 #include "border.cuh"
 
@@ -42,17 +52,33 @@
 
 namespace wb::cuda::kernels {
 
-inline constexpr int kColumnTileThreads = 256;
-inline constexpr int kColumnTileMid = kColumnTileThreads; // columns per tile, halo included
-inline constexpr int kColumnTileRows = 32;                // = lanes of a warp: one row each in phase 2
-inline constexpr int kColumnTileSpan = kColumnTileMid / (kColumnTileThreads / 32);
-inline constexpr int kColumnTilePitch = kColumnTileMid + 1;
+inline constexpr int kColumnTileThreads = 256; // the default: columns per tile, halo included
+inline constexpr int kColumnTileRows = 32;     // = lanes of a warp: one row each in phase 2
+inline constexpr int kColumnTileSpan = 32;     // outputs per lane in phase 2: one warp's columns
 inline constexpr int kColumnTileMaxRadius = 32;
 
-template <typename Acc> constexpr std::size_t columnTileSharedBytes()
+template <typename P> __host__ __device__ constexpr int columnTileThreads()
 {
-    // The last row's spans may read 2·kColumnTileMaxRadius past its end.
-    return sizeof(Acc) * (std::size_t{kColumnTileRows} * kColumnTilePitch + 2 * kColumnTileMaxRadius);
+    if constexpr (requires { P::kThreads; })
+        return P::kThreads;
+    else
+        return kColumnTileThreads;
+}
+
+template <typename P> __host__ __device__ constexpr bool columnTilePacked()
+{
+    if constexpr (requires { P::kPacked; })
+        return P::kPacked;
+    else
+        return false;
+}
+
+template <typename P> constexpr std::size_t columnTileSharedBytes()
+{
+    // Lines of one column more than the tile's; the last row's spans may read
+    // 2·kColumnTileMaxRadius past its end.
+    constexpr std::size_t pitch = columnTileThreads<P>() + 1;
+    return sizeof(typename P::Acc) * (std::size_t{kColumnTileRows} * pitch + 2 * kColumnTileMaxRadius);
 }
 
 // For policies that keep a window in registers: window[i] = load(i), unrolled.
@@ -64,27 +90,30 @@ __device__ __forceinline__ void loadWindow(Load load, V (&window)[kCount])
         window[i] = load(i);
 }
 
-// The grid for an image, rx the policy's radiusX.
-inline dim3 columnTileGrid(std::int64_t height, std::int64_t width, int rx)
+// The grid for an image (width in words for packed policies), rx the policy's radiusX.
+template <typename P> dim3 columnTileGrid(std::int64_t height, std::int64_t width, int rx)
 {
-    const std::int64_t tw = kColumnTileMid - 2 * rx;
+    const std::int64_t tw = columnTileThreads<P>() - 2 * rx;
     return dim3(static_cast<unsigned>((width + tw - 1) / tw),
                 static_cast<unsigned>((height + kColumnTileRows - 1) / kColumnTileRows));
 }
 
-template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileThreads, P::kMinBlocks)
+template <typename P, typename T> __global__ void __launch_bounds__(columnTileThreads<P>(), P::kMinBlocks)
     columnTile(const T* __restrict__ in, typename P::Out* __restrict__ out, std::int64_t height, std::int64_t width,
                P policy, Border border)
 {
     using Value = typename P::Value;
     using Acc = typename P::Acc;
+    constexpr int kThreads = columnTileThreads<P>();
+    constexpr int kPitch = kThreads + 1;
     extern __shared__ __align__(16) unsigned char columnTileShared[];
     Acc* lines = reinterpret_cast<Acc*>(columnTileShared);
     const int rx = policy.radiusX, ry = policy.radiusY;
-    const int tw = kColumnTileMid - 2 * rx;
+    const int tw = kThreads - 2 * rx;
     const std::int64_t px0 = static_cast<std::int64_t>(blockIdx.x) * tw;
     const std::int64_t py0 = static_cast<std::int64_t>(blockIdx.y) * kColumnTileRows;
-    const Border mode = policy.readsBorder() ? border : Border::Constant;
+    // Packed policies: a word beyond the edge is all pad().
+    const Border mode = policy.readsBorder() && !columnTilePacked<P>() ? border : Border::Constant;
 
     // 1. Column threadIdx.x of the tile: image column px0 − rx + threadIdx.x. Three loaders,
     // so that in the common one (rows inside, column inside) every load is a plain address
@@ -110,20 +139,20 @@ template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileT
         }
 #pragma unroll
         for (int k = 0; k < kColumnTileRows; ++k)
-            lines[k * kColumnTilePitch + threadIdx.x] = sums[k];
+            lines[k * kPitch + threadIdx.x] = sums[k];
     }
     __syncthreads();
 
     // 2. Row lane of this warp's span.
     const int lane = threadIdx.x % 32, span = threadIdx.x / 32;
-    Acc* line = lines + lane * kColumnTilePitch + span * kColumnTileSpan;
+    Acc* line = lines + lane * kPitch + span * kColumnTileSpan;
     typename P::Span result[kColumnTileSpan];
     policy.row([line](int i) { return line[i]; }, result);
     __syncthreads();
     auto* spans = reinterpret_cast<typename P::Span*>(lines); // same pitch, no larger than Acc
 #pragma unroll
     for (int k = 0; k < kColumnTileSpan; ++k)
-        spans[lane * kColumnTilePitch + span * kColumnTileSpan + k] = result[k];
+        spans[lane * kPitch + span * kColumnTileSpan + k] = result[k];
     __syncthreads();
 
     // 3. Out, thread threadIdx.x taking output column threadIdx.x of every row.
@@ -133,7 +162,7 @@ template <typename P, typename T> __global__ void __launch_bounds__(kColumnTileT
         return;
     typename P::Out* dst = out + py0 * width + px0 + threadIdx.x;
     for (int r = 0; r < rows; ++r)
-        dst[r * width] = policy.finish(spans[r * kColumnTilePitch + threadIdx.x]);
+        dst[r * width] = policy.finish(spans[r * kPitch + threadIdx.x]);
 }
 
 } // namespace wb::cuda::kernels
