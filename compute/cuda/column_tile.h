@@ -17,9 +17,9 @@ inline bool columnTileFits(std::int64_t height, int rx, int ry)
            ry <= kernels::kColumnTileMaxRadius;
 }
 
-// Whether a u8 image takes the packed policies, four pixels to a word: a width of whole
-// words and word-aligned rows.
-inline bool columnTilePacks(const void* in, const void* out, std::int64_t width)
+// Whether a u8 image can be taken four pixels to a word (the packed kernels): a width of
+// whole words and word-aligned rows.
+inline bool takesWords(const void* in, const void* out, std::int64_t width)
 {
     return width % 4 == 0 && reinterpret_cast<std::uintptr_t>(in) % 4 == 0 &&
            reinterpret_cast<std::uintptr_t>(out) % 4 == 0;

@@ -2,8 +2,9 @@
 // channels, every border mode; the same values as the CPU backend (a median is one of the
 // window's values, so there is nothing to round).
 //
-// prepare() picks the kernel: the columns-first tile (kernels/median_columns.cuh) for 3x3 on
-// one-channel u8, medianSmall for ksize 3 and 5 (every dtype), medianHistogram
+// prepare() picks the kernel: for 3x3 on one-channel u8, four pixels to a word
+// (kernels/median_words.cuh) where the width is whole words, else the columns-first tile
+// (kernels/median_columns.cuh); medianSmall for ksize 3 and 5 (every dtype), medianHistogram
 // for u8 from 7, medianSelect for u16 and f32 from 7; ksize 1 is a copy. run() is one
 // launch on the backend's stream. Each block reads pixels around its own outputs, so a run
 // in place first copies the input to a scratch image made on first need.
@@ -23,6 +24,7 @@
 
 #include "kernels/median.cuh"
 #include "kernels/median_columns.cuh"
+#include "kernels/median_words.cuh"
 
 #include "core/image_checks.h"
 #include "core/operand_check.h"
@@ -76,6 +78,16 @@ template <typename T, int C> void launchSelect(const T* in, T* out, std::int64_t
     WB_CUDA_CHECK_LAUNCH("medianSelect");
 }
 
+void launchWords(const void* in, void* out, std::int64_t height, std::int64_t width, Border border, cudaStream_t stream)
+{
+    const std::int64_t words = width / 4;
+    const dim3 grid(static_cast<unsigned>((words + kernels::kMedianWordThreads - 1) / kernels::kMedianWordThreads),
+                    static_cast<unsigned>((height + kernels::kMedianWordRows - 1) / kernels::kMedianWordRows));
+    kernels::medianWords3<<<grid, kernels::kMedianWordThreads, 0, stream>>>(
+        static_cast<const std::uint32_t*>(in), static_cast<std::uint32_t*>(out), height, words, border);
+    WB_CUDA_CHECK_LAUNCH("medianWords3");
+}
+
 template <typename T, int C>
 void launchMedian(const void* in, void* out, const MedianDesc& desc, Border border, cudaStream_t stream)
 {
@@ -84,6 +96,10 @@ void launchMedian(const void* in, void* out, const MedianDesc& desc, Border bord
     const std::int64_t height = desc.shape[0], width = desc.shape[1];
     if constexpr (C == 1 && std::is_same_v<T, std::uint8_t>)
         if (desc.ksize == 3 && columnTileFits(height, 1, 1)) {
+            if (takesWords(in, out, width) && height <= std::int64_t{65535} * kernels::kMedianWordRows) {
+                launchWords(in, out, height, width, border, stream);
+                return;
+            }
             launchColumnTile<kernels::MedianColumns3, T>(in, out, height, width, kernels::MedianColumns3{}, border,
                                                          stream);
             return;

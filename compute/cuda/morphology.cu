@@ -186,7 +186,7 @@ private:
                            ry <= kernels::kMaxMorphTileRadius && tileGridFits<4>(height);
         if (tiled && m_channels == 1 && columnTileFits(height, rx, ry)) {
             if constexpr (std::is_same_v<T, std::uint8_t>)
-                if (columnTilePacks(src, dst, width)) {
+                if (takesWords(src, dst, width)) {
                     launchPacked<Op>(src, dst, height, width, rx, ry, stream);
                     return;
                 }

@@ -84,6 +84,8 @@ inline unsigned __vmaxu2(unsigned a, unsigned b)
 {
     return halfwise(a, b, [](unsigned x, unsigned y) { return std::max(x, y); });
 }
+inline unsigned __vimin3_u16x2(unsigned a, unsigned b, unsigned c) { return __vminu2(__vminu2(a, b), c); }
+inline unsigned __vimax3_u16x2(unsigned a, unsigned b, unsigned c) { return __vmaxu2(__vmaxu2(a, b), c); }
 // Byte i of the result is byte (selector digit i) of the eight bytes a, b (the kernels use
 // no sign replication).
 inline unsigned __byte_perm(unsigned a, unsigned b, unsigned selector)
