@@ -291,8 +291,9 @@ template <typename T, typename Op> struct MorphColumns {
 template <typename WordOp, int H> struct PackedMorphColumns {
     static constexpr bool kPacked = true;
     // 4K frames are 960 words wide: tiles of 64 words make about 1100 blocks, well spread
-    // over the SMs (tiles of 256 words were 272 blocks, 2 or 3 an SM). 12 blocks an SM (85
-    // registers) against 8 (128): 31x31 20.1 against 22.3 us on the H200, 3x3 the same.
+    // over the SMs (tiles of 256 words were 272 blocks, 2 or 3 an SM). 12 blocks an SM (80
+    // registers, 120 bytes spilled) against 8 (128): 31x31 20.1 against 22.3 us on the H200,
+    // 3x3 the same.
     static constexpr int kThreads = 64;
     static constexpr int kMinBlocks = 12;
     using Value = std::uint32_t;
@@ -377,7 +378,7 @@ template <typename WordOp, int H> struct PackedMorphColumns {
         grow([&] { wordStep<2>(x); });
         grow([&] { wordStep<4>(x); });
         grow([&] { wordStep<8>(x); });
-        // The rest: s < p <= 32 pixels, so at most 7 whole words.
+        // The rest: s < 32 pixels (k <= 65; p = 64 leaves 1), so at most 7 whole words.
         const int s = k - p;
         std::uint32_t y[N];
 #pragma unroll
