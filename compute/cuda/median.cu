@@ -2,9 +2,9 @@
 // channels, every border mode; the same values as the CPU backend (a median is one of the
 // window's values, so there is nothing to round).
 //
-// prepare() picks the kernel: for 3x3 on one-channel u8, four pixels to a word
-// (kernels/median_words.cuh) where the width is whole words, else the columns-first tile
-// (kernels/median_columns.cuh); medianSmall for ksize 3 and 5 (every dtype), medianHistogram
+// prepare() picks the kernel: for 3x3 and 5x5 on one-channel u8 of whole words, four pixels
+// to a word (kernels/median_words.cuh); for other 3x3 on one-channel u8 the columns-first
+// tile (kernels/median_columns.cuh); medianSmall for ksize 3 and 5 (every dtype), medianHistogram
 // for u8 from 7, medianSelect for u16 and f32 from 7; ksize 1 is a copy. run() is one
 // launch on the backend's stream. Each block reads pixels around its own outputs, so a run
 // in place first copies the input to a scratch image made on first need.
@@ -78,14 +78,27 @@ template <typename T, int C> void launchSelect(const T* in, T* out, std::int64_t
     WB_CUDA_CHECK_LAUNCH("medianSelect");
 }
 
-void launchWords(const void* in, void* out, std::int64_t height, std::int64_t width, Border border, cudaStream_t stream)
+// Whether the word kernels take the image: one channel of whole words, a grid they fit.
+bool wordsFit(const void* in, const void* out, std::int64_t height, std::int64_t width)
+{
+    return takesWords(in, out, width) && height <= std::int64_t{65535} * kernels::kMedianWordRows;
+}
+
+void launchWords(const void* in, void* out, std::int64_t height, std::int64_t width, int ksize, Border border,
+                 cudaStream_t stream)
 {
     const std::int64_t words = width / 4;
     const dim3 grid(static_cast<unsigned>((words + kernels::kMedianWordThreads - 1) / kernels::kMedianWordThreads),
                     static_cast<unsigned>((height + kernels::kMedianWordRows - 1) / kernels::kMedianWordRows));
-    kernels::medianWords3<<<grid, kernels::kMedianWordThreads, 0, stream>>>(
-        static_cast<const std::uint32_t*>(in), static_cast<std::uint32_t*>(out), height, words, border);
-    WB_CUDA_CHECK_LAUNCH("medianWords3");
+    const auto* source = static_cast<const std::uint32_t*>(in);
+    auto* target = static_cast<std::uint32_t*>(out);
+    if (ksize == 3) {
+        kernels::medianWords3<<<grid, kernels::kMedianWordThreads, 0, stream>>>(source, target, height, words, border);
+        WB_CUDA_CHECK_LAUNCH("medianWords3");
+    } else {
+        kernels::medianWords5<<<grid, kernels::kMedianWordThreads, 0, stream>>>(source, target, height, words, border);
+        WB_CUDA_CHECK_LAUNCH("medianWords5");
+    }
 }
 
 template <typename T, int C>
@@ -94,16 +107,17 @@ void launchMedian(const void* in, void* out, const MedianDesc& desc, Border bord
     const auto* source = static_cast<const T*>(in);
     auto* target = static_cast<T*>(out);
     const std::int64_t height = desc.shape[0], width = desc.shape[1];
-    if constexpr (C == 1 && std::is_same_v<T, std::uint8_t>)
+    if constexpr (C == 1 && std::is_same_v<T, std::uint8_t>) {
+        if ((desc.ksize == 3 || desc.ksize == 5) && wordsFit(in, out, height, width)) {
+            launchWords(in, out, height, width, desc.ksize, border, stream);
+            return;
+        }
         if (desc.ksize == 3 && columnTileFits(height, 1, 1)) {
-            if (takesWords(in, out, width) && height <= std::int64_t{65535} * kernels::kMedianWordRows) {
-                launchWords(in, out, height, width, border, stream);
-                return;
-            }
             launchColumnTile<kernels::MedianColumns3, T>(in, out, height, width, kernels::MedianColumns3{}, border,
                                                          stream);
             return;
         }
+    }
     if (desc.ksize == 3)
         launchSmall<T, C, 1, 8>(source, target, height, width, border, stream);
     else if (desc.ksize == 5)
