@@ -10,7 +10,7 @@
 // pixel's left and right neighbours are odd pixels and an odd one's even pixels, so a
 // row's triples are, in pair words: for the even outputs (pixels 0, 2) the pixels {−1, 1},
 // {0, 2}, {1, 3}; for the odd ones (1, 3): {0, 2}, {1, 3}, {2, 4}. Each row's sorted triples
-// are made once and serve three output rows. About 36 instructions a word and row. The
+// are made once and serve three output rows: 96 instructions a word and row (ncu). The
 // 5x5 is below.
 //
 // Launch (both): block kMedianWordThreads; grid (ceil(words / kMedianWordThreads),
