@@ -4,8 +4,8 @@
 //
 // prepare() picks the kernel: for 3x3 and 5x5 on one-channel u8 of whole words, four pixels
 // to a word (kernels/median_words.cuh); for other 3x3 on one-channel u8 the columns-first
-// tile (kernels/median_columns.cuh); medianSmall for ksize 3 and 5 (every dtype), medianHistogram
-// for u8 from 7, medianSelect for u16 and f32 from 7; ksize 1 is a copy. run() is one
+// tile (kernels/median_columns.cuh); medianSmall for ksize 3 and 5 (every dtype),
+// medianHistogram for u8 from 7, medianSelect for u16 and f32 from 7; ksize 1 is a copy. run() is one
 // launch on the backend's stream. Each block reads pixels around its own outputs, so a run
 // in place first copies the input to a scratch image made on first need.
 //

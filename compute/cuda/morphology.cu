@@ -107,23 +107,15 @@ template <typename T, typename Op> void launchColumns(const T* in, T* out, const
     WB_CUDA_CHECK_LAUNCH("morphColumns");
 }
 
-// One-channel u8 rectangles four pixels to a word, the instance by the word halo.
+// One-channel u8 rectangles four pixels to a word.
 template <typename Op> void launchPacked(const std::uint8_t* in, std::uint8_t* out, std::int64_t height,
                                          std::int64_t width, int rx, int ry, cudaStream_t stream)
 {
     using WordOp = std::conditional_t<std::is_same_v<Op, MinOp<std::uint8_t>>, kernels::MinBytes, kernels::MaxBytes>;
-    const int halo = (rx + 3) / 4;
-    auto launch = [&]<int H>() {
-        using Policy = kernels::PackedMorphColumns<WordOp, H>;
-        launchColumnTile<Policy, std::uint32_t>(in, out, height, width / 4, Policy{halo, ry, rx},
+    kernels::visitPackedMorph<WordOp>(rx, [&]<typename Policy>() {
+        launchColumnTile<Policy, std::uint32_t>(in, out, height, width / 4, Policy::of(rx, ry),
                                                 kernels::Border::Constant, stream);
-    };
-    if (halo <= 2)
-        launch.template operator()<2>();
-    else if (halo <= 4)
-        launch.template operator()<4>();
-    else
-        launch.template operator()<8>();
+    });
 }
 
 template <typename T> class MorphologyOp final : public UnaryOp {

@@ -249,19 +249,15 @@ const auto kPackedShapes = ::testing::Values(Shape{1, 4}, Shape{3, 8}, Shape{9, 
 
 class PackedMorphology : public ::testing::TestWithParam<std::tuple<Shape, BorderMode>> {};
 
-// The instance morphology.cu launches: the smallest word halo H of 2, 4 and 8 that fits.
+// The instance morphology.cu launches.
 template <typename WordOp> Array emulatePackedMorphology(const MorphDesc& desc, const Array& image)
 {
-    const int rx = desc.ksizeX / 2, ry = desc.ksizeY / 2, halo = (rx + 3) / 4;
-    auto run = [&]<int H>() {
-        using Policy = kernels::PackedMorphColumns<WordOp, H>;
-        return emulate<Policy, std::uint32_t>(Policy{halo, ry, rx}, image, desc.border, DType::U8);
-    };
-    if (halo <= 2)
-        return run.template operator()<2>();
-    if (halo <= 4)
-        return run.template operator()<4>();
-    return run.template operator()<8>();
+    const int rx = desc.ksizeX / 2, ry = desc.ksizeY / 2;
+    Array out;
+    kernels::visitPackedMorph<WordOp>(rx, [&]<typename Policy>() {
+        out = emulate<Policy, std::uint32_t>(Policy::of(rx, ry), image, desc.border, DType::U8);
+    });
+    return out;
 }
 
 TEST_P(PackedMorphology, MatchesOpenCv)

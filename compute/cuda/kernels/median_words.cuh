@@ -111,8 +111,8 @@ __global__ void __launch_bounds__(kMedianWordThreads)
     const std::int64_t x = band.x, y0 = band.y0;
     auto rowTriples = [&](int i, SortedPairs& even, SortedPairs& odd) {
         const RowWords row = rowWords<1>(in, y0 - 1 + i, x, height, words, border);
-        even = sortPairs(__byte_perm(row.left, row.word, 0x5432u), evenPair(row.word), oddPair(row.word));
-        odd = sortPairs(evenPair(row.word), oddPair(row.word), __byte_perm(row.word, row.right, 0x4321u));
+        even = sortPairs(shiftBytes(row.left, row.word, 2), evenPair(row.word), oddPair(row.word));
+        odd = sortPairs(evenPair(row.word), oddPair(row.word), shiftBytes(row.word, row.right, 1));
     };
     SortedPairs even[3], odd[3]; // rows y − 1, y, y + 1 of output row y
     rowTriples(0, even[0], odd[0]);
@@ -217,16 +217,16 @@ __global__ void __launch_bounds__(kMedianWordThreads)
     std::uint32_t even[5][5], odd[5][5]; // by row, slot (r % 5) for window row r
     auto rowSorted = [&](int i) {
         const RowWords row = rowWords<2>(in, y0 - 2 + i, x, height, words, border);
-        const std::uint32_t b = __byte_perm(row.left, row.word, 0x5432u);
-        const std::uint32_t c = __byte_perm(row.word, row.right, 0x4321u);
+        const std::uint32_t b = shiftBytes(row.left, row.word, 2);
+        const std::uint32_t c = shiftBytes(row.word, row.right, 1);
         std::uint32_t* e = even[i % 5];
         std::uint32_t* o = odd[i % 5];
-        e[0] = __byte_perm(row.left, row.word, 0x4321u);
+        e[0] = shiftBytes(row.left, row.word, 1);
         e[1] = o[0] = b;
         e[2] = o[1] = evenPair(row.word);
         e[3] = o[2] = oddPair(row.word);
         e[4] = o[3] = c;
-        o[4] = __byte_perm(row.word, row.right, 0x5432u);
+        o[4] = shiftBytes(row.word, row.right, 2);
         sortPairs5(even[i % 5]);
         sortPairs5(odd[i % 5]);
     };

@@ -304,6 +304,10 @@ template <typename WordOp, int H> struct PackedMorphColumns {
     int radiusY;
     int pixelRadiusX;
 
+    // The word halo of a row radius in pixels, and the policy for radii rx, ry.
+    static constexpr int wordHalo(int rx) { return (rx + 3) / 4; }
+    static PackedMorphColumns of(int rx, int ry) { return {wordHalo(rx), ry, rx}; }
+
     __device__ std::uint32_t pad() const { return WordOp::identity; }
     __device__ bool readsBorder() const { return false; }
 
@@ -399,5 +403,18 @@ template <typename WordOp, int H> struct PackedMorphColumns {
     }
     __device__ std::uint32_t finish(std::uint32_t value) const { return value; }
 };
+
+// Calls f.template operator()<PackedMorphColumns<WordOp, H>>() for the instance that takes
+// row radius rx: the smallest word halo H of 2, 4 and 8 at least its own.
+template <typename WordOp, typename F> void visitPackedMorph(int rx, F&& f)
+{
+    const int halo = PackedMorphColumns<WordOp, 8>::wordHalo(rx);
+    if (halo <= 2)
+        f.template operator()<PackedMorphColumns<WordOp, 2>>();
+    else if (halo <= 4)
+        f.template operator()<PackedMorphColumns<WordOp, 4>>();
+    else
+        f.template operator()<PackedMorphColumns<WordOp, 8>>();
+}
 
 } // namespace wb::cuda::kernels
