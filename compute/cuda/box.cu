@@ -29,6 +29,7 @@
 #include "check.h"
 #include "column_tile.h"
 #include "cuda_backend.h"
+#include "float4_strip.h"
 #include "in_place.h"
 #include "ops.h"
 #include "separable_tile.h"
@@ -41,6 +42,7 @@
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <utility>
 
 namespace wb::cuda {
 
@@ -141,6 +143,9 @@ public:
         m_backend.makeCurrent();
         const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         auto launch = [&]<int C>() {
+            if constexpr (C == 1 && std::is_same_v<T, float>)
+                if (m_channels == 1 && m_rx == m_ry && launchStrips(source, out.data()))
+                    return;
             if constexpr (C == 1)
                 if (m_columnTile) {
                     launchColumnTile<kernels::BoxColumns<T>, T>(source, out.data(), m_desc.shape[0], m_desc.shape[1],
@@ -159,6 +164,25 @@ public:
     }
 
 private:
+    // f32 squares of radius 1 .. kMaxBoxStripRadius: the float4 strips, the radius compiled
+    // in. Whether it launched.
+    bool launchStrips(const void* in, void* out)
+    {
+        return [&]<int... Rs>(std::integer_sequence<int, Rs...>)
+        {
+            auto launch = [&]<int R>() {
+                using Policy = kernels::BoxStrips<R + 1>;
+                if (!stripFits<Policy>(in, out, m_desc.shape[0], m_desc.shape[1]))
+                    return false;
+                launchFloat4Strip(in, out, m_desc.shape[0], m_desc.shape[1], Policy{m_scale}, m_border,
+                                  m_backend.stream());
+                return true;
+            };
+            return ((m_rx == Rs + 1 && launch.template operator()<Rs>()) || ...);
+        }
+        (std::make_integer_sequence<int, kernels::kMaxBoxStripRadius>{});
+    }
+
     CudaBackend& m_backend;
     BoxDesc m_desc;
     int m_channels;

@@ -23,6 +23,7 @@
 #include "column_tile.h"
 #include "cuda_backend.h"
 #include "derivative_taps.h"
+#include "float4_strip.h"
 #include "in_place.h"
 #include "ops.h"
 
@@ -35,6 +36,7 @@
 #include <climits>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 namespace wb::cuda {
 
@@ -100,8 +102,34 @@ template <typename T> void launchColumns(int radius, bool two, const Launch& lau
     });
 }
 
+// One channel of f32 in whole float4 rows: the float4 strip kernel, radius and combination
+// compiled in.
+void launchStrips(int radius, bool two, const Launch& launch)
+{
+    using Combine = kernels::DerivCombine;
+    const Combine combine = !two ? Combine::One : launch.shape.magnitude ? Combine::Magnitude : Combine::Sum;
+    visitRadius(radius, [&]<int R>() {
+        auto go = [&]<Combine kCombine>() {
+            launchFloat4Strip(launch.in, launch.out, launch.shape.height, launch.shape.width,
+                              kernels::DerivStrips<R, kCombine>{launch.taps}, launch.border, launch.stream);
+        };
+        switch (combine) {
+        case Combine::One: go.template operator()<Combine::One>(); return;
+        case Combine::Sum: go.template operator()<Combine::Sum>(); return;
+        case Combine::Magnitude: go.template operator()<Combine::Magnitude>(); return;
+        }
+    });
+}
+
 template <typename T> void dispatchChannels(int channels, int radius, bool two, const Launch& launch)
 {
+    // Every DerivStrips has the same rows a block.
+    using Strips = kernels::DerivStrips<1, kernels::DerivCombine::One>;
+    if constexpr (std::is_same_v<T, float>)
+        if (channels == 1 && stripFits<Strips>(launch.in, launch.out, launch.shape.height, launch.shape.width)) {
+            launchStrips(radius, two, launch);
+            return;
+        }
     if (channels == 1 && columnTileFits(launch.shape.height, radius, radius)) {
         launchColumns<T>(radius, two, launch);
         return;

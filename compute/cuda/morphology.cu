@@ -14,7 +14,8 @@
 // A rectangle of radii 1 to kMaxMorphTileRadius each way runs as one fused kernel instead
 // (kernels/separable_tile.cuh): the image read and written once per stage; one-channel
 // images take the columns-first tile kernel (kernels/column_tile.cuh) for those radii,
-// u8 ones of whole words four pixels to a word.
+// u8 ones of whole words four pixels to a word, f32 squares of whole float4 rows up to
+// radius kMaxMorphStripRadius the float4 strips (kernels/float4_strip.cuh).
 // Stages in sequence alternate between two scratch images, the last writes the output.
 // Runs in place copy the input to scratch first (a pass reads pixels other threads write).
 //
@@ -26,6 +27,7 @@
 #include "check.h"
 #include "column_tile.h"
 #include "cuda_backend.h"
+#include "float4_strip.h"
 #include "ops.h"
 #include "separable_tile.h"
 
@@ -36,6 +38,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace wb::cuda {
@@ -118,6 +121,25 @@ template <typename Op> void launchPacked(const std::uint8_t* in, std::uint8_t* o
     });
 }
 
+// One-channel f32 squares of radius 1 .. kMaxMorphStripRadius: the float4 strips, the
+// radius compiled in. Whether it launched.
+template <typename Op>
+bool launchStrips(const float* in, float* out, std::int64_t height, std::int64_t width, int r, cudaStream_t stream)
+{
+    return [&]<int... Rs>(std::integer_sequence<int, Rs...>)
+    {
+        auto launch = [&]<int R>() {
+            using Policy = kernels::MorphStrips<Op, R + 1>;
+            if (!stripFits<Policy>(in, out, height, width))
+                return false;
+            launchFloat4Strip(in, out, height, width, Policy{}, kernels::Border::Constant, stream);
+            return true;
+        };
+        return ((r == Rs + 1 && launch.template operator()<Rs>()) || ...);
+    }
+    (std::make_integer_sequence<int, kernels::kMaxMorphStripRadius>{});
+}
+
 template <typename T> class MorphologyOp final : public UnaryOp {
 public:
     MorphologyOp(CudaBackend& backend, const MorphDesc& desc)
@@ -182,6 +204,9 @@ private:
                     launchPacked<Op>(src, dst, height, width, rx, ry, stream);
                     return;
                 }
+            if constexpr (std::is_same_v<T, float>)
+                if (rx == ry && launchStrips<Op>(src, dst, height, width, rx, stream))
+                    return;
             launchColumnTile<kernels::MorphColumns<T, Op>, T>(
                 src, dst, height, width, kernels::MorphColumns<T, Op>{rx, ry}, kernels::Border::Constant, stream);
             return;

@@ -32,10 +32,13 @@ std::string derivativeName(const ::testing::TestParamInfo<DerivativeParam>& para
 }
 
 // Odd sizes (scalar loads everywhere), and widths whose rows are 16-byte aligned in every
-// dtype (vector loads in interior tiles): 384, 640·3 and 256·4 elements.
-const auto kShapes = ::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{2, 2}, Shape{1021, 767}, Shape{1, 1, 3},
-                                       Shape{3, 7, 4}, Shape{1021, 767, 3}, Shape{33, 47, 2}, Shape{130, 200, 4},
-                                       Shape{200, 384}, Shape{67, 640, 3}, Shape{45, 256, 4}, Shape{17, 1, 1});
+// dtype (vector loads in interior tiles): 384, 640·3 and 256·4 elements. One-channel f32
+// of whole float4 widths takes the float4 strips: one float4 (narrower than the halo),
+// two, and 300 (ten warps of 30 output lanes, rows not a whole number of blocks).
+const auto kShapes =
+    ::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{2, 2}, Shape{1021, 767}, Shape{1, 1, 3}, Shape{3, 7, 4},
+                      Shape{1021, 767, 3}, Shape{33, 47, 2}, Shape{130, 200, 4}, Shape{200, 384}, Shape{67, 640, 3},
+                      Shape{45, 256, 4}, Shape{17, 1, 1}, Shape{1, 4}, Shape{3, 8}, Shape{70, 1200});
 const auto kDTypes = ::testing::Values(DType::U8, DType::U16, DType::F32);
 const auto kBorders = ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant);
 

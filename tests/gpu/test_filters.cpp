@@ -28,10 +28,12 @@ std::string filterName(const ::testing::TestParamInfo<FilterParam>& param)
 
 // Besides odd sizes and one-pixel images: widths divisible by four as cameras make them
 // (260, 196 x 3, 200 x 4, 1100), large enough for tiles with no border at all; 1100 x 260
-// is many tiles across and down, the last ones partial.
-const auto kShapes =
-    ::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{1021, 767}, Shape{1, 1, 3}, Shape{3, 7, 4}, Shape{1021, 767, 3},
-                      Shape{33, 47, 2}, Shape{130, 200, 4}, Shape{300, 260}, Shape{150, 196, 3}, Shape{260, 1100});
+// is many tiles across and down, the last ones partial. One-channel f32 of whole float4
+// widths takes the float4 strips: one float4 (narrower than the halo), two, and 300 (ten
+// warps of 30 output lanes, rows not a whole number of blocks).
+const auto kShapes = ::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{1021, 767}, Shape{1, 1, 3}, Shape{3, 7, 4},
+                                       Shape{1021, 767, 3}, Shape{33, 47, 2}, Shape{130, 200, 4}, Shape{300, 260},
+                                       Shape{150, 196, 3}, Shape{260, 1100}, Shape{1, 4}, Shape{3, 8}, Shape{70, 1200});
 const auto kDTypes = ::testing::Values(DType::U8, DType::U16, DType::F32);
 const auto kBorders = ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant);
 
@@ -47,8 +49,9 @@ TEST_P(BoxTest, MatchesCpu)
     // Sizes around the u8 fixed-point limit (16x16 = 256), wide and tall ones, one wider
     // than the image, the largest allowed radius in x, and sums without normalising.
     // 65 is the widest the fused tile kernel takes (radius 32); 67 and up run as strips.
-    const Size2 sizes[] = {{1, 1},  {3, 3},   {5, 5},  {1, 7},     {15, 15}, {17, 15},
-                           {31, 5}, {65, 65}, {67, 3}, {101, 101}, {511, 3}};
+    // 17 is the widest square of the float4 strips (radius 8).
+    const Size2 sizes[] = {{1, 1},   {3, 3},  {5, 5},   {1, 7},  {15, 15},   {17, 15},
+                           {17, 17}, {31, 5}, {65, 65}, {67, 3}, {101, 101}, {511, 3}};
     for (const bool normalize : {true, false}) {
         for (const Size2 size : sizes) {
             SCOPED_TRACE("ksize " + sizeText(size) + (normalize ? "" : ", sums"));
@@ -125,7 +128,8 @@ TEST_P(MorphologyTest, MatchesCpu)
         {MorphShape::Rect, {15, 15}, 1},  {MorphShape::Rect, {5, 3}, 3},  {MorphShape::Rect, {255, 9}, 1},
         {MorphShape::Cross, {3, 3}, 1},   {MorphShape::Cross, {9, 5}, 1}, {MorphShape::Cross, {3, 3}, 2},
         {MorphShape::Cross, {31, 31}, 1}, {MorphShape::Rect, {1, 1}, 1},  {MorphShape::Rect, {65, 65}, 1},
-        {MorphShape::Rect, {67, 3}, 1},   {MorphShape::Rect, {3, 3}, 33}};
+        {MorphShape::Rect, {67, 3}, 1},   {MorphShape::Rect, {3, 3}, 33}, {MorphShape::Rect, {7, 7}, 1},
+        {MorphShape::Rect, {17, 17}, 1}};
     for (const MorphOp op : {MorphOp::Erode, MorphOp::Dilate, MorphOp::Open, MorphOp::Close}) {
         for (const Case& c : cases) {
             SCOPED_TRACE(std::string(name(op)) + " " + std::string(name(c.element)) + " " + sizeText(c.size) + " x" +

@@ -26,6 +26,7 @@
 
 #include "border.cuh"
 #include "column_tile.cuh"
+#include "float4_strip.cuh"
 #include "separable_tile.cuh"
 
 #include <cstdint>
@@ -296,6 +297,46 @@ template <typename T> struct BoxColumns {
         run<kColumnTileSpan>(radiusX, load, out);
     }
     __device__ T finish(Acc sum) const { return boxTileFinish<T>(sum, scale); }
+};
+
+// ---- Float4 strips (float4_strip.cuh) ---------------------------------------------------
+// One-channel f32 squares of radius R (1 .. kMaxBoxStripRadius, compiled in): BoxColumns'
+// running sums in float down each column's kRows outputs and along each float4's four,
+// scaled as BoxTile's.
+inline constexpr int kMaxBoxStripRadius = 8;
+
+template <int R> struct BoxStrips {
+    static_assert(R >= 1 && R <= kMaxBoxStripRadius);
+    static constexpr int kMinBlocks = stripMinBlocks(R);
+    static constexpr int kRows = stripRows(R);
+    using Acc = float;
+    static constexpr int radiusX = R;
+    static constexpr int radiusY = R;
+    BoxScale scale;
+
+    __device__ float pad() const { return 0.0f; }
+    // BoxColumns::run's sums, wholly unrolled (its partial unroll put w in local memory).
+    template <int kOutputs> static __device__ __forceinline__ void run(const float* w, float (&out)[kOutputs])
+    {
+        float sum = 0.0f;
+#pragma unroll
+        for (int i = 0; i <= 2 * R; ++i)
+            sum += w[i];
+        out[0] = sum;
+#pragma unroll
+        for (int k = 1; k < kOutputs; ++k) {
+            sum += w[2 * R + k] - w[k - 1];
+            out[k] = sum;
+        }
+    }
+    __device__ void column(const float (&w)[kRows + 2 * R], float (&out)[kRows]) const { run(w, out); }
+    __device__ void row(const float (&w)[4 + 2 * R], float (&out)[4]) const
+    {
+        run(w, out);
+#pragma unroll
+        for (int c = 0; c < 4; ++c)
+            out[c] = boxTileFinish<float>(out[c], scale);
+    }
 };
 
 } // namespace wb::cuda::kernels

@@ -36,6 +36,7 @@
 
 #include "border.cuh"
 #include "column_tile.cuh"
+#include "float4_strip.cuh"
 
 #include <cstdint>
 #include <type_traits>
@@ -258,6 +259,63 @@ template <typename T, int R, DerivCombine kCombine> struct DerivColumns {
         }
     }
     __device__ float finish(float value) const { return value + taps.delta; }
+};
+
+// ---- Float4 strips (float4_strip.cuh) ---------------------------------------------------
+// One-channel f32 images of whole float4 rows: as DerivColumns, the column kernels first
+// (a pair of results for two filters, shuffled as a pair), then the row kernels and the
+// combination, + delta.
+__device__ __forceinline__ FloatPair shuffleUp(FloatPair v, int delta)
+{
+    return {shuffleUp(v.a, delta), shuffleUp(v.b, delta)};
+}
+__device__ __forceinline__ FloatPair shuffleDown(FloatPair v, int delta)
+{
+    return {shuffleDown(v.a, delta), shuffleDown(v.b, delta)};
+}
+
+template <int R, DerivCombine kCombine> struct DerivStrips {
+    static_assert(R <= kDerivMaxRadius);
+    static constexpr int kMinBlocks = stripMinBlocks(R);
+    static constexpr int kRows = stripRows(R);
+    static constexpr bool kTwo = kCombine != DerivCombine::One;
+    using Acc = std::conditional_t<kTwo, FloatPair, float>;
+    static constexpr int radiusX = R;
+    static constexpr int radiusY = R;
+    DerivTaps taps;
+
+    __device__ float pad() const { return 0.0f; }
+    __device__ void column(const float (&w)[kRows + 2 * R], Acc (&out)[kRows]) const
+    {
+#pragma unroll
+        for (int k = 0; k < kRows; ++k) {
+            const float a = applyTaps<R>(taps.column[0], w + k);
+            if constexpr (kTwo)
+                out[k] = FloatPair{a, applyTaps<R>(taps.column[1], w + k)};
+            else
+                out[k] = a;
+        }
+    }
+    __device__ void row(const Acc (&w)[4 + 2 * R], float (&out)[4]) const
+    {
+        if constexpr (kCombine == DerivCombine::One) {
+#pragma unroll
+            for (int c = 0; c < 4; ++c)
+                out[c] = applyTaps<R>(taps.row[0], w + c) + taps.delta;
+        } else {
+            float first[4 + 2 * R], second[4 + 2 * R];
+#pragma unroll
+            for (int i = 0; i < 4 + 2 * R; ++i) {
+                first[i] = w[i].a;
+                second[i] = w[i].b;
+            }
+#pragma unroll
+            for (int c = 0; c < 4; ++c) {
+                const float a = applyTaps<R>(taps.row[0], first + c), b = applyTaps<R>(taps.row[1], second + c);
+                out[c] = (kCombine == DerivCombine::Sum ? a + b : sqrtf(a * a + b * b)) + taps.delta;
+            }
+        }
+    }
 };
 
 } // namespace wb::cuda::kernels

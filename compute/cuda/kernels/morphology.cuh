@@ -14,6 +14,7 @@
 // pixels; the threads of a warp walk neighbouring blocks (rows) or neighbouring columns.
 
 #include "column_tile.cuh"
+#include "float4_strip.cuh"
 #include "packed_bytes.cuh"
 #include "separable_tile.cuh"
 
@@ -275,6 +276,32 @@ template <typename T, typename Op> struct MorphColumns {
         vanHerk<kColumnTileSpan, AccOp>(radiusX, load, out);
     }
     __device__ T finish(Acc value) const { return static_cast<T>(value); }
+};
+
+// ---- Float4 strips (float4_strip.cuh) ---------------------------------------------------
+// One-channel f32 squares of radius R (1 .. kMaxMorphStripRadius, compiled in): van Herk
+// down each column's kRows outputs and along each float4's four, on registers.
+inline constexpr int kMaxMorphStripRadius = 8;
+
+template <typename Op, int R> struct MorphStrips {
+    static_assert(R >= 1 && R <= kMaxMorphStripRadius);
+    static constexpr int kMinBlocks = stripMinBlocks(R);
+    static constexpr int kRows = stripRows(R);
+    using Acc = float;
+    static constexpr int radiusX = R;
+    static constexpr int radiusY = R;
+
+    __device__ float pad() const { return Op::identity(); }
+    __device__ void column(const float (&w)[kRows + 2 * R], float (&out)[kRows]) const
+    {
+        vanHerk<kRows, Op>(
+            R, [&w](int i) { return w[i]; }, out);
+    }
+    __device__ void row(const float (&w)[4 + 2 * R], float (&out)[4]) const
+    {
+        vanHerk<4, Op>(
+            R, [&w](int i) { return w[i]; }, out);
+    }
 };
 
 // ---- Columns first, u8 four pixels to a word ------------------------------------------
