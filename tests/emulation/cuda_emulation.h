@@ -15,6 +15,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -42,6 +43,12 @@ struct alignas(16) uint4 {
     unsigned x, y, z, w;
 };
 
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
+
+inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+
 inline thread_local dim3 threadIdx;
 inline thread_local dim3 blockIdx;
 inline dim3 gridDim;
@@ -52,6 +59,36 @@ inline thread_local std::barrier<>* blockBarrier = nullptr;
 }
 
 inline void __syncthreads() { wb::emulation::blockBarrier->arrive_and_wait(); }
+
+namespace wb::emulation {
+// Warp shuffles through a slot per thread of the block (one block runs at a time), between
+// two barriers: every thread of the block that has not returned must shuffle as often,
+// which holds for kernels whose warps leave together (the strip kernel's).
+inline std::uint64_t shuffleSlots[1024];
+
+template <typename T> T shuffleFrom(T value, unsigned lane)
+{
+    static_assert(sizeof(T) <= sizeof(std::uint64_t));
+    std::memcpy(&shuffleSlots[threadIdx.x], &value, sizeof value);
+    __syncthreads();
+    T result;
+    std::memcpy(&result, &shuffleSlots[(threadIdx.x & ~31u) + lane], sizeof result);
+    __syncthreads();
+    return result;
+}
+} // namespace wb::emulation
+
+// As on the GPU, a lane whose source is outside the warp gets its own value.
+template <typename T> T __shfl_up_sync(unsigned, T value, unsigned delta)
+{
+    const unsigned lane = threadIdx.x % 32;
+    return wb::emulation::shuffleFrom(value, lane >= delta ? lane - delta : lane);
+}
+template <typename T> T __shfl_down_sync(unsigned, T value, unsigned delta)
+{
+    const unsigned lane = threadIdx.x % 32;
+    return wb::emulation::shuffleFrom(value, lane + delta < 32 ? lane + delta : lane);
+}
 
 template <typename T> T __ldg(const T* p) { return *p; }
 inline float __int_as_float(int bits) { return std::bit_cast<float>(bits); }

@@ -5,6 +5,7 @@
 
 #include "cpu/cpu_test_util.h"
 #include "gpu/compare.h"
+#include "gpu/derivative_cases.h"
 
 #include <wb/eager.h>
 
@@ -36,6 +37,29 @@ inline Array runCpu(std::unique_ptr<UnaryOp> op, const Array& image, DType outDT
     Array out = Array::emptyHost(image.shape(), outDType);
     op->run(image, out);
     return out;
+}
+
+// Every derivative case of the GPU tests and the Laplacians against OpenCV, within their
+// tolerance (and exactly for u8 sums); emulate(filters, image, border) is the kernel's.
+template <typename Emulate>
+void expectDerivativesMatch(const Shape& shape, DType dtype, BorderMode border, const Array& image, Emulate emulate)
+{
+    for (const DerivativeDesc& desc : derivativeCases(shape, dtype, border)) {
+        SCOPED_TRACE(caseText(desc));
+        const Array expected = runCpu(cpuBackend().prepareDerivative(desc), image, DType::F32);
+        const Array actual = emulate(derivativeFilters(desc), image, border);
+        EXPECT_LE(errorInTolerances(actual, expected, derivativeFilters(desc), highest(dtype)), 1.0);
+        if (dtype == DType::U8 && desc.scale == 1 && !desc.magnitude) {
+            EXPECT_EQ(maxAbsDifference(actual, expected), 0.0) << "u8 sums are exact in float";
+        }
+    }
+    for (const int ksize : {1, 3, 7}) {
+        SCOPED_TRACE("laplacian ksize " + std::to_string(ksize));
+        const LaplacianDesc desc{shape, dtype, ksize, 1.0, 0.0, border};
+        const Array expected = runCpu(cpuBackend().prepareLaplacian(desc), image, DType::F32);
+        const Array actual = emulate(derivativeFilters(desc), image, border);
+        EXPECT_LE(errorInTolerances(actual, expected, derivativeFilters(desc), highest(dtype)), 1.0);
+    }
 }
 
 } // namespace wb::test

@@ -18,7 +18,6 @@
 #include "cuda/kernels/median_columns.cuh"
 #include "cuda/kernels/morphology.cuh"
 #include "gpu/compare.h"
-#include "gpu/derivative_cases.h"
 
 #include <wb/eager.h>
 #include <wb/ops.h>
@@ -201,22 +200,10 @@ TEST_P(ColumnTileDerivatives, MatchesOpenCv)
 {
     const auto& [shape, dtype, border] = GetParam();
     const Array image = randomImage(shape, dtype, 17);
-    for (const DerivativeDesc& desc : derivativeCases(shape, dtype, border)) {
-        SCOPED_TRACE(caseText(desc));
-        const Array expected = runCpu(cpuBackend().prepareDerivative(desc), image, DType::F32);
-        const Array actual = emulateDerivative(derivativeFilters(desc), image, border);
-        EXPECT_LE(errorInTolerances(actual, expected, derivativeFilters(desc), highest(dtype)), 1.0);
-        if (dtype == DType::U8 && desc.scale == 1 && !desc.magnitude) {
-            EXPECT_EQ(maxAbsDifference(actual, expected), 0.0) << "u8 sums are exact in float";
-        }
-    }
-    for (const int ksize : {1, 3, 7}) {
-        SCOPED_TRACE("laplacian ksize " + std::to_string(ksize));
-        const LaplacianDesc desc{shape, dtype, ksize, 1.0, 0.0, border};
-        const Array expected = runCpu(cpuBackend().prepareLaplacian(desc), image, DType::F32);
-        const Array actual = emulateDerivative(derivativeFilters(desc), image, border);
-        EXPECT_LE(errorInTolerances(actual, expected, derivativeFilters(desc), highest(dtype)), 1.0);
-    }
+    expectDerivativesMatch(shape, dtype, border, image,
+                           [](const DerivativeFilters& filters, const Array& in, BorderMode mode) {
+                               return emulateDerivative(filters, in, mode);
+                           });
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, ColumnTileDerivatives,
