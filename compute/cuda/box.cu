@@ -4,7 +4,9 @@
 // Radii up to kMaxBoxTileRadius each way run as the fused tile kernel instead
 // (kernels/separable_tile.cuh): a shared-memory tile with its halo, window sums of rows and
 // then columns; the image read from DRAM once, the halo again from L2. One-channel images
-// take the columns-first tile kernel (kernels/column_tile.cuh) for those radii, 3x3 aside.
+// take the columns-first tile kernel (kernels/column_tile.cuh) for those radii, 3x3 aside;
+// one-channel f32 squares of whole float4 rows up to radius kMaxBoxStripRadius the float4
+// strips (kernels/float4_strip.cuh).
 //
 // prepare() decides everything a run needs: the sum type, the rounding (OpenCV's, see
 // BoxDesc), the pixels per thread and the rows per block. run() is one kernel launch on

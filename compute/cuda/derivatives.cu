@@ -16,7 +16,8 @@
 // tile (1 to 3 rows and columns around it) comes mostly from L2.
 // One-channel images take the columns-first tile kernel instead (kernels/column_tile.cuh,
 // policy DerivColumns): each column's window loaded once into registers, straight from
-// global memory, no staged tile.
+// global memory, no staged tile; f32 ones of whole float4 rows the float4 strips
+// (kernels/float4_strip.cuh, policy DerivStrips).
 
 #include "border.h"
 #include "check.h"
