@@ -104,15 +104,19 @@ template <typename T> void launchColumns(int radius, bool two, const Launch& lau
 }
 
 // One channel of f32 in whole float4 rows: the float4 strip kernel, radius and combination
-// compiled in.
-void launchStrips(int radius, bool two, const Launch& launch)
+// compiled in. Whether it launched (stripFits).
+bool launchStrips(int radius, bool two, const Launch& launch)
 {
     using Combine = kernels::DerivCombine;
     const Combine combine = !two ? Combine::One : launch.shape.magnitude ? Combine::Magnitude : Combine::Sum;
+    bool launched = false;
     visitRadius(radius, [&]<int R>() {
         auto go = [&]<Combine kCombine>() {
-            launchFloat4Strip(launch.in, launch.out, launch.shape.height, launch.shape.width,
-                              kernels::DerivStrips<R, kCombine>{launch.taps}, launch.border, launch.stream);
+            using Policy = kernels::DerivStrips<R, kCombine>;
+            launched = stripFits<Policy>(launch.in, launch.out, launch.shape.height, launch.shape.width);
+            if (launched)
+                launchFloat4Strip(launch.in, launch.out, launch.shape.height, launch.shape.width, Policy{launch.taps},
+                                  launch.border, launch.stream);
         };
         switch (combine) {
         case Combine::One: go.template operator()<Combine::One>(); return;
@@ -120,17 +124,14 @@ void launchStrips(int radius, bool two, const Launch& launch)
         case Combine::Magnitude: go.template operator()<Combine::Magnitude>(); return;
         }
     });
+    return launched;
 }
 
 template <typename T> void dispatchChannels(int channels, int radius, bool two, const Launch& launch)
 {
-    // Every DerivStrips has the same rows a block.
-    using Strips = kernels::DerivStrips<1, kernels::DerivCombine::One>;
     if constexpr (std::is_same_v<T, float>)
-        if (channels == 1 && stripFits<Strips>(launch.in, launch.out, launch.shape.height, launch.shape.width)) {
-            launchStrips(radius, two, launch);
+        if (channels == 1 && launchStrips(radius, two, launch))
             return;
-        }
     if (channels == 1 && columnTileFits(launch.shape.height, radius, radius)) {
         launchColumns<T>(radius, two, launch);
         return;
