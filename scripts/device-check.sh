@@ -25,17 +25,8 @@ want() { [[ " ${steps[*]} " == *" all "* || " ${steps[*]} " == *" $1 "* ]]; }
 note() { echo "$*" | tee -a "$summary"; }
 status=0
 
-export PATH=/usr/local/cuda/bin:$PATH
-if [[ -d .devdeps ]]; then
-  deps=$root/.devdeps
-  for lib in "$deps"/fallback/*; do
-    name=$(basename "$lib")
-    ldconfig -p | grep -q "^[[:space:]]*$name " || ln -sf "$lib" "$deps/lib/$name"
-  done
-  for mod in core imgproc; do ln -sf "libopencv_$mod.so.406" "$deps/lib/libopencv_$mod.so"; done
-  export CMAKE_PREFIX_PATH=$deps${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}
-  export LD_LIBRARY_PATH=$deps/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-fi
+# shellcheck source=scripts/device-env.sh
+source "$root/scripts/device-env.sh"
 
 {
   note "== environment"

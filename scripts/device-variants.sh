@@ -14,14 +14,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
 OUT=${OUT:-$root/device-out}
 logs=$(mktemp -d)
-export PATH=/usr/local/cuda/bin:$PATH
-deps=$root/.devdeps
-for lib in "$deps"/fallback/*; do
-  name=$(basename "$lib")
-  ldconfig -p | grep -q "^[[:space:]]*$name " || ln -sf "$lib" "$deps/lib/$name"
-done
-for mod in core imgproc; do ln -sf "libopencv_$mod.so.406" "$deps/lib/libopencv_$mod.so"; done
-export CMAKE_PREFIX_PATH=$deps LD_LIBRARY_PATH=$deps/lib
+# shellcheck source=scripts/device-env.sh
+source "$root/scripts/device-env.sh"
 
 finish() {
   mkdir -p "$OUT"

@@ -44,7 +44,6 @@
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
-#include <utility>
 
 namespace wb::cuda {
 
@@ -145,8 +144,11 @@ public:
         m_backend.makeCurrent();
         const void* source = inputBesideOutput(m_backend, in, out, m_copy);
         auto launch = [&]<int C>() {
+            // f32 squares of radius 1 .. kMaxBoxStripRadius: the float4 strips.
             if constexpr (C == 1 && std::is_same_v<T, float>)
-                if (m_channels == 1 && m_rx == m_ry && launchStrips(source, out.data()))
+                if (m_rx == m_ry && launchStripsOfRadius<kernels::kMaxBoxStripRadius>(
+                                        m_rx, source, out.data(), m_desc.shape[0], m_desc.shape[1], m_border,
+                                        m_backend.stream(), [this]<int R>() { return kernels::BoxStrips<R>{m_scale}; }))
                     return;
             if constexpr (C == 1)
                 if (m_columnTile) {
@@ -166,25 +168,6 @@ public:
     }
 
 private:
-    // f32 squares of radius 1 .. kMaxBoxStripRadius: the float4 strips, the radius compiled
-    // in. Whether it launched.
-    bool launchStrips(const void* in, void* out)
-    {
-        return [&]<int... Rs>(std::integer_sequence<int, Rs...>)
-        {
-            auto launch = [&]<int R>() {
-                using Policy = kernels::BoxStrips<R + 1>;
-                if (!stripFits<Policy>(in, out, m_desc.shape[0], m_desc.shape[1]))
-                    return false;
-                launchFloat4Strip(in, out, m_desc.shape[0], m_desc.shape[1], Policy{m_scale}, m_border,
-                                  m_backend.stream());
-                return true;
-            };
-            return ((m_rx == Rs + 1 && launch.template operator()<Rs>()) || ...);
-        }
-        (std::make_integer_sequence<int, kernels::kMaxBoxStripRadius>{});
-    }
-
     CudaBackend& m_backend;
     BoxDesc m_desc;
     int m_channels;

@@ -38,7 +38,6 @@
 
 #include <algorithm>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 namespace wb::cuda {
@@ -121,25 +120,6 @@ template <typename Op> void launchPacked(const std::uint8_t* in, std::uint8_t* o
     });
 }
 
-// One-channel f32 squares of radius 1 .. kMaxMorphStripRadius: the float4 strips, the
-// radius compiled in. Whether it launched.
-template <typename Op>
-bool launchStrips(const float* in, float* out, std::int64_t height, std::int64_t width, int r, cudaStream_t stream)
-{
-    return [&]<int... Rs>(std::integer_sequence<int, Rs...>)
-    {
-        auto launch = [&]<int R>() {
-            using Policy = kernels::MorphStrips<Op, R + 1>;
-            if (!stripFits<Policy>(in, out, height, width))
-                return false;
-            launchFloat4Strip(in, out, height, width, Policy{}, kernels::Border::Constant, stream);
-            return true;
-        };
-        return ((r == Rs + 1 && launch.template operator()<Rs>()) || ...);
-    }
-    (std::make_integer_sequence<int, kernels::kMaxMorphStripRadius>{});
-}
-
 template <typename T> class MorphologyOp final : public UnaryOp {
 public:
     MorphologyOp(CudaBackend& backend, const MorphDesc& desc)
@@ -204,8 +184,11 @@ private:
                     launchPacked<Op>(src, dst, height, width, rx, ry, stream);
                     return;
                 }
+            // f32 squares of radius 1 .. kMaxMorphStripRadius: the float4 strips.
             if constexpr (std::is_same_v<T, float>)
-                if (rx == ry && launchStrips<Op>(src, dst, height, width, rx, stream))
+                if (rx == ry && launchStripsOfRadius<kernels::kMaxMorphStripRadius>(
+                                    rx, src, dst, height, width, kernels::Border::Constant, stream,
+                                    [&]<int R>() { return kernels::MorphStrips<Op, R>{}; }))
                     return;
             launchColumnTile<kernels::MorphColumns<T, Op>, T>(
                 src, dst, height, width, kernels::MorphColumns<T, Op>{rx, ry}, kernels::Border::Constant, stream);

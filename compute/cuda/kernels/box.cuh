@@ -307,7 +307,6 @@ inline constexpr int kMaxBoxStripRadius = 8;
 
 template <int R> struct BoxStrips {
     static_assert(R >= 1 && R <= kMaxBoxStripRadius);
-    static constexpr int kMinBlocks = stripMinBlocks(R);
     static constexpr int kRows = stripRows(R);
     using Acc = float;
     static constexpr int radiusX = R;

@@ -276,7 +276,6 @@ __device__ __forceinline__ FloatPair shuffleDown(FloatPair v, int delta)
 
 template <int R, DerivCombine kCombine> struct DerivStrips {
     static_assert(R <= kDerivMaxRadius);
-    static constexpr int kMinBlocks = stripMinBlocks(R);
     static constexpr int kRows = stripRows(R);
     static constexpr bool kTwo = kCombine != DerivCombine::One;
     using Acc = std::conditional_t<kTwo, FloatPair, float>;

@@ -19,7 +19,6 @@
 //
 // A policy P provides:
 //   int radiusX, radiusY, kRows       compile time
-//   static int kMinBlocks             blocks of kStripThreads an SM must hold
 //   using Acc                         what the column pass makes per pixel (float, or a
 //                                     pair for two filters at once); shuffled with
 //                                     shuffleUp / shuffleDown overloads
@@ -43,13 +42,13 @@ namespace wb::cuda::kernels {
 inline constexpr int kStripWarps = 4; // warps a block, each kRows rows below the last
 inline constexpr int kStripThreads = 32 * kStripWarps;
 
-// Rows a thread makes and blocks an SM must hold, by the radius (the policies' kRows and
-// kMinBlocks). H200, 4K f32: 4 rows for radius 1 (box, erode, sobel 3x3 19.2 to 19.3 us,
-// against 19.9 to 20.1 with 8), 8 for radius 7 (15x15: box 25.4, erode 26.1, against 29.2
-// and 30.3 with 4, 26.9 and 30.1 with 16). No bound on the registers: 6 blocks an SM at
-// radius 7 ran box 15x15 in 35.3 us.
+// Rows a thread makes, by the radius (the policies' kRows). H200, 4K f32: 4 rows for radius
+// 1 (box, erode, sobel 3x3 19.2 to 19.3 us, against 19.9 to 20.1 with 8), 8 for radius 7
+// (15x15: box 25.4, erode 26.1, against 29.2 and 30.3 with 4, 26.9 and 30.1 with 16). The
+// kernel asks for one block an SM, no register bound in effect (which still steers ptxas's
+// allocation: without it the registers differ): 6 blocks an SM at radius 7 ran box 15x15
+// in 35.3 us.
 __host__ __device__ constexpr int stripRows(int radius) { return radius <= 2 ? 4 : 8; }
-__host__ __device__ constexpr int stripMinBlocks(int) { return 1; }
 
 template <typename P> __host__ __device__ constexpr int stripHaloLanes() { return (P::radiusX + 3) / 4; }
 template <typename P> __host__ __device__ constexpr int stripOutputLanes() { return 32 - 2 * stripHaloLanes<P>(); }
@@ -69,7 +68,7 @@ __device__ __forceinline__ float component(const float4& v, int c)
     return c == 0 ? v.x : c == 1 ? v.y : c == 2 ? v.z : v.w;
 }
 
-template <typename P> __global__ void __launch_bounds__(kStripThreads, P::kMinBlocks)
+template <typename P> __global__ void __launch_bounds__(kStripThreads, 1)
     float4Strip(const float* __restrict__ in, float* __restrict__ out, std::int64_t height, std::int64_t width,
                 P policy, Border border)
 {

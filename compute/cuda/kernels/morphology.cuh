@@ -285,7 +285,6 @@ inline constexpr int kMaxMorphStripRadius = 8;
 
 template <typename Op, int R> struct MorphStrips {
     static_assert(R >= 1 && R <= kMaxMorphStripRadius);
-    static constexpr int kMinBlocks = stripMinBlocks(R);
     static constexpr int kRows = stripRows(R);
     using Acc = float;
     static constexpr int radiusX = R;
