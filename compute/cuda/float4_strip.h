@@ -16,7 +16,7 @@ template <typename P> bool stripFits(const void* in, const void* out, std::int64
 {
     return width % 4 == 0 && reinterpret_cast<std::uintptr_t>(in) % 16 == 0 &&
            reinterpret_cast<std::uintptr_t>(out) % 16 == 0 &&
-           height <= std::int64_t{65535} * kernels::stripWarpRows<P>() * kernels::kStripWarps;
+           height <= std::int64_t{65535} * P::kRows * kernels::kStripWarps;
 }
 
 template <typename P> void launchFloat4Strip(const void* in, void* out, std::int64_t height, std::int64_t width,

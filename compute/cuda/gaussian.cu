@@ -19,7 +19,6 @@
 #include "check.h"
 #include "column_tile.h"
 #include "cuda_backend.h"
-#include "float4_strip.h"
 #include "gaussian_taps.h"
 #include "in_place.h"
 #include "ops.h"
@@ -127,13 +126,6 @@ public:
         m_backend.makeCurrent();
         const void* source = m_tiled ? inputBesideOutput(m_backend, in, out, m_intermediate) : in.data();
         auto launch = [&]<int C>() {
-            // f32 of the same radius both ways, 1 .. kMaxGaussianStripRadius: the float4 strips.
-            if constexpr (C == 1 && std::is_same_v<T, float>)
-                if (m_columnTile &&
-                    launchStripsOfRadius<kernels::kMaxGaussianStripRadius>(
-                        m_tapsX.radius, source, out.data(), m_height, m_width, m_border, m_backend.stream(),
-                        [this]<int R>() { return stripPolicy<R>(m_tile.tapsX, m_tile.tapsY); }))
-                    return;
             if constexpr (C == 1)
                 if (m_columnTile) {
                     dispatchGaussianColumns<T>(m_tapsX.radius, source, out.data(), m_height, m_width, m_tile.tapsX,

@@ -73,15 +73,4 @@ kernels::GaussianColumns<T, R> columnPolicy(const kernels::TileTaps& tapsX, cons
     return policy;
 }
 
-// The float4 strips' policy for radius R both ways (f32).
-template <int R> kernels::GaussianStrips<R> stripPolicy(const kernels::TileTaps& tapsX, const kernels::TileTaps& tapsY)
-{
-    kernels::GaussianStrips<R> policy{};
-    for (int i = 0; i <= 2 * R; ++i) {
-        policy.wx[i] = tapsX.w[i];
-        policy.wy[i] = tapsY.w[i];
-    }
-    return policy;
-}
-
 } // namespace wb::cuda

@@ -84,8 +84,7 @@ std::string gaussianName(const ::testing::TestParamInfo<GaussianTest::ParamType>
 INSTANTIATE_TEST_SUITE_P(
     Images, GaussianTest,
     ::testing::Combine(::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{1021, 767}, Shape{1, 1, 3}, Shape{3, 7, 3},
-                                         Shape{1021, 767, 3}, Shape{260, 1100}, Shape{1, 4}, Shape{3, 8},
-                                         Shape{300, 260}),
+                                         Shape{1021, 767, 3}, Shape{260, 1100}),
                        ::testing::Values(DType::F32, DType::U8),
                        ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant),
                        ::testing::Values(Blur{1.5, 0, 0}, Blur{3, 0, 0}, Blur{0, 0, 5}, Blur{2, 0.8, 0})),

@@ -50,17 +50,12 @@ inline constexpr int kStripThreads = 32 * kStripWarps;
 // in 35.3 us.
 __host__ __device__ constexpr int stripRows(int radius) { return radius <= 2 ? 4 : 8; }
 
-// Chunks of kRows rows a warp walks down, carrying the window's last 2·radius rows into the
-// next chunk's, so that the vertical halo is read once per stripChunks · kRows rows.
-template <typename P> __host__ __device__ constexpr int stripChunks() { return P::radiusY <= 2 ? 1 : 4; }
-template <typename P> __host__ __device__ constexpr int stripWarpRows() { return P::kRows * stripChunks<P>(); }
-
 template <typename P> __host__ __device__ constexpr int stripHaloLanes() { return (P::radiusX + 3) / 4; }
 template <typename P> __host__ __device__ constexpr int stripOutputLanes() { return 32 - 2 * stripHaloLanes<P>(); }
 
 template <typename P> dim3 stripGrid(std::int64_t height, std::int64_t width)
 {
-    const std::int64_t groups = width / 4, rows = std::int64_t{stripWarpRows<P>()} * kStripWarps;
+    const std::int64_t groups = width / 4, rows = std::int64_t{P::kRows} * kStripWarps;
     return dim3(static_cast<unsigned>((groups + stripOutputLanes<P>() - 1) / stripOutputLanes<P>()),
                 static_cast<unsigned>((height + rows - 1) / rows));
 }
@@ -83,94 +78,70 @@ template <typename P> __global__ void __launch_bounds__(kStripThreads, 1)
     const int lane = static_cast<int>(threadIdx.x % 32);
     const std::int64_t groups = width / 4;
     const std::int64_t g = static_cast<std::int64_t>(blockIdx.x) * stripOutputLanes<P>() - kHalo + lane;
-    const std::int64_t warpTop =
-        (static_cast<std::int64_t>(blockIdx.y) * kStripWarps + threadIdx.x / 32) * stripWarpRows<P>();
-    if (warpTop >= height)
-        return; // the whole warp
+    const std::int64_t y0 = (static_cast<std::int64_t>(blockIdx.y) * kStripWarps + threadIdx.x / 32) * kRows;
+    if (y0 >= height)
+        return; // the whole warp: no shuffle loses a partner
     const float pad = policy.pad();
-    const bool inside = g >= 0 && g < groups;
-    const float4* column = reinterpret_cast<const float4*>(in) + g;
-    std::int64_t x[4]; // a column beyond the edge: its pixels' columns, border mapped
-#pragma unroll
-    for (int c = 0; c < 4; ++c)
-        x[c] = inside ? 0 : borderIndex(4 * g + c, width, border);
+    const std::int64_t top = y0 - RY;
 
-    // put(i, float4 of image row first + i) for i < kCount. Three loaders, so that the
-    // common one (rows and column inside) is plain addresses with no branch between loads.
-    auto load = [&]<int kCount>(std::int64_t first, auto&& put) {
-        if (inside && first >= 0 && first + kCount <= height) {
-            const float4* row = column + first * groups;
-#pragma unroll
-            for (int i = 0; i < kCount; ++i)
-                put(i, __ldg(row + i * groups));
-        } else if (inside) {
-#pragma unroll
-            for (int i = 0; i < kCount; ++i) {
-                const std::int64_t y = borderIndex(first + i, height, border);
-                put(i, y < 0 ? make_float4(pad, pad, pad, pad) : __ldg(column + y * groups));
-            }
-        } else {
-#pragma unroll
-            for (int i = 0; i < kCount; ++i) {
-                const std::int64_t y = borderIndex(first + i, height, border);
-                const float* row = in + y * width;
-                auto at = [&](int c) { return y < 0 || x[c] < 0 ? pad : __ldg(row + x[c]); };
-                put(i, make_float4(at(0), at(1), at(2), at(3)));
-            }
-        }
-    };
-
-    float4 window[kWindow]; // rows y0 − RY .. y0 + kRows + RY − 1 of the current chunk
-    load.template operator()<kWindow>(warpTop - RY, [&](int i, float4 v) { window[i] = v; });
-    const bool writes = lane >= kHalo && lane < 32 - kHalo && g < groups;
-#pragma unroll
-    for (int chunk = 0; chunk < stripChunks<P>(); ++chunk) {
-        const std::int64_t y0 = warpTop + std::int64_t{chunk} * kRows;
-        if (y0 >= height)
-            break; // the whole warp: no shuffle loses a partner
-        // The next chunk's new rows, loaded before this chunk's work hides their latency.
-        const bool more = chunk + 1 < stripChunks<P>() && y0 + kRows < height;
-        float4 next[kRows];
-        if (more)
-            load.template operator()<kRows>(y0 + kRows + RY, [&](int i, float4 v) { next[i] = v; });
-
-        Acc columns[4][kRows];
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-            float w[kWindow];
+    // Three loaders, so that the common one (rows and column inside) is plain addresses
+    // with no branch between its loads.
+    float4 window[kWindow];
+    if (g >= 0 && g < groups) {
+        const float4* column = reinterpret_cast<const float4*>(in) + g;
+        if (top >= 0 && y0 + kRows + RY <= height) {
+            const float4* first = column + top * groups;
 #pragma unroll
             for (int i = 0; i < kWindow; ++i)
-                w[i] = component(window[i], c);
-            policy.column(w, columns[c]);
-        }
-
-        float4* dst = reinterpret_cast<float4*>(out) + y0 * groups + g;
+                window[i] = __ldg(first + i * groups);
+        } else {
 #pragma unroll
-        for (int k = 0; k < kRows; ++k) {
-            // line[j] is pixel 4g − RX + j's column result: own, or lane floor(d / 4) away's.
-            Acc line[4 + 2 * RX];
-#pragma unroll
-            for (int j = 0; j < 4 + 2 * RX; ++j) {
-                const int d = j - RX;
-                const int lanes = d >= 0 ? d / 4 : (d - 3) / 4;
-                const Acc& from = columns[d - 4 * lanes][k];
-                line[j] = lanes == 0 ? from : lanes < 0 ? shuffleUp(from, -lanes) : shuffleDown(from, lanes);
+            for (int i = 0; i < kWindow; ++i) {
+                const std::int64_t y = borderIndex(top + i, height, border);
+                window[i] = y < 0 ? make_float4(pad, pad, pad, pad) : __ldg(column + y * groups);
             }
-            float pixels[4];
-            policy.row(line, pixels);
-            if (writes && y0 + k < height)
-                dst[k * groups] = make_float4(pixels[0], pixels[1], pixels[2], pixels[3]);
         }
+    } else {
+        std::int64_t x[4];
+#pragma unroll
+        for (int c = 0; c < 4; ++c)
+            x[c] = borderIndex(4 * g + c, width, border);
+#pragma unroll
+        for (int i = 0; i < kWindow; ++i) {
+            const std::int64_t y = borderIndex(top + i, height, border);
+            const float* row = in + y * width;
+            auto at = [&](int c) { return y < 0 || x[c] < 0 ? pad : __ldg(row + x[c]); };
+            window[i] = make_float4(at(0), at(1), at(2), at(3));
+        }
+    }
 
-        if (more) {
-            // The window's last 2·RY rows begin the next one.
+    Acc columns[4][kRows];
 #pragma unroll
-            for (int i = 0; i < 2 * RY; ++i)
-                window[i] = window[i + kRows];
+    for (int c = 0; c < 4; ++c) {
+        float w[kWindow];
 #pragma unroll
-            for (int i = 0; i < kRows; ++i)
-                window[2 * RY + i] = next[i];
+        for (int i = 0; i < kWindow; ++i)
+            w[i] = component(window[i], c);
+        policy.column(w, columns[c]);
+    }
+
+    const bool writes = lane >= kHalo && lane < 32 - kHalo && g < groups;
+    float4* dst = reinterpret_cast<float4*>(out) + y0 * groups + g;
+#pragma unroll
+    for (int k = 0; k < kRows; ++k) {
+        // line[j] is pixel 4g − RX + j's column result: own, or lane floor(d / 4) away's.
+        Acc line[4 + 2 * RX];
+#pragma unroll
+        for (int j = 0; j < 4 + 2 * RX; ++j) {
+            const int d = j - RX;
+            const int lanes = d >= 0 ? d / 4 : (d - 3) / 4;
+            const Acc& from = columns[d - 4 * lanes][k];
+            line[j] = lanes == 0 ? from : lanes < 0 ? shuffleUp(from, -lanes) : shuffleDown(from, lanes);
         }
+        float pixels[4];
+        policy.row(line, pixels);
+        if (writes && y0 + k < height)
+            dst[k * groups] = make_float4(pixels[0], pixels[1], pixels[2], pixels[3]);
     }
 }
 

@@ -16,7 +16,6 @@
 
 #include "border.cuh"
 #include "column_tile.cuh"
-#include "float4_strip.cuh"
 #include "separable_tile.cuh"
 
 #include <cstdint>
@@ -263,38 +262,6 @@ template <typename T, int R> struct GaussianColumns {
         run<kColumnTileSpan>(wx, load, out);
     }
     __device__ T finish(float acc) const { return gaussianTileFinish<T>(acc); }
-};
-
-// ---- Float4 strips (float4_strip.cuh) ---------------------------------------------------
-// One-channel f32 with the same radius R both ways (1 .. kMaxGaussianStripRadius, compiled
-// in): each output's 2R + 1 multiply-adds down the columns, then along the row, taps in
-// GaussianColumns' order, so both kernels give the same floats.
-inline constexpr int kMaxGaussianStripRadius = 12;
-
-template <int R> struct GaussianStrips {
-    static_assert(R >= 1 && R <= kMaxGaussianStripRadius);
-    static constexpr int kRows = stripRows(R);
-    using Acc = float;
-    static constexpr int radiusX = R;
-    static constexpr int radiusY = R;
-    float wx[2 * R + 1];
-    float wy[2 * R + 1];
-
-    __device__ float pad() const { return 0.0f; }
-    template <int kOutputs, int kWindow> static __device__ __forceinline__ void
-    run(const float (&w)[2 * R + 1], const float (&window)[kWindow], float (&out)[kOutputs])
-    {
-#pragma unroll
-        for (int k = 0; k < kOutputs; ++k) {
-            float acc = 0.0f;
-#pragma unroll
-            for (int t = 0; t <= 2 * R; ++t)
-                acc = fmaf(w[t], window[k + t], acc);
-            out[k] = acc;
-        }
-    }
-    __device__ void column(const float (&w)[kRows + 2 * R], float (&out)[kRows]) const { run(wy, w, out); }
-    __device__ void row(const float (&w)[4 + 2 * R], float (&out)[4]) const { run(wx, w, out); }
 };
 
 } // namespace wb::cuda::kernels
