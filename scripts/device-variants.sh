@@ -52,7 +52,8 @@ if [[ -n "${NCU:-}" ]]; then
   metrics=gpu__time_duration.sum,smsp__inst_executed.sum,dram__bytes_read.sum,lts__t_bytes.sum
   metrics+=,smsp__issue_active.avg.pct_of_peak_sustained_active,sm__warps_active.avg.pct_of_peak_sustained_active
   metrics+=,launch__registers_per_thread
-  for stall in long_scoreboard short_scoreboard wait mio_throttle lg_throttle not_selected math_pipe_throttle; do
+  for stall in long_scoreboard short_scoreboard wait mio_throttle lg_throttle not_selected math_pipe_throttle \
+    no_instruction branch_resolving dispatch_stall drain imc_miss selected; do
     metrics+=,smsp__average_warps_issue_stalled_${stall}_per_issue_active.ratio
   done
   ncu --clock-control none --csv --page raw --metrics "$metrics" --kernel-name "regex:${KERN:-float4Strip}" \

@@ -2,8 +2,9 @@
 // policies, run on the host by cuda_emulation.h (warp shuffles included), against OpenCV on the CPU backend with the
 // GPU tests' tolerances: box within 1e-5 of max(|expected|, 1), erode and dilate exactly, the derivatives within
 // test_derivatives.cpp's tolerance. f32, one channel, widths of whole float4s: one float4 (narrower than every
-// halo), two, and 63 (three blocks across, the last partial) by 21 rows (partial blocks down); every border mode;
-// radii 1 to the largest compiled in. The same kernels run on the GPU in tests/gpu (test_filters.cpp,
+// halo), two, and 63 (three blocks across, the last partial) by 21 rows (partial blocks down) and by 100 (blocks
+// inside the image, which load without border mapping, among edge blocks); every border mode; radii 1 to the
+// largest compiled in. The same kernels run on the GPU in tests/gpu (test_filters.cpp,
 // test_derivatives.cpp).
 
 #include "emulation/cuda_emulation.h"
@@ -54,7 +55,7 @@ template <int kLargest, typename F> Array withRadius(int r, F&& f)
     (std::make_integer_sequence<int, kLargest>{});
 }
 
-const auto kShapes = ::testing::Values(Shape{1, 4}, Shape{3, 8}, Shape{21, 252});
+const auto kShapes = ::testing::Values(Shape{1, 4}, Shape{3, 8}, Shape{21, 252}, Shape{100, 252});
 const auto kBorders = ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate, BorderMode::Constant);
 
 class Float4StripBox : public ::testing::TestWithParam<ImageParam> {};
