@@ -12,24 +12,6 @@ enum class Border : int { Reflect101 = 0, Replicate = 1, Constant = 2 };
 // The index that coordinate p of an axis of length n reads, or -1 for a constant (zero)
 // border. Reflect-101 reflects about the end pixels (period 2n − 2), repeatedly for
 // kernels wider than the image, as OpenCV's borderInterpolate.
-// Reflect-101 of a coordinate more than one image length beyond the edge (halos wider
-// than the image). Out of line: its 64-bit remainder, inlined at each of a kernel's
-// border-mapped loads, made the float4 strips' code six times its hot path and their warps
-// wait on instruction fetch.
-#ifdef __CUDACC__
-#define WB_OUT_OF_LINE __noinline__
-#else
-#define WB_OUT_OF_LINE // the host emulation (tests/emulation): inlining is the compiler's choice
-#endif
-__device__ inline WB_OUT_OF_LINE std::int64_t reflectRepeatedly(std::int64_t p, std::int64_t n)
-{
-    const std::int64_t period = 2 * n - 2;
-    p %= period;
-    if (p < 0)
-        p += period;
-    return p < n ? p : period - p;
-}
-
 __device__ __forceinline__ std::int64_t borderIndex(std::int64_t p, std::int64_t n, Border border)
 {
     if (p >= 0 && p < n)
@@ -41,12 +23,17 @@ __device__ __forceinline__ std::int64_t borderIndex(std::int64_t p, std::int64_t
     }
     if (n == 1)
         return 0;
-    // One reflection covers every halo narrower than the image; only wider ones need more.
+    // One reflection covers every halo narrower than the image; only wider ones need the
+    // (slow, 64-bit) remainder.
     if (p < 0 && p > -n)
         return -p;
     if (p >= n && p < 2 * n - 1)
         return 2 * n - 2 - p;
-    return reflectRepeatedly(p, n);
+    const std::int64_t period = 2 * n - 2;
+    p %= period;
+    if (p < 0)
+        p += period;
+    return p < n ? p : period - p;
 }
 
 } // namespace wb::cuda::kernels

@@ -68,10 +68,9 @@ __device__ __forceinline__ float component(const float4& v, int c)
     return c == 0 ? v.x : c == 1 ? v.y : c == 2 ? v.z : v.w;
 }
 
-// One block's strips; kEdges: the block's windows may cross an edge of the image.
-template <typename P, bool kEdges>
-__device__ __forceinline__ void stripBlock(const float* __restrict__ in, float* __restrict__ out, std::int64_t height,
-                                           std::int64_t width, const P& policy, Border border)
+template <typename P> __global__ void __launch_bounds__(kStripThreads, 1)
+    float4Strip(const float* __restrict__ in, float* __restrict__ out, std::int64_t height, std::int64_t width,
+                P policy, Border border)
 {
     constexpr int RX = P::radiusX, RY = P::radiusY, kRows = P::kRows, kWindow = kRows + 2 * RY;
     constexpr int kHalo = stripHaloLanes<P>();
@@ -85,19 +84,22 @@ __device__ __forceinline__ void stripBlock(const float* __restrict__ in, float* 
     const float pad = policy.pad();
     const std::int64_t top = y0 - RY;
 
+    // Three loaders, so that the common one (rows and column inside) is plain addresses
+    // with no branch between its loads.
     float4 window[kWindow];
-    const float4* column = reinterpret_cast<const float4*>(in) + g;
-    if constexpr (!kEdges) {
-        const float4* first = column + top * groups;
+    if (g >= 0 && g < groups) {
+        const float4* column = reinterpret_cast<const float4*>(in) + g;
+        if (top >= 0 && y0 + kRows + RY <= height) {
+            const float4* first = column + top * groups;
 #pragma unroll
-        for (int i = 0; i < kWindow; ++i)
-            window[i] = __ldg(first + i * groups);
-    } else if (g >= 0 && g < groups) {
-        const bool rowsInside = top >= 0 && y0 + kRows + RY <= height;
+            for (int i = 0; i < kWindow; ++i)
+                window[i] = __ldg(first + i * groups);
+        } else {
 #pragma unroll
-        for (int i = 0; i < kWindow; ++i) {
-            const std::int64_t y = rowsInside ? top + i : borderIndex(top + i, height, border);
-            window[i] = y < 0 ? make_float4(pad, pad, pad, pad) : __ldg(column + y * groups);
+            for (int i = 0; i < kWindow; ++i) {
+                const std::int64_t y = borderIndex(top + i, height, border);
+                window[i] = y < 0 ? make_float4(pad, pad, pad, pad) : __ldg(column + y * groups);
+            }
         }
     } else {
         std::int64_t x[4];
@@ -141,25 +143,6 @@ __device__ __forceinline__ void stripBlock(const float* __restrict__ in, float* 
         if (writes && y0 + k < height)
             dst[k * groups] = make_float4(pixels[0], pixels[1], pixels[2], pixels[3]);
     }
-}
-
-// Blocks whose windows stay inside the image (all but the outermost) take the loads
-// without border mapping, a separate copy of the filter: with the border loaders in the
-// same code, ptxas copied the filter after each (radius 7: 6200 instructions against 1000),
-// and the warps stalled on instruction fetch (2.0 warps per issue, Nsight Compute).
-template <typename P> __global__ void __launch_bounds__(kStripThreads, 1)
-    float4Strip(const float* __restrict__ in, float* __restrict__ out, std::int64_t height, std::int64_t width,
-                P policy, Border border)
-{
-    const std::int64_t firstGroup = static_cast<std::int64_t>(blockIdx.x) * stripOutputLanes<P>() - stripHaloLanes<P>();
-    const std::int64_t rows = std::int64_t{P::kRows} * kStripWarps;
-    const std::int64_t top = static_cast<std::int64_t>(blockIdx.y) * rows - P::radiusY;
-    const bool inside =
-        firstGroup >= 0 && firstGroup + 32 <= width / 4 && top >= 0 && top + rows + 2 * P::radiusY <= height;
-    if (inside)
-        stripBlock<P, false>(in, out, height, width, policy, border);
-    else
-        stripBlock<P, true>(in, out, height, width, policy, border);
 }
 
 } // namespace wb::cuda::kernels
