@@ -3,9 +3,8 @@
 // GPU tests' tolerances: box within 1e-5 of max(|expected|, 1), erode and dilate exactly, the derivatives within
 // test_derivatives.cpp's tolerance. f32, one channel, widths of whole float4s: one float4 (narrower than every
 // halo), two, and 63 (three blocks across, the last partial) by 21 rows (partial blocks down) and by 100 (blocks
-// inside the image, which load without border mapping, among edge blocks); every border mode; radii 1 to the
-// largest compiled in. The same kernels run on the GPU in tests/gpu (test_filters.cpp,
-// test_derivatives.cpp).
+// whose windows stay inside the image among edge blocks); every border mode; radii 1 to the largest compiled in.
+// The same kernels run on the GPU in tests/gpu (test_filters.cpp, test_derivatives.cpp).
 
 #include "emulation/cuda_emulation.h"
 #include "emulation/emulated_filters.h"
