@@ -68,9 +68,20 @@ __device__ __forceinline__ float component(const float4& v, int c)
     return c == 0 ? v.x : c == 1 ? v.y : c == 2 ? v.z : v.w;
 }
 
-template <typename P> __global__ void __launch_bounds__(kStripThreads, 1)
-    float4Strip(const float* __restrict__ in, float* __restrict__ out, std::int64_t height, std::int64_t width,
-                P policy, Border border)
+// Which loads a copy of the strip code takes: Any decides per thread among the three
+// loaders; Interior, for blocks whose windows lie inside the image, only the plain one;
+// Edges, for the other blocks, the border-mapped ones.
+enum class StripLoads { Any, Interior, Edges };
+
+// Radii from which a block picks an Interior or an Edges copy (below, one Any copy). With
+// the loaders in one copy, ptxas copied the filter after each (radius 7: 6200 SASS
+// instructions against 1000 for one loader) and the warps stalled on instruction fetch
+// (2.0 warps per issue, Nsight Compute, docs/benchmarks.md).
+inline constexpr int kStripSplitRadius = 3;
+
+template <typename P, StripLoads kLoads>
+__device__ __forceinline__ void stripBlock(const float* __restrict__ in, float* __restrict__ out, std::int64_t height,
+                                           std::int64_t width, const P& policy, Border border)
 {
     constexpr int RX = P::radiusX, RY = P::radiusY, kRows = P::kRows, kWindow = kRows + 2 * RY;
     constexpr int kHalo = stripHaloLanes<P>();
@@ -84,22 +95,23 @@ template <typename P> __global__ void __launch_bounds__(kStripThreads, 1)
     const float pad = policy.pad();
     const std::int64_t top = y0 - RY;
 
-    // Three loaders, so that the common one (rows and column inside) is plain addresses
-    // with no branch between its loads.
+    // The common loader (rows and column inside) is plain addresses with no branch between
+    // its loads.
     float4 window[kWindow];
-    if (g >= 0 && g < groups) {
-        const float4* column = reinterpret_cast<const float4*>(in) + g;
-        if (top >= 0 && y0 + kRows + RY <= height) {
-            const float4* first = column + top * groups;
+    const float4* column = reinterpret_cast<const float4*>(in) + g;
+    const bool rowsInside = top >= 0 && y0 + kRows + RY <= height;
+    if (kLoads == StripLoads::Interior || (kLoads == StripLoads::Any && g >= 0 && g < groups && rowsInside)) {
+        const float4* first = column + top * groups;
 #pragma unroll
-            for (int i = 0; i < kWindow; ++i)
-                window[i] = __ldg(first + i * groups);
-        } else {
+        for (int i = 0; i < kWindow; ++i)
+            window[i] = __ldg(first + i * groups);
+    } else if (g >= 0 && g < groups) {
 #pragma unroll
-            for (int i = 0; i < kWindow; ++i) {
-                const std::int64_t y = borderIndex(top + i, height, border);
-                window[i] = y < 0 ? make_float4(pad, pad, pad, pad) : __ldg(column + y * groups);
-            }
+        for (int i = 0; i < kWindow; ++i) {
+            // Edges: one loader for the rows inside too, so that the filter is not copied.
+            const std::int64_t y =
+                kLoads == StripLoads::Edges && rowsInside ? top + i : borderIndex(top + i, height, border);
+            window[i] = y < 0 ? make_float4(pad, pad, pad, pad) : __ldg(column + y * groups);
         }
     } else {
         std::int64_t x[4];
@@ -142,6 +154,24 @@ template <typename P> __global__ void __launch_bounds__(kStripThreads, 1)
         policy.row(line, pixels);
         if (writes && y0 + k < height)
             dst[k * groups] = make_float4(pixels[0], pixels[1], pixels[2], pixels[3]);
+    }
+}
+
+template <typename P> __global__ void __launch_bounds__(kStripThreads, 1)
+    float4Strip(const float* __restrict__ in, float* __restrict__ out, std::int64_t height, std::int64_t width,
+                P policy, Border border)
+{
+    if constexpr (P::radiusX < kStripSplitRadius && P::radiusY < kStripSplitRadius) {
+        stripBlock<P, StripLoads::Any>(in, out, height, width, policy, border);
+    } else {
+        const std::int64_t firstGroup =
+            static_cast<std::int64_t>(blockIdx.x) * stripOutputLanes<P>() - stripHaloLanes<P>();
+        const std::int64_t rows = std::int64_t{P::kRows} * kStripWarps;
+        const std::int64_t top = static_cast<std::int64_t>(blockIdx.y) * rows - P::radiusY;
+        if (firstGroup >= 0 && firstGroup + 32 <= width / 4 && top >= 0 && top + rows + 2 * P::radiusY <= height)
+            stripBlock<P, StripLoads::Interior>(in, out, height, width, policy, border);
+        else
+            stripBlock<P, StripLoads::Edges>(in, out, height, width, policy, border);
     }
 }
 
