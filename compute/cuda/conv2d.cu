@@ -8,6 +8,12 @@
 // the backend's stream. Blocks read the rows around their own, so in place the input is
 // first copied (in_place.h).
 //
+// Square matrices on one-channel f32 in whole float4 rows, f32 out, run as float4 strips
+// (kernels/float4_strip.cuh), which read the frame about once at near the copy's bandwidth
+// (docs/benchmarks.md): separable ones of 3x3 to 7x7 as the derivatives' (policy
+// DerivStrips with one filter: the column factor, then the row factor, + delta), dense ones
+// of 3x3 and 5x5 with DenseConvStrips.
+//
 // Cost: one read of the input from DRAM (halo columns and rows again, mostly from L2:
 // (kh − 1) / 32 of the rows, (kw − 1)·C / 128 of the columns) and one write. Dense: about
 // kw·(kh + 7) / 8 shared loads and kw·kh FMAs per output; separable: kw + (kh + 7) / 8 loads
@@ -17,15 +23,19 @@
 #include "border.h"
 #include "check.h"
 #include "cuda_backend.h"
+#include "float4_strip.h"
 #include "in_place.h"
 #include "ops.h"
 
 #include "kernels/conv2d.cuh"
+#include "kernels/conv2d_strips.cuh"
+#include "kernels/derivatives.cuh"
 
 #include "core/operand_check.h"
 
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace wb::cuda {
@@ -57,6 +67,10 @@ public:
             values.insert(values.end(), factors->column.begin(), factors->column.end());
         for (std::size_t i = 0; i < values.size(); ++i)
             m_weights.w[i] = static_cast<float>(values[i]);
+        if constexpr (std::is_same_v<T, float> && std::is_same_v<Out, float>)
+            if (channels == 1 && desc.kernelWidth == desc.kernelHeight && desc.kernelWidth % 2 == 1 &&
+                desc.kernelWidth >= 3)
+                prepareStrips(desc.kernelWidth / 2);
 
         const std::int64_t gridX = (m_image.rowElements + kernels::kConvTileW - 1) / kernels::kConvTileW;
         const std::int64_t gridY = (m_image.height + kernels::kConvTileH - 1) / kernels::kConvTileH;
@@ -82,6 +96,8 @@ public:
         detail::checkOperand(out, m_desc.shape, m_desc.outDType, place, "conv2d", "output");
         m_backend.makeCurrent();
         const void* source = inputBesideOutput(m_backend, in, out, m_copy);
+        if (m_stripRadius > 0 && launchStrips(source, out.data()))
+            return;
         const dim3 block(kernels::kConvThreadsX, kernels::kConvThreadsY);
         kernel()<<<m_grid, block, m_shared, m_backend.stream()>>>(static_cast<const T*>(source),
                                                                   static_cast<Out*>(out.data()), m_image, m_weights);
@@ -89,6 +105,38 @@ public:
     }
 
 private:
+    // The float4 strips of radius r for the weights of m_weights, where they apply.
+    void prepareStrips(int r)
+    {
+        if (m_separable ? r > kernels::kDerivMaxRadius : r > kernels::kConvMaxStripRadius)
+            return;
+        m_stripRadius = r;
+        const int size = 2 * r + 1;
+        for (int i = 0; i < size; ++i) {
+            m_taps.row[0][i] = m_weights.w[i];
+            m_taps.column[0][i] = m_weights.w[size + i];
+        }
+        m_taps.delta = m_weights.delta;
+    }
+
+    bool launchStrips(const void* in, void* out) const
+    {
+        const auto launch = [&]<int kLargest>(auto make) {
+            return launchStripsOfRadius<kLargest>(m_stripRadius, in, out, m_image.height, m_image.width, m_image.border,
+                                                  m_backend.stream(), make);
+        };
+        if (m_separable)
+            return launch.template operator()<kernels::kDerivMaxRadius>(
+                [&]<int R>() { return kernels::DerivStrips<R, kernels::DerivCombine::One>{m_taps}; });
+        return launch.template operator()<kernels::kConvMaxStripRadius>([&]<int R>() {
+            kernels::DenseConvStrips<R> policy{};
+            for (int i = 0; i < (2 * R + 1) * (2 * R + 1); ++i)
+                policy.w[i] = m_weights.w[i];
+            policy.delta = m_weights.delta;
+            return policy;
+        });
+    }
+
     using Kernel = void (*)(const T*, Out*, ConvImage, const ConvWeights);
 
     // The kernel for the matrix's height: unrolled for 3, 5 and 7, general otherwise.
@@ -112,6 +160,8 @@ private:
     ConvImage m_image{};
     ConvWeights m_weights{};
     bool m_separable = false;
+    int m_stripRadius = 0;       // the float4 strips' radius, 0 where they do not apply
+    kernels::DerivTaps m_taps{}; // separable: the strips' row and column factors
     dim3 m_grid;
     std::size_t m_shared = 0;
     Array m_copy{}; // the input's copy for runs in place

@@ -1,10 +1,11 @@
-// The float4 strip kernel (compute/cuda/kernels/float4_strip.cuh) with its box, erode/dilate and derivative
-// policies, run on the host by cuda_emulation.h (warp shuffles included), against OpenCV on the CPU backend with the
-// GPU tests' tolerances: box within 1e-5 of max(|expected|, 1), erode and dilate exactly, the derivatives within
-// test_derivatives.cpp's tolerance. f32, one channel, widths of whole float4s: one float4 (narrower than every
-// halo), two, and 63 (three blocks across, the last partial) by 21 rows (partial blocks down) and by 100 (blocks
-// whose windows stay inside the image among edge blocks); every border mode; radii 1 to the largest compiled in.
-// The same kernels run on the GPU in tests/gpu (test_filters.cpp, test_derivatives.cpp).
+// The float4 strip kernel (compute/cuda/kernels/float4_strip.cuh) with its box, erode/dilate, derivative and dense
+// conv2d policies, run on the host by cuda_emulation.h (warp shuffles included), against OpenCV on the CPU backend
+// with the GPU tests' tolerances: box within 1e-5 of max(|expected|, 1), erode and dilate exactly, the derivatives
+// within test_derivatives.cpp's tolerance, conv2d within test_conv2d.cpp's. f32, one channel, widths of whole float4s:
+// one float4 (narrower than every halo), two, and 63 (three blocks across, the last partial) by 21 rows (partial blocks
+// down) and by 100 (blocks whose windows stay inside the image among edge blocks); every border mode; radii 1 to the
+// largest compiled in. The same kernels run on the GPU in tests/gpu (test_filters.cpp, test_derivatives.cpp,
+// test_conv2d.cpp).
 
 #include "emulation/cuda_emulation.h"
 #include "emulation/emulated_filters.h"
@@ -13,6 +14,7 @@
 #include "cuda/box_scale.h"
 #include "cuda/derivative_taps.h"
 #include "cuda/kernels/box.cuh"
+#include "cuda/kernels/conv2d_strips.cuh"
 #include "cuda/kernels/derivatives.cuh"
 #include "cuda/kernels/float4_strip.cuh"
 #include "cuda/kernels/morphology.cuh"
@@ -23,6 +25,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -134,6 +137,38 @@ TEST_P(Float4StripDerivatives, MatchesOpenCv)
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, Float4StripDerivatives,
+                         ::testing::Combine(kShapes, ::testing::Values(DType::F32), kBorders), paramName);
+
+class Float4StripDenseConv : public ::testing::TestWithParam<ImageParam> {};
+
+// As conv2d.cu: matrices of weights in [-1, 1), + delta; f32 within 1e-5 of the largest sum
+// a pixel can reach (tests/gpu/test_conv2d.cpp).
+TEST_P(Float4StripDenseConv, MatchesOpenCv)
+{
+    const auto& [shape, dtype, border] = GetParam();
+    const Array image = randomImage(shape, dtype, 37);
+    for (const int ksize : {3, 5}) {
+        SCOPED_TRACE("dense " + std::to_string(ksize));
+        const Array weights = randomArray(Shape{std::int64_t{ksize} * ksize}, DType::F32, 41, -1.0, 1.0);
+        Conv2dDesc desc{.shape = shape, .kernelWidth = ksize, .kernelHeight = ksize, .delta = 0.5, .border = border};
+        desc.kernel.assign(weights.data<float>(), weights.data<float>() + ksize * ksize);
+        ASSERT_FALSE(desc.separable().has_value());
+        const Array expected = runCpu(cpuBackend().prepareConv2d(desc), image, DType::F32);
+        const Array actual = withRadius<kernels::kConvMaxStripRadius>(ksize / 2, [&]<int R>() {
+            kernels::DenseConvStrips<R> policy{};
+            for (int i = 0; i < ksize * ksize; ++i)
+                policy.w[i] = static_cast<float>(desc.weights()[i]);
+            policy.delta = 0.5f;
+            return emulateStrips(policy, image, toKernelBorder(border, "emulation"));
+        });
+        double largest = 0.5;
+        for (const double w : desc.weights())
+            largest += std::fabs(w);
+        EXPECT_LE(maxAbsDifference(actual, expected), 1e-5 * largest);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, Float4StripDenseConv,
                          ::testing::Combine(kShapes, ::testing::Values(DType::F32), kBorders), paramName);
 
 } // namespace

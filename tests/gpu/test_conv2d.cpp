@@ -1,6 +1,7 @@
 // conv2d against OpenCV on the CPU backend (filter2D / sepFilter2D): u8, u16 and f32 in,
 // the same dtype or f32 out, 1 to 4 channels, every border mode, images of 1x1, 3x7 and
-// 1021x767 and a few others; dense and separable matrices from 1x1 to 31x31, even sizes,
+// 1021x767 and a few others (70x1200 and 2x300 of one channel: f32's separable 3x3 to 7x7
+// take the float4 strips there); dense and separable matrices from 1x1 to 31x31, even sizes,
 // and matrices larger than the image.
 //
 // Tolerances (wb::Conv2dDesc): u8 and u16 within 1 unit; f32 within 1e-5 of the largest
@@ -118,7 +119,7 @@ TEST_P(Conv2dTest, MatchesCpu)
 
 const auto kShapes =
     ::testing::Values(Shape{1, 1}, Shape{3, 7}, Shape{1021, 767}, Shape{1, 1, 3}, Shape{3, 7, 4}, Shape{1021, 767, 3},
-                      Shape{33, 47, 2}, Shape{130, 200, 4}, Shape{2, 300}, Shape{257, 1});
+                      Shape{33, 47, 2}, Shape{130, 200, 4}, Shape{2, 300}, Shape{257, 1}, Shape{70, 1200});
 INSTANTIATE_TEST_SUITE_P(Images, Conv2dTest,
                          ::testing::Combine(kShapes, ::testing::Values(DType::U8, DType::U16, DType::F32),
                                             ::testing::Values(BorderMode::Reflect101, BorderMode::Replicate,
