@@ -1,7 +1,8 @@
 // conv2d against OpenCV on the CPU backend (filter2D / sepFilter2D): u8, u16 and f32 in,
 // the same dtype or f32 out, 1 to 4 channels, every border mode, images of 1x1, 3x7 and
 // 1021x767 and a few others (70x1200 and 2x300 of one channel: f32's separable 3x3 to 7x7
-// take the float4 strips there); dense and separable matrices from 1x1 to 31x31, even sizes,
+// and dense 3x3 and 5x5 take the float4 strips there); dense and separable matrices from
+// 1x1 to 31x31, even sizes,
 // and matrices larger than the image.
 //
 // Tolerances (wb::Conv2dDesc): u8 and u16 within 1 unit; f32 within 1e-5 of the largest

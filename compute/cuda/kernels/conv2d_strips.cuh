@@ -3,8 +3,7 @@
 // one-channel f32 in whole float4 rows, f32 out (the separable ones take the derivatives'
 // DerivStrips). The column pass makes, for each pixel, the sums down its column with each
 // matrix column's weights (2R + 1 of them, shuffled together); the row pass adds, for each
-// output, matrix column j's sum of the pixel j − R away, + delta. The shuffles of sums an
-// output does not use are dead code.
+// output, matrix column j's sum of the pixel j − R away, + delta.
 
 #include "float4_strip.cuh"
 
